@@ -1,0 +1,69 @@
+import type { FeedbackKind } from "./feedback.js";
+import type { ChatMessageRecord } from "./message.js";
+
+/**
+ * What reflection may see of an earlier attempt: its text and nothing else. This type has no field
+ * for a reward, a correctness flag, an advantage or a gold answer on purpose (DESIGN.md section 4):
+ * whatever builds a reflection prompt can only ever be handed this.
+ */
+export interface PriorAttempt {
+  readonly attemptId: string;
+  readonly problemId: string;
+  /** The problem statement as the policy saw it. */
+  readonly question: string;
+  /** The policy's completion, verbatim. */
+  readonly completion: string;
+  /** Trainer step that produced it. */
+  readonly step: number;
+}
+
+/** A reward-agnostic critique of one earlier attempt, written by the reflector. */
+export interface Reflection {
+  id: string;
+  problemId: string;
+  /** The attempt it critiques. */
+  attemptId: string;
+  text: string;
+  createdAtMs: number;
+}
+
+/** How a rollout ended. `failed` rollouts have no reward and take no part in advantages. */
+export type RolloutStatus = "ok" | "failed";
+
+/** Token counts reported by the model, when it reports them. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * One verified rollout: exactly what the policy was sent, what it answered, what it was scored,
+ * and which feedback it saw. This is what the pool stores and the report shows.
+ */
+export interface Rollout {
+  id: string;
+  problemId: string;
+  step: number;
+  /** Index within the problem's group, 0..G-1. */
+  index: number;
+  feedback: FeedbackKind;
+  /** Exactly the messages the policy was sent. */
+  messages: ChatMessageRecord[];
+  /** The messages a from-scratch rollout of this problem would have been sent. */
+  originalMessages: ChatMessageRecord[];
+  completion: string;
+  /** null when `status` is `failed`. */
+  reward: number | null;
+  /** null when `status` is `failed`. */
+  advantage: number | null;
+  reflectionId?: string;
+  lessonIds: string[];
+  policyVersion: string;
+  status: RolloutStatus;
+  /** Why a failed rollout failed. */
+  error?: string;
+  latencyMs: number;
+  usage?: TokenUsage;
+  /** Tokens of language feedback added to the original prompt (estimated when not reported). */
+  feedbackTokens: number;
+}
