@@ -34,6 +34,8 @@ export type { RewardFn } from "./reward/reward-fn.js";
 // Experience pool implementations
 
 // Lesson memory implementations
+export type { ExactLessonMemoryOptions } from "./memory/exact-lesson-memory.js";
+export { ExactLessonMemory } from "./memory/exact-lesson-memory.js";
 
 // Optimizer implementations
 
