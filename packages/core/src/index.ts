@@ -44,3 +44,24 @@ export type { AdvantageEstimator, GroupAdvantageOptions } from "./trainer/group-
 export { groupAdvantages } from "./trainer/group-advantages.js";
 export type { FeedbackMix, LanpoTrainerOptions, RetrievalOptions } from "./trainer/trainer-options.js";
 export type { TrainerEventName, TrainerEvents } from "./trainer/trainer-events.js";
+export type { RunOptions } from "./trainer/lanpo-trainer.js";
+export { LanpoTrainer } from "./trainer/lanpo-trainer.js";
+export { planGroup } from "./trainer/group-plan.js";
+export type { ModelCallOptions, ModelReply } from "./trainer/model-call.js";
+export { callModel } from "./trainer/model-call.js";
+export { TRAINER_DEFAULTS } from "./trainer/resolve-options.js";
+
+// Leakage guard and prompts
+export type { GuardedPart } from "./guard/leakage-guard.js";
+export { LeakageGuard } from "./guard/leakage-guard.js";
+export { mentionsAnswer } from "./guard/answer-mentions.js";
+export { REFLECTION_MARKER, reflectionMessages } from "./prompts/reflection-prompt.js";
+export type { GradedAttempt } from "./prompts/abstraction-prompt.js";
+export { ABSTRACTION_MARKER, abstractionMessages, parseLessons } from "./prompts/abstraction-prompt.js";
+export type { RolloutFeedback } from "./prompts/rollout-prompt.js";
+export { DEFAULT_INSTRUCTION, originalMessages, rolloutMessages } from "./prompts/rollout-prompt.js";
+
+// Policies and rewards that need no server
+export type { ScriptedPolicyOptions } from "./policy/scripted-policy.js";
+export { ScriptedPolicy } from "./policy/scripted-policy.js";
+export { gsm8kReward } from "./reward/gsm8k-reward.js";

@@ -71,6 +71,9 @@ export interface LanpoTrainerOptions {
   seed?: number;
   /** Instruction shown before every problem. @default DEFAULT_INSTRUCTION */
   instruction?: string;
+  /** Names this run in batch ids, so batches of different runs never collide at a shared trainer;
+   * pass the same id to resume. @default generateId() */
+  runId?: string;
   /** Clock, injectable for tests. @default Date.now */
   now?: () => number;
   /** Id generator, injectable for tests. @default crypto.randomUUID */

@@ -20,7 +20,9 @@ export interface StepReport {
   /** Groups whose rewards were all equal (no learning signal). */
   zeroVarianceGroups: number;
   retrieval: { queries: number; hits: number; abstentions: number };
-  lessons: { added: number; merged: number; rejected: number };
+  /** Lessons distilled this step: stored new, merged into old ones, rejected for containing the gold
+   * answer, and abstractor replies with no usable lesson in them. */
+  lessons: { added: number; merged: number; rejected: number; unparsed: number };
   leakageBlocks: number;
   feedbackTokens: number;
   latencyMs: { rolloutMedian: number | null; rolloutP95: number | null; step: number };

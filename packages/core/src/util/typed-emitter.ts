@@ -1,0 +1,20 @@
+/** A minimal typed event emitter: listeners run synchronously in registration order. */
+export class TypedEmitter<Events extends object> {
+  private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
+
+  on<K extends keyof Events>(name: K, listener: (payload: Events[K]) => void): this {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return this;
+  }
+
+  off<K extends keyof Events>(name: K, listener: (payload: Events[K]) => void): this {
+    this.listeners.get(name)?.delete(listener as (payload: never) => void);
+    return this;
+  }
+
+  protected emit<K extends keyof Events>(name: K, payload: Events[K]): void {
+    for (const listener of this.listeners.get(name) ?? []) (listener as (p: Events[K]) => void)(payload);
+  }
+}
