@@ -1,0 +1,54 @@
+import type { BaseChatModelParams } from "@langchain/core/language_models/chat_models";
+import { SimpleChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { ChatMessageRecord } from "../types/message.js";
+
+/** One recorded call: the messages as plain records. */
+export interface MockCall {
+  messages: ChatMessageRecord[];
+}
+
+export interface MockChatModelOptions extends BaseChatModelParams {
+  /** Answers a call; may throw or never resolve to simulate failures. */
+  respond: (messages: ChatMessageRecord[], callIndex: number) => string | Promise<string>;
+  /** Latency added to every call. @default 0 */
+  delayMs?: number;
+}
+
+function toRecord(m: BaseMessage): ChatMessageRecord {
+  const type = m.getType();
+  return { role: type === "system" ? "system" : type === "ai" ? "assistant" : "user", content: m.text };
+}
+
+/**
+ * A chat model for tests and benchmarks that answers with a function and records every call.
+ *
+ * @example new MockChatModel({ respond: () => "The answer is \\boxed{4}" })
+ */
+export class MockChatModel extends SimpleChatModel {
+  readonly calls: MockCall[] = [];
+  private readonly respond: MockChatModelOptions["respond"];
+  private readonly delayMs: number;
+  /** Set false for benchmarks that must not keep every call in memory. */
+  record = true;
+  /** Calls made so far, recorded or not. */
+  callCount = 0;
+
+  constructor(options: MockChatModelOptions) {
+    super(options);
+    this.respond = options.respond;
+    this.delayMs = options.delayMs ?? 0;
+  }
+
+  _llmType(): string {
+    return "lanpo-mock";
+  }
+
+  async _call(messages: BaseMessage[]): Promise<string> {
+    const records = messages.map(toRecord);
+    const index = this.callCount++;
+    if (this.record) this.calls.push({ messages: records });
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return this.respond(records, index);
+  }
+}
