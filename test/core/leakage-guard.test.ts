@@ -1,5 +1,5 @@
-import test from "ava";
 import { LeakageGuard, mentionsAnswer } from "@lanpo/core";
+import test from "ava";
 
 test("numbers match by value, not by substring", (t) => {
   t.true(mentionsAnswer("the total is 18.", "18"));

@@ -1,9 +1,10 @@
 // A step never dies because one call did: failed rollouts are recorded and left out of advantages.
-import test from "ava";
-import { ConfigError, LanpoTrainer, ModelError, gsm8kReward } from "@lanpo/core";
+
 import type { LanpoTrainerOptions } from "@lanpo/core";
+import { ConfigError, gsm8kReward, LanpoTrainer, ModelError } from "@lanpo/core";
 import { MockChatModel } from "@lanpo/core/testing";
-import { PROBLEMS, kindOf, userText } from "./trainer-fixtures.js";
+import test from "ava";
+import { kindOf, PROBLEMS, userText } from "./trainer-fixtures.js";
 
 const right = (messages: Parameters<ConstructorParameters<typeof MockChatModel>[0]["respond"]>[0]) => {
   const problem = PROBLEMS.find((p) => userText(messages).startsWith(p.question));
@@ -11,7 +12,16 @@ const right = (messages: Parameters<ConstructorParameters<typeof MockChatModel>[
 };
 
 function trainer(policy: MockChatModel, extra: Partial<LanpoTrainerOptions> = {}) {
-  return new LanpoTrainer({ policy, reward: gsm8kReward, groupSize: 4, retries: 1, timeoutMs: 200, distil: false, seed: 3, ...extra });
+  return new LanpoTrainer({
+    policy,
+    reward: gsm8kReward,
+    groupSize: 4,
+    retries: 1,
+    timeoutMs: 200,
+    distil: false,
+    seed: 3,
+    ...extra,
+  });
 }
 
 test("a call that keeps throwing becomes a failed rollout; its group's advantages use the rest", async (t) => {
@@ -33,7 +43,10 @@ test("a call that keeps throwing becomes a failed rollout; its group's advantage
   }
   for (const problem of PROBLEMS) {
     const rollouts = report.rollouts.filter((r) => r.status === "ok" && r.problemId === problem.id);
-    t.true(Math.abs(rollouts.reduce((a, r) => a + (r.advantage as number), 0)) < 1e-6, "advantages of a group sum to zero");
+    t.true(
+      Math.abs(rollouts.reduce((a, r) => a + (r.advantage as number), 0)) < 1e-6,
+      "advantages of a group sum to zero",
+    );
   }
 });
 
@@ -92,7 +105,9 @@ test("bad options get a ConfigError naming the field", (t) => {
     [{ policy: {} as never }, "policy"],
   ];
   for (const [options, field] of bad) {
-    const error = t.throws(() => new LanpoTrainer({ policy, reward: gsm8kReward, ...options }), { instanceOf: ConfigError });
+    const error = t.throws(() => new LanpoTrainer({ policy, reward: gsm8kReward, ...options }), {
+      instanceOf: ConfigError,
+    });
     t.is(error?.field, field);
   }
 });

@@ -5,14 +5,25 @@ import { ABSTRACTION_MARKER, REFLECTION_MARKER } from "@lanpo/core";
 import { MockChatModel } from "@lanpo/core/testing";
 
 export const PROBLEMS: Problem[] = [
-  { id: "p1", question: "A farmer has 12 rows of 7391 plants minus 88,707 plants. How many plants in total?", answer: "7385" },
+  {
+    id: "p1",
+    question: "A farmer has 12 rows of 7391 plants minus 88,707 plants. How many plants in total?",
+    answer: "7385",
+  },
   { id: "p2", question: "Tom reads 17 pages a day for 23 days. How many pages does he read?", answer: "391" },
-  { id: "p3", question: "A tank holds 640 litres and leaks 16 litres an hour. After how many hours is it empty?", answer: "40" },
+  {
+    id: "p3",
+    question: "A tank holds 640 litres and leaks 16 litres an hour. After how many hours is it empty?",
+    answer: "40",
+  },
   { id: "p4", question: "Sara buys 9 boxes of 26 pencils. How many pencils does she have?", answer: "234" },
 ];
 
 export function userText(messages: readonly ChatMessageRecord[]): string {
-  return messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
+  return messages
+    .filter((m) => m.role === "user")
+    .map((m) => m.content)
+    .join("\n");
 }
 
 export function kindOf(messages: readonly ChatMessageRecord[]): "reflect" | "abstract" | "rollout" {
@@ -24,7 +35,9 @@ export function kindOf(messages: readonly ChatMessageRecord[]): "reflect" | "abs
 
 /** Strips the policy's own quoted attempt, the one part of a context allowed to hold the answer. */
 export function withoutOwnAttempt(text: string): string {
-  return text.replace(/<attempt>[\s\S]*?<\/attempt>/g, "<attempt/>").replace(/Attempt:\n[\s\S]*?\n\nYour review:/g, "Attempt: <quoted>\n\nYour review:");
+  return text
+    .replace(/<attempt>[\s\S]*?<\/attempt>/g, "<attempt/>")
+    .replace(/Attempt:\n[\s\S]*?\n\nYour review:/g, "Attempt: <quoted>\n\nYour review:");
 }
 
 /**
@@ -38,12 +51,18 @@ export function alternatingPolicy(options: { lessonText?: (question: string) => 
       const kind = kindOf(messages);
       const user = userText(messages);
       if (kind === "reflect") return "The second step multiplies the wrong quantities; check each operation.";
-      if (kind === "abstract") return options.lessonText?.(user) ?? "- Name every intermediate quantity before combining quantities.\n- Check the result by substituting it back.";
+      if (kind === "abstract")
+        return (
+          options.lessonText?.(user) ??
+          "- Name every intermediate quantity before combining quantities.\n- Check the result by substituting it back."
+        );
       const problem = PROBLEMS.find((p) => user.startsWith(p.question));
       if (!problem) return "no idea";
       const n = seen.get(problem.id) ?? 0;
       seen.set(problem.id, n + 1);
-      return n % 2 === 0 ? `So the total is \\boxed{${problem.answer}}.` : `So the total is \\boxed{${Number(problem.answer) + 3}}.`;
+      return n % 2 === 0
+        ? `So the total is \\boxed{${problem.answer}}.`
+        : `So the total is \\boxed{${Number(problem.answer) + 3}}.`;
     },
   });
 }

@@ -1,8 +1,16 @@
 // The rules of DESIGN.md section 4, each checked on what the models were actually sent.
-import test from "ava";
-import { ExactLessonMemory, HashedLexicalEmbeddings, InMemoryExperiencePool, LanpoTrainer, gsm8kReward, mentionsAnswer } from "@lanpo/core";
+
 import type { Rollout, StepReport } from "@lanpo/core";
-import { PROBLEMS, alternatingPolicy, kindOf, userText, withoutOwnAttempt } from "./trainer-fixtures.js";
+import {
+  ExactLessonMemory,
+  gsm8kReward,
+  HashedLexicalEmbeddings,
+  type InMemoryExperiencePool,
+  LanpoTrainer,
+  mentionsAnswer,
+} from "@lanpo/core";
+import test from "ava";
+import { alternatingPolicy, kindOf, PROBLEMS, userText, withoutOwnAttempt } from "./trainer-fixtures.js";
 
 async function collect(trainer: LanpoTrainer, steps: number, batchSize = PROBLEMS.length): Promise<StepReport[]> {
   const reports: StepReport[] = [];
@@ -25,12 +33,18 @@ function trainerWith(policy = alternatingPolicy(), extra: Partial<ConstructorPar
 test("no gold answer and no reward reaches any prompt, except inside the policy's own quoted attempt", async (t) => {
   // The abstractor leaks on purpose: every lesson it writes names the answer of another problem.
   const policy = alternatingPolicy({
-    lessonText: () => PROBLEMS.map((p) => `- When the count is large, remember results like ${p.answer} come from multiplying.`).join("\n"),
+    lessonText: () =>
+      PROBLEMS.map((p) => `- When the count is large, remember results like ${p.answer} come from multiplying.`).join(
+        "\n",
+      ),
   });
   const trainer = trainerWith(policy);
   const reports = await collect(trainer, 4);
   const rollouts = reports.flatMap((r) => r.rollouts);
-  t.true(rollouts.some((r) => r.feedback === "reflection" || r.feedback === "both"), "reflection contexts were built");
+  t.true(
+    rollouts.some((r) => r.feedback === "reflection" || r.feedback === "both"),
+    "reflection contexts were built",
+  );
   for (const call of policy.calls) {
     const text = withoutOwnAttempt(userText(call.messages) + call.messages.map((m) => m.content).join("\n"));
     const kind = kindOf(call.messages);
@@ -38,15 +52,27 @@ test("no gold answer and no reward reaches any prompt, except inside the policy'
     const problem = PROBLEMS.find((p) => text.includes(p.question));
     t.truthy(problem, "every rollout or reflection is about a known problem");
     if (!problem) continue;
-    t.false(mentionsAnswer(text.replace(problem.question, ""), problem.answer), `gold ${problem.answer} leaked into a ${kind} prompt`);
+    t.false(
+      mentionsAnswer(text.replace(problem.question, ""), problem.answer),
+      `gold ${problem.answer} leaked into a ${kind} prompt`,
+    );
     t.notRegex(text, /\b(reward|advantage|incorrect|was (right|wrong))\b/i, `an outcome word reached a ${kind} prompt`);
   }
-  t.true(reports.some((r) => r.lessons.rejected > 0) || reports.some((r) => r.leakageBlocks > 0), "leaky lessons were caught");
+  t.true(
+    reports.some((r) => r.lessons.rejected > 0) || reports.some((r) => r.leakageBlocks > 0),
+    "leaky lessons were caught",
+  );
 });
 
 test("the leakage guard blocks a stored lesson that names the target's answer, and counts it", async (t) => {
   const memory = new ExactLessonMemory(new HashedLexicalEmbeddings());
-  await memory.add([{ text: "For reading problems the total is often 391 pages.", sourceProblemIds: ["other"], problemText: PROBLEMS[1]!.question }]);
+  await memory.add([
+    {
+      text: "For reading problems the total is often 391 pages.",
+      sourceProblemIds: ["other"],
+      problemText: PROBLEMS[1]!.question,
+    },
+  ]);
   const policy = alternatingPolicy();
   const trainer = trainerWith(policy, { memory, distil: false });
   const blocked: string[] = [];
@@ -63,7 +89,9 @@ test("reflections quote right and wrong attempts alike", async (t) => {
   await collect(trainer, 6);
   const quoted = policy.calls.filter((c) => kindOf(c.messages) === "reflect").map((c) => userText(c.messages));
   t.true(quoted.length >= 4);
-  const right = quoted.filter((q) => PROBLEMS.some((p) => q.startsWith(`Problem:\n${p.question}`) && q.includes(`\\boxed{${p.answer}}`)));
+  const right = quoted.filter((q) =>
+    PROBLEMS.some((p) => q.startsWith(`Problem:\n${p.question}`) && q.includes(`\\boxed{${p.answer}}`)),
+  );
   t.true(right.length > 0, "some reflected attempts were right");
   t.true(right.length < quoted.length, "some reflected attempts were wrong");
 });
@@ -77,19 +105,30 @@ test("a problem never receives lessons distilled from itself", async (t) => {
     for (const id of rollout.lessonIds) {
       withLessons++;
       const lesson = await memory.get(id);
-      t.false(lesson?.sourceProblemIds.includes(rollout.problemId) ?? true, `lesson ${id} came from ${rollout.problemId}`);
+      t.false(
+        lesson?.sourceProblemIds.includes(rollout.problemId) ?? true,
+        `lesson ${id} came from ${rollout.problemId}`,
+      );
     }
   }
   t.true(withLessons > 0, "lessons were retrieved at all");
 });
 
 test("every group keeps from-scratch rollouts, whatever the mix", async (t) => {
-  const trainer = trainerWith(alternatingPolicy(), { groupSize: 4, mix: { reflection: 0.33, abstraction: 0.33, both: 0.33 } });
+  const trainer = trainerWith(alternatingPolicy(), {
+    groupSize: 4,
+    mix: { reflection: 0.33, abstraction: 0.33, both: 0.33 },
+  });
   const reports = await collect(trainer, 4);
   const groups = new Map<string, Rollout[]>();
-  for (const r of reports.flatMap((x) => x.rollouts)) groups.set(`${r.step}/${r.problemId}`, [...(groups.get(`${r.step}/${r.problemId}`) ?? []), r]);
+  for (const r of reports.flatMap((x) => x.rollouts))
+    groups.set(`${r.step}/${r.problemId}`, [...(groups.get(`${r.step}/${r.problemId}`) ?? []), r]);
   t.is(groups.size, 16);
-  for (const [key, rollouts] of groups) t.true(rollouts.some((r) => r.feedback === "scratch"), `group ${key} has no scratch rollout`);
+  for (const [key, rollouts] of groups)
+    t.true(
+      rollouts.some((r) => r.feedback === "scratch"),
+      `group ${key} has no scratch rollout`,
+    );
 });
 
 test("every rollout records exactly the feedback it saw", async (t) => {

@@ -1,9 +1,10 @@
 // Resume is by the pool: a group the pool holds is never redone, and a step's batch is rebuilt from
 // the pool, so nothing verified is lost when a run dies between two groups.
-import test from "ava";
-import { InMemoryExperiencePool, InMemoryOptimizer, LanpoTrainer, StorageError, gsm8kReward } from "@lanpo/core";
+
 import type { ExperiencePool, LanpoTrainerOptions, StepReport, VerifiedGroup } from "@lanpo/core";
-import { PROBLEMS, alternatingPolicy, kindOf } from "./trainer-fixtures.js";
+import { gsm8kReward, InMemoryExperiencePool, InMemoryOptimizer, LanpoTrainer, StorageError } from "@lanpo/core";
+import test from "ava";
+import { alternatingPolicy, kindOf, PROBLEMS } from "./trainer-fixtures.js";
 
 async function collect(trainer: LanpoTrainer, steps: number): Promise<StepReport[]> {
   const reports: StepReport[] = [];

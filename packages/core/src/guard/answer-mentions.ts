@@ -4,7 +4,8 @@
  */
 
 const NUMBER = /(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])/g;
-const FRACTION = /\\[dt]?frac\s*\{\s*(-?\d+(?:\.\d+)?)\s*\}\s*\{\s*(-?\d+(?:\.\d+)?)\s*\}|(?<![\w.])(-?\d+)\s*\/\s*(\d+)(?![\w.])/g;
+const FRACTION =
+  /\\[dt]?frac\s*\{\s*(-?\d+(?:\.\d+)?)\s*\}\s*\{\s*(-?\d+(?:\.\d+)?)\s*\}|(?<![\w.])(-?\d+)\s*\/\s*(\d+)(?![\w.])/g;
 
 function stripWrappers(answer: string): string {
   let s = answer.trim();

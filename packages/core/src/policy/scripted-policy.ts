@@ -1,6 +1,6 @@
-import type { BaseMessage } from "@langchain/core/messages";
-import { SimpleChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseChatModelParams } from "@langchain/core/language_models/chat_models";
+import { SimpleChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
 import { ABSTRACTION_MARKER } from "../prompts/abstraction-prompt.js";
 import { REFLECTION_MARKER } from "../prompts/reflection-prompt.js";
 import type { Problem } from "../types/problem.js";

@@ -1,8 +1,7 @@
 import type { ChatMessageRecord } from "../types/message.js";
 
 /** The default instruction of every rollout. The leakage guard checks it like any other part. */
-export const DEFAULT_INSTRUCTION =
-  "Solve the problem. Reason step by step, then give the final answer in \\boxed{}.";
+export const DEFAULT_INSTRUCTION = "Solve the problem. Reason step by step, then give the final answer in \\boxed{}.";
 
 /** What language feedback a rollout's context carries, already truncated and guarded. */
 export interface RolloutFeedback {

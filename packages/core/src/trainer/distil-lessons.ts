@@ -43,7 +43,9 @@ export async function distilLessons(
   const { options } = deps;
   let reply: string;
   try {
-    const messages = abstractionMessages(problem.question, attempts, { maxAttemptTokens: Math.floor(options.maxFeedbackTokens / 2) });
+    const messages = abstractionMessages(problem.question, attempts, {
+      maxAttemptTokens: Math.floor(options.maxFeedbackTokens / 2),
+    });
     reply = (await deps.limiter.run(() => callModel(options.abstractor, messages, options))).text;
   } catch (error) {
     return { ...result, error: error instanceof Error ? error.message : String(error) };

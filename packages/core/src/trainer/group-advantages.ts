@@ -25,7 +25,8 @@ export function groupAdvantages(rewards: readonly number[], options: GroupAdvant
   const n = rewards.length;
   if (n === 0) return [];
   for (const [i, r] of rewards.entries()) {
-    if (!Number.isFinite(r)) throw new RangeError(`groupAdvantages: reward ${i} is ${r}; rewards must be finite numbers`);
+    if (!Number.isFinite(r))
+      throw new RangeError(`groupAdvantages: reward ${i} is ${r}; rewards must be finite numbers`);
   }
   if (n === 1) return [0];
   const sum = rewards.reduce((a, b) => a + b, 0);
@@ -41,6 +42,8 @@ export function groupAdvantages(rewards: readonly number[], options: GroupAdvant
     case "rloo":
       return rewards.map((r) => r - (sum - r) / (n - 1));
     default:
-      throw new RangeError(`groupAdvantages: unknown estimator "${estimator as string}"; use "grpo", "drgrpo" or "rloo"`);
+      throw new RangeError(
+        `groupAdvantages: unknown estimator "${estimator as string}"; use "grpo", "drgrpo" or "rloo"`,
+      );
   }
 }

@@ -43,7 +43,11 @@ function chooseAttempt(attempts: PriorAttempt[], options: ResolvedTrainerOptions
   return attempts[Math.floor(rng() * attempts.length)];
 }
 
-async function reflect(deps: ContextDeps, problem: Problem, step: number): Promise<Pick<GroupContext, "reflection" | "reflectionError">> {
+async function reflect(
+  deps: ContextDeps,
+  problem: Problem,
+  step: number,
+): Promise<Pick<GroupContext, "reflection" | "reflectionError">> {
   const { options, pool } = deps;
   const limit = options.attemptSelection === "random" ? RANDOM_WINDOW : 1;
   const attempts = await pool.priorAttempts(problem.id, { beforeStep: step, limit });

@@ -15,14 +15,14 @@ import { Semaphore } from "../util/semaphore.js";
 import { TypedEmitter } from "../util/typed-emitter.js";
 import { distilLessons } from "./distil-lessons.js";
 import { groupAdvantages } from "./group-advantages.js";
-import { buildGroupContext } from "./group-context.js";
 import type { ContextDeps } from "./group-context.js";
+import { buildGroupContext } from "./group-context.js";
 import { planGroup } from "./group-plan.js";
-import { resolveOptions } from "./resolve-options.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
+import { resolveOptions } from "./resolve-options.js";
 import { runRollout } from "./rollout-runner.js";
-import { buildStepReport } from "./step-stats.js";
 import type { StepCounters } from "./step-stats.js";
+import { buildStepReport } from "./step-stats.js";
 import type { TrainerEvents } from "./trainer-events.js";
 import type { LanpoTrainerOptions } from "./trainer-options.js";
 
@@ -51,7 +51,8 @@ function toSample(r: Rollout): TrainingSample {
 }
 
 function checkProblems(problems: readonly Problem[]): void {
-  if (!Array.isArray(problems) || problems.length === 0) throw new ConfigError("problems", "pass a non-empty array of problems");
+  if (!Array.isArray(problems) || problems.length === 0)
+    throw new ConfigError("problems", "pass a non-empty array of problems");
   const seen = new Set<string>();
   problems.forEach((p, i) => {
     for (const field of ["id", "question", "answer"] as const) {
@@ -59,7 +60,8 @@ function checkProblems(problems: readonly Problem[]): void {
         throw new ConfigError(`problems[${i}].${field}`, "must be a non-empty string");
       }
     }
-    if (seen.has(p.id)) throw new ConfigError(`problems[${i}].id`, `"${p.id}" appears twice; problem ids must be unique`);
+    if (seen.has(p.id))
+      throw new ConfigError(`problems[${i}].id`, `"${p.id}" appears twice; problem ids must be unique`);
     seen.add(p.id);
   });
 }
@@ -101,16 +103,33 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
    */
   async *run(problems: readonly Problem[], options: RunOptions): AsyncGenerator<StepReport> {
     checkProblems(problems);
-    if (!Number.isInteger(options?.steps) || options.steps < 1) throw new ConfigError("steps", "must be an integer >= 1");
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new ConfigError("batchSize", "must be an integer >= 1");
+    if (!Number.isInteger(options?.steps) || options.steps < 1)
+      throw new ConfigError("steps", "must be an integer >= 1");
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+      throw new ConfigError("batchSize", "must be an integer >= 1");
     const models = [this.options.policy, this.options.reflector, this.options.abstractor];
-    const notices = [...new Set(models.map((m) => (m as { lanpoNotice?: unknown }).lanpoNotice).filter((n): n is string => typeof n === "string"))];
-    this.emit("run-start", { runId: this.options.runId, steps: options.steps, batchSize: options.batchSize, problems: problems.length, notices });
+    const notices = [
+      ...new Set(
+        models
+          .map((m) => (m as { lanpoNotice?: unknown }).lanpoNotice)
+          .filter((n): n is string => typeof n === "string"),
+      ),
+    ];
+    this.emit("run-start", {
+      runId: this.options.runId,
+      steps: options.steps,
+      batchSize: options.batchSize,
+      problems: problems.length,
+      notices,
+    });
     await this.optimizer.flush();
     const order = shuffled(problems, rngFor(this.options.seed, "order"));
     const batchSize = Math.min(options.batchSize, order.length);
     for (let step = 0; step < options.steps; step++) {
-      const batch = Array.from({ length: batchSize }, (_, i) => order[(step * batchSize + i) % order.length] as Problem);
+      const batch = Array.from(
+        { length: batchSize },
+        (_, i) => order[(step * batchSize + i) % order.length] as Problem,
+      );
       yield await this.step(batch, step);
     }
   }
@@ -133,11 +152,17 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     };
     const done = await Promise.all(problems.map((p) => this.pool.hasGroup(p.id, step)));
     counters.resumedGroups = done.filter(Boolean).length;
-    this.emit("step-start", { step, problems: problems.length, rollouts: (problems.length - counters.resumedGroups) * this.options.groupSize });
+    this.emit("step-start", {
+      step,
+      problems: problems.length,
+      rollouts: (problems.length - counters.resumedGroups) * this.options.groupSize,
+    });
     const policyVersion = await this.optimizer.policyVersion();
     const limiter = new Semaphore(this.options.concurrency);
     const settled = await Promise.allSettled(
-      problems.map((p, i) => (done[i] ? Promise.resolve([]) : this.runGroup(p, step, policyVersion, limiter, counters))),
+      problems.map((p, i) =>
+        done[i] ? Promise.resolve([]) : this.runGroup(p, step, policyVersion, limiter, counters),
+      ),
     );
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) throw failure.reason;
@@ -161,7 +186,13 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     return report;
   }
 
-  private async runGroup(problem: Problem, step: number, policyVersion: string, limiter: Semaphore, counters: StepCounters): Promise<Rollout[]> {
+  private async runGroup(
+    problem: Problem,
+    step: number,
+    policyVersion: string,
+    limiter: Semaphore,
+    counters: StepCounters,
+  ): Promise<Rollout[]> {
     const { options } = this;
     const deps: ContextDeps = {
       options,
@@ -169,7 +200,8 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       memory: this.memory,
       guard: this.guard,
       limiter,
-      onBlocked: (problemId, part, sourceId) => this.emit("leakage-blocked", { step, problemId, part, ...(sourceId ? { sourceId } : {}) }),
+      onBlocked: (problemId, part, sourceId) =>
+        this.emit("leakage-blocked", { step, problemId, part, ...(sourceId ? { sourceId } : {}) }),
     };
     const plan = planGroup(options.groupSize, options.mix, rngFor(options.seed, "plan", step, problem.id));
     const context = await buildGroupContext(deps, problem, step, plan);
@@ -186,15 +218,25 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       }),
     );
     const ok = rollouts.filter((r) => r.status === "ok");
-    const advantages = groupAdvantages(ok.map((r) => r.reward as number), { estimator: options.estimator });
+    const advantages = groupAdvantages(
+      ok.map((r) => r.reward as number),
+      { estimator: options.estimator },
+    );
     ok.forEach((r, i) => {
       r.advantage = advantages[i] as number;
     });
     const usedReflection = rollouts.some((r) => r.reflectionId !== undefined);
-    await this.pool.recordGroup({ problemId: problem.id, step, rollouts, reflections: usedReflection && context.reflection ? [context.reflection.record] : [] });
+    await this.pool.recordGroup({
+      problemId: problem.id,
+      step,
+      rollouts,
+      reflections: usedReflection && context.reflection ? [context.reflection.record] : [],
+    });
     const meanReward = ok.length === 0 ? null : ok.reduce((a, r) => a + (r.reward as number), 0) / ok.length;
     this.emit("group-end", { step, problemId: problem.id, meanReward, rollouts });
-    const uses = ok.filter((r) => r.lessonIds.length > 0).map((r) => ({ lessonIds: r.lessonIds, advantage: r.advantage as number }));
+    const uses = ok
+      .filter((r) => r.lessonIds.length > 0)
+      .map((r) => ({ lessonIds: r.lessonIds, advantage: r.advantage as number }));
     if (uses.length > 0) await this.memory.recordUse(uses);
     if (options.distil) {
       const distilled = await distilLessons(problem, rollouts, { options, memory: this.memory, limiter });

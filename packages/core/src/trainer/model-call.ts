@@ -1,6 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { ModelError } from "../errors/model-error.js";
 import type { TokenUsage } from "../types/attempt.js";
 import type { ChatMessageRecord } from "../types/message.js";
@@ -21,7 +21,11 @@ export interface ModelReply {
 
 export function toLangChainMessages(messages: readonly ChatMessageRecord[]): BaseMessage[] {
   return messages.map((m) =>
-    m.role === "system" ? new SystemMessage(m.content) : m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content),
+    m.role === "system"
+      ? new SystemMessage(m.content)
+      : m.role === "user"
+        ? new HumanMessage(m.content)
+        : new AIMessage(m.content),
   );
 }
 
@@ -39,7 +43,11 @@ async function once(model: BaseChatModel, messages: BaseMessage[], timeoutMs: nu
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new ModelError(`model call timed out after ${timeoutMs} ms; raise timeoutMs or check the server`, { isRetryable: true }));
+      reject(
+        new ModelError(`model call timed out after ${timeoutMs} ms; raise timeoutMs or check the server`, {
+          isRetryable: true,
+        }),
+      );
     }, timeoutMs);
   });
   try {

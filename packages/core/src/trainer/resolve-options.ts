@@ -45,28 +45,40 @@ export const TRAINER_DEFAULTS = {
 } as const satisfies Partial<Record<keyof ResolvedTrainerOptions, unknown>>;
 
 function integer(field: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(field, `must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(field, `must be an integer >= ${min}, got ${value}`);
   return value;
 }
 
 function fraction(field: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ConfigError(field, `must be a number in [0, 1], got ${value}`);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new ConfigError(field, `must be a number in [0, 1], got ${value}`);
   return value;
 }
 
 /** Applies defaults once and validates; the pool, memory and optimizer are resolved by the trainer. */
 export function resolveOptions(options: LanpoTrainerOptions): ResolvedTrainerOptions {
-  if (!options || typeof options !== "object") throw new ConfigError("options", "pass an options object with policy and reward");
+  if (!options || typeof options !== "object")
+    throw new ConfigError("options", "pass an options object with policy and reward");
   if (!options.policy || typeof (options.policy as { invoke?: unknown }).invoke !== "function") {
-    throw new ConfigError("policy", "must be a LangChain chat model (anything with invoke), e.g. new ChatOpenAI({ ... })");
+    throw new ConfigError(
+      "policy",
+      "must be a LangChain chat model (anything with invoke), e.g. new ChatOpenAI({ ... })",
+    );
   }
   if (typeof options.reward !== "function") {
-    throw new ConfigError("reward", "must be a function (problem, completion) => number, e.g. mathReward from @lanpo/verify");
+    throw new ConfigError(
+      "reward",
+      "must be a function (problem, completion) => number, e.g. mathReward from @lanpo/verify",
+    );
   }
   const mix = { ...TRAINER_DEFAULTS.mix, ...options.mix };
   for (const key of ["reflection", "abstraction", "both"] as const) fraction(`mix.${key}`, mix[key]);
   if (mix.reflection + mix.abstraction + mix.both >= 1) {
-    throw new ConfigError("mix", "reflection + abstraction + both must stay below 1: every group keeps from-scratch rollouts");
+    throw new ConfigError(
+      "mix",
+      "reflection + abstraction + both must stay below 1: every group keeps from-scratch rollouts",
+    );
   }
   const retrieval = { ...TRAINER_DEFAULTS.retrieval, ...options.retrieval };
   integer("retrieval.k", retrieval.k, 1);
@@ -95,7 +107,11 @@ export function resolveOptions(options: LanpoTrainerOptions): ResolvedTrainerOpt
     concurrency: integer("concurrency", options.concurrency ?? TRAINER_DEFAULTS.concurrency, 1),
     timeoutMs: integer("timeoutMs", options.timeoutMs ?? TRAINER_DEFAULTS.timeoutMs, 1),
     retries: integer("retries", options.retries ?? TRAINER_DEFAULTS.retries, 0),
-    maxFeedbackTokens: integer("maxFeedbackTokens", options.maxFeedbackTokens ?? TRAINER_DEFAULTS.maxFeedbackTokens, 16),
+    maxFeedbackTokens: integer(
+      "maxFeedbackTokens",
+      options.maxFeedbackTokens ?? TRAINER_DEFAULTS.maxFeedbackTokens,
+      16,
+    ),
     distil: options.distil ?? TRAINER_DEFAULTS.distil,
     seed: integer("seed", options.seed ?? TRAINER_DEFAULTS.seed, 0),
     instruction: options.instruction ?? DEFAULT_INSTRUCTION,
@@ -104,4 +120,3 @@ export function resolveOptions(options: LanpoTrainerOptions): ResolvedTrainerOpt
     generateId,
   };
 }
-

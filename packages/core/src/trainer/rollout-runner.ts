@@ -1,12 +1,12 @@
-import { originalMessages, rolloutMessages } from "../prompts/rollout-prompt.js";
 import type { RolloutFeedback } from "../prompts/rollout-prompt.js";
+import { originalMessages, rolloutMessages } from "../prompts/rollout-prompt.js";
 import type { Rollout } from "../types/attempt.js";
 import type { FeedbackKind } from "../types/feedback.js";
 import type { Problem } from "../types/problem.js";
-import { CHARS_PER_TOKEN, estimateTokens, truncateToTokens } from "../util/tokens.js";
 import type { Semaphore } from "../util/semaphore.js";
-import { availableKind } from "./group-plan.js";
+import { CHARS_PER_TOKEN, estimateTokens, truncateToTokens } from "../util/tokens.js";
 import type { GroupContext } from "./group-context.js";
+import { availableKind } from "./group-plan.js";
 import { callModel } from "./model-call.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
 
@@ -39,11 +39,22 @@ function feedbackFor(kind: FeedbackKind, context: GroupContext, maxTokens: numbe
  * Runs one rollout: compose its context, call the policy (bounded, timed, retried), score it.
  * Never rejects: a call or reward that fails leaves a `failed` rollout that records why.
  */
-export async function runRollout(slot: RolloutSlot, options: ResolvedTrainerOptions, limiter: Semaphore): Promise<Rollout> {
+export async function runRollout(
+  slot: RolloutSlot,
+  options: ResolvedTrainerOptions,
+  limiter: Semaphore,
+): Promise<Rollout> {
   const { problem, context } = slot;
   const feedback = availableKind(slot.planned, context.reflection !== undefined, context.lessons.length > 0);
   const original = originalMessages(context.instruction, problem.question);
-  const messages = feedback === "scratch" ? original : rolloutMessages(context.instruction, problem.question, feedbackFor(feedback, context, options.maxFeedbackTokens));
+  const messages =
+    feedback === "scratch"
+      ? original
+      : rolloutMessages(
+          context.instruction,
+          problem.question,
+          feedbackFor(feedback, context, options.maxFeedbackTokens),
+        );
   const promptChars = (ms: typeof messages) => ms.reduce((a, m) => a + m.content.length, 0);
   const base = {
     id: options.generateId(),
@@ -68,7 +79,15 @@ export async function runRollout(slot: RolloutSlot, options: ResolvedTrainerOpti
     if (typeof reward !== "number" || !Number.isFinite(reward)) {
       throw new TypeError(`reward function returned ${String(reward)}; it must return a finite number`);
     }
-    return { ...base, completion, reward, advantage: null, status: "ok", latencyMs, ...(reply.usage ? { usage: reply.usage } : {}) };
+    return {
+      ...base,
+      completion,
+      reward,
+      advantage: null,
+      status: "ok",
+      latencyMs,
+      ...(reply.usage ? { usage: reply.usage } : {}),
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ...base, completion, reward: null, advantage: null, status: "failed", error: message, latencyMs };

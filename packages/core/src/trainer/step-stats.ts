@@ -1,6 +1,6 @@
 import type { Rollout } from "../types/attempt.js";
-import { FEEDBACK_KINDS } from "../types/feedback.js";
 import type { FeedbackKind } from "../types/feedback.js";
+import { FEEDBACK_KINDS } from "../types/feedback.js";
 import type { FeedbackStats, StepReport } from "../types/step-report.js";
 
 function mean(values: readonly number[]): number | null {
@@ -50,7 +50,11 @@ export function buildStepReport(rollouts: Rollout[], counters: StepCounters): St
     lessons: counters.lessons,
     leakageBlocks: counters.leakageBlocks,
     feedbackTokens: rollouts.reduce((a, r) => a + r.feedbackTokens, 0),
-    latencyMs: { rolloutMedian: quantile(latencies, 0.5), rolloutP95: quantile(latencies, 0.95), step: counters.stepMs },
+    latencyMs: {
+      rolloutMedian: quantile(latencies, 0.5),
+      rolloutP95: quantile(latencies, 0.95),
+      step: counters.stepMs,
+    },
     batchId: counters.batchId,
   };
 }

@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { AttemptSelection, ExperiencePool } from "../pool/experience-pool.js";
 import type { LessonMemory } from "../memory/lesson-memory.js";
 import type { Optimizer } from "../optimizer/optimizer.js";
+import type { AttemptSelection, ExperiencePool } from "../pool/experience-pool.js";
 import type { RewardFn } from "../reward/reward-fn.js";
 import type { AdvantageEstimator } from "./group-advantages.js";
 

@@ -3,8 +3,8 @@ export class TypedEmitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
 
   on<K extends keyof Events>(name: K, listener: (payload: Events[K]) => void): this {
-    let set = this.listeners.get(name);
-    if (!set) this.listeners.set(name, (set = new Set()));
+    const set = this.listeners.get(name) ?? new Set();
+    this.listeners.set(name, set);
     set.add(listener as (payload: never) => void);
     return this;
   }
