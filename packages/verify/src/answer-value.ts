@@ -1,0 +1,271 @@
+import type { ExprNode } from "./expr/expr-node.js";
+import { freeSymbols } from "./expr/expr-node.js";
+import { parseExpression } from "./expr/parse-expression.js";
+
+/** The structure of one normalised answer; comparisons follow the order rules of each kind. */
+export type AnswerValue =
+  | { type: "expr"; node: ExprNode; text: string }
+  | { type: "text"; text: string }
+  /** Unordered: sets, bare lists, "and"/"or", ± expansions. */
+  | { type: "list"; items: AnswerValue[] }
+  /** Ordered: `(a, b, c)` and vectors. */
+  | { type: "tuple"; items: AnswerValue[] }
+  | { type: "interval"; lo: AnswerValue; hi: AnswerValue; loClosed: boolean; hiClosed: boolean }
+  | { type: "union"; parts: AnswerValue[] }
+  /** `x = 3`, `f(x) = …`, `(p, q) = (3, 2)`, `x \in [0, 1)`: a label and its value. */
+  | { type: "assign"; label: string; value: AnswerValue }
+  /** Equations and inequalities that are not assignments: `2x + 4y = 3`, `x ≥ 5`, `-1 < x < 3`. */
+  | { type: "relation"; parts: ExprNode[]; ops: string[] }
+  | { type: "matrix"; rows: AnswerValue[][] };
+
+const MAX_ANSWER_CHARS = 2000;
+const MAX_PM_EXPANSIONS = 3;
+const OPEN = new Set(["(", "[", "{"]);
+const CLOSE = new Set([")", "]", "}"]);
+
+/** Splits at `sep` characters outside brackets (half-open intervals balance too). */
+export function splitTopLevel(s: string, seps: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
+      depth += s[i + 1] === "{" ? 1 : -1;
+      i++;
+    } else if (OPEN.has(c)) depth++;
+    else if (CLOSE.has(c)) depth--;
+    else if (depth === 0 && seps.includes(c)) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out.map((p) => p.trim());
+}
+
+/** Index of the bracket closing the one at 0, or -1. */
+function matchingClose(s: string): number {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
+      depth += s[i + 1] === "{" ? 1 : -1;
+      if (depth === 0) return i + 1;
+      i++;
+    } else if (OPEN.has(c)) depth++;
+    else if (CLOSE.has(c) && --depth === 0) return i;
+  }
+  return -1;
+}
+
+const LABEL =
+  /^(?:[A-Za-z]|\\[a-zA-Z]+)(?:'|_\{[^{}]*\}|_[A-Za-z0-9])*(?:\([^()]*\))?$|^\|[^|]+\|$|^[A-Z]{2,3}$|^\\angle ?[A-Z]{1,3}$|^m\\angle ?[A-Z]{1,3}$/;
+
+/** Left-hand sides that name the answer rather than constrain it: `x`, `a_3`, `f(x)`, `|AB|`, `(p,q)`, `A:B`. */
+export function isLabel(s: string): boolean {
+  const t = s.trim();
+  if (LABEL.test(t)) return true;
+  if (t.startsWith("(") && t.endsWith(")") && matchingClose(t) === t.length - 1)
+    return splitTopLevel(t.slice(1, -1), ",;").every((p) => LABEL.test(p));
+  const ratio = t.split(":");
+  return ratio.length > 1 && ratio.every((p) => LABEL.test(p.trim()));
+}
+
+function expr(s: string): AnswerValue {
+  const node = parseExpression(s.replace(/:/g, "/"));
+  return node ? { type: "expr", node, text: s } : { type: "text", text: s };
+}
+
+function parseMatrices(s: string): AnswerValue | undefined {
+  const re = /\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?([\s\S]*?)\\end\{\1\}/g;
+  const found: AnswerValue[] = [];
+  let rest = s;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    const rows = (m[2] as string)
+      .split(/\\\\/)
+      .map((r) => r.trim())
+      .filter(Boolean)
+      .map((r) => r.split("&").map((c) => buildValue(c.trim())));
+    found.push({ type: "matrix", rows });
+    rest = rest.replace(m[0], "");
+  }
+  if (found.length === 0 || rest.replace(/[\s*]/g, "") !== "") return undefined;
+  return found.length === 1 ? found[0] : multiplyMatrices(found);
+}
+
+/** Juxtaposed numeric matrices are multiplied (`I \cdot I`); anything else stays unknown text. */
+function multiplyMatrices(ms: AnswerValue[]): AnswerValue | undefined {
+  let acc: AnswerValue | undefined = ms[0];
+  for (const m of ms.slice(1)) acc = multiplyPair(acc, m);
+  return acc;
+}
+
+function multiplyPair(acc: AnswerValue | undefined, m: AnswerValue): AnswerValue | undefined {
+  {
+    if (!acc || acc.type !== "matrix" || m.type !== "matrix") return undefined;
+    const a = acc.rows.map((r) => r.map(constantOf));
+    const b = m.rows.map((r) => r.map(constantOf));
+    const inner = b.length;
+    if (
+      a.some((r) => r.length !== inner) ||
+      a
+        .flat()
+        .concat(b.flat())
+        .some((v) => v === undefined)
+    )
+      return undefined;
+    const cols = b[0]?.length ?? 0;
+    const rows = a.map((r) =>
+      Array.from({ length: cols }, (_, j) => {
+        let s = 0;
+        for (let k = 0; k < inner; k++) s += (r[k] as number) * (b[k]?.[j] as number);
+        return expr(String(s));
+      }),
+    );
+    return { type: "matrix", rows };
+  }
+}
+
+function constantOf(v: AnswerValue): number | undefined {
+  if (v.type !== "expr" || freeSymbols(v.node).size > 0) return undefined;
+  const n = Number(v.text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function expandPlusMinus(s: string, depth: number): string[] | undefined {
+  const i = s.indexOf("±");
+  if (i < 0 || depth >= MAX_PM_EXPANSIONS) return undefined;
+  const before = s.slice(0, i);
+  const after = s.slice(i + 1);
+  const out: string[] = [];
+  for (const sign of ["+", "-"]) {
+    const joined =
+      before.trim() === "" || /[=(,[{]$/.test(before.trim())
+        ? `${before}${sign === "+" ? "" : "-"}${after}`
+        : `${before}${sign}${after}`;
+    out.push(...(expandPlusMinus(joined, depth + 1) ?? [joined]));
+  }
+  return out;
+}
+
+/** Splits at relation symbols outside brackets, keeping the symbols at odd indices. */
+function splitRelations(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
+      depth += s[i + 1] === "{" ? 1 : -1;
+      i++;
+    } else if (OPEN.has(c)) depth++;
+    else if (CLOSE.has(c)) depth--;
+    else if (depth === 0 && "=<>≤≥≠≈∈".includes(c)) {
+      out.push(s.slice(start, i), c);
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+function relation(s: string, depth: number): AnswerValue | undefined {
+  const tokens = splitRelations(s);
+  if (tokens.length < 3) return undefined;
+  let parts = tokens.filter((_, i) => i % 2 === 0).map((p) => p.trim());
+  let ops = tokens.filter((_, i) => i % 2 === 1);
+  // `x \approx 11` reads as x = 11; `… = 1/3 \approx 0.33` drops the approximation.
+  const approx = ops.indexOf("≈");
+  if (approx === 0 && isLabel(parts[0] as string)) ops[0] = "=";
+  else if (approx >= 0) {
+    parts = parts.slice(0, approx + 1);
+    ops = ops.slice(0, approx);
+    if (ops.length === 0) return buildValue(parts[0] as string, depth + 1);
+  }
+  if (parts.some((p) => p === "")) return undefined;
+  const first = parts[0] as string;
+  const last = parts[parts.length - 1] as string;
+  if (ops.length === 1 && ops[0] === "∈") return { type: "assign", label: first, value: buildValue(last, depth + 1) };
+  if (ops.every((o) => o === "=")) {
+    if (isLabel(first)) return { type: "assign", label: first, value: buildValue(last, depth + 1) };
+    const nodes = parts.map((p) => parseExpression(p));
+    // A chain of computations (1/2 = 10/9, 5+5+1 = 11): the answer is its last member.
+    if (nodes.every((n) => n !== undefined && freeSymbols(n).size === 0)) return buildValue(last, depth + 1);
+    const a = nodes[0];
+    const b = nodes[nodes.length - 1];
+    return a && b ? { type: "relation", parts: [a, b], ops: ["="] } : undefined;
+  }
+  const nodes = parts.map((p) => parseExpression(p.replace(/:/g, "/")));
+  if (nodes.some((n) => n === undefined)) return undefined;
+  return { type: "relation", parts: nodes as ExprNode[], ops };
+}
+
+function bracketed(s: string, depth: number): AnswerValue | undefined {
+  const first = s[0];
+  if (first === "\\" && s.startsWith("\\{") && matchingClose(s) === s.length - 1) {
+    const inner = s.slice(2, -2).trim();
+    return { type: "list", items: inner === "" ? [] : splitTopLevel(inner, ",;").map((p) => buildValue(p, depth + 1)) };
+  }
+  if (first !== "(" && first !== "[" && first !== "{") return undefined;
+  if (matchingClose(s) !== s.length - 1) return undefined;
+  const inner = s.slice(1, -1);
+  const items = splitTopLevel(inner, inner.includes(",") ? "," : ";");
+  const last = s[s.length - 1];
+  if (first === "{") {
+    return items.length > 1 ? { type: "list", items: items.map((p) => buildValue(p, depth + 1)) } : undefined;
+  }
+  if (items.length === 1) return undefined;
+  if (items.length === 2 && (first === "[" || last === "]")) {
+    return {
+      type: "interval",
+      lo: buildValue(items[0] as string, depth + 1),
+      hi: buildValue(items[1] as string, depth + 1),
+      loClosed: first === "[",
+      hiClosed: last === "]",
+    };
+  }
+  return { type: "tuple", items: items.map((p) => buildValue(p, depth + 1)) };
+}
+
+/** A list whose items are assignments to distinct labels (`p=5,q=2`) is one ordered tuple. */
+function group(items: AnswerValue[]): AnswerValue {
+  const labels = items.map((i) => (i.type === "assign" ? i.label : undefined));
+  if (items.length > 1 && labels.every((l) => l !== undefined) && new Set(labels).size === labels.length)
+    return { type: "list", items };
+  return items.length === 1 ? (items[0] as AnswerValue) : { type: "list", items };
+}
+
+/**
+ * Builds the structure of a normalised answer: lists at top-level `;`/`,`, unions, relations,
+ * `±` expansions, bracketed tuples/intervals/sets, matrices, then expressions; whatever is left
+ * is text. Never throws.
+ */
+export function buildValue(s: string, depth = 0): AnswerValue {
+  const t = s.trim();
+  if (t.length > MAX_ANSWER_CHARS || depth > 12) return { type: "text", text: t };
+  if (t === "∅") return { type: "list", items: [] };
+  const groups = splitTopLevel(t, ";");
+  if (groups.length > 1 && groups.every(Boolean)) {
+    return {
+      type: "list",
+      items: groups.map((g) => {
+        const v = buildValue(g, depth + 1);
+        return v.type === "list" && v.items.every((i) => i.type === "assign")
+          ? { type: "tuple", items: v.items.map((i) => (i.type === "assign" ? i.value : i)) }
+          : v;
+      }),
+    };
+  }
+  const items = splitTopLevel(t, ",");
+  if (items.length > 1 && items.every(Boolean)) return group(items.map((p) => buildValue(p, depth + 1)));
+  const matrix = parseMatrices(t);
+  if (matrix) return matrix;
+  const pm = expandPlusMinus(t, 0);
+  if (pm) return { type: "list", items: pm.map((p) => buildValue(p, depth + 1)) };
+  const rel = relation(t, depth);
+  if (rel) return rel;
+  const union = splitTopLevel(t, "∪");
+  if (union.length > 1) return { type: "union", parts: union.map((p) => buildValue(p, depth + 1)) };
+  return bracketed(t, depth) ?? expr(t);
+}

@@ -1,0 +1,86 @@
+import { type AnswerValue, buildValue } from "./answer-value.js";
+import { type CompareContext, compareValues } from "./compare-values.js";
+import { computeEngineEqual } from "./compute-engine-fallback.js";
+import { extractAnswerDetailed } from "./extract-answer.js";
+import { type NormalizedAnswer, normalizeAnswer } from "./normalize-answer.js";
+import { resolveVerifyOptions, type VerifyOptions } from "./verify-options.js";
+
+/** The verdict of one comparison; `reason` names the rule that decided it. */
+export interface Equivalence {
+  equal: boolean;
+  /**
+   * `identical`, `numeric`, `symbolic`, `set`, `tuple`, `interval`, `union`, `equation`,
+   * `inequality`, `assignments`, `matrix`, `text`, `percent`, `compute-engine` when equal;
+   * otherwise the rule that found a difference, or `no-answer`, `no-gold-answer`,
+   * `invalid-input`, `timeout`, `error`.
+   */
+  reason: string;
+}
+
+class Timeout extends Error {}
+
+function scalePercent(v: AnswerValue, factor: number): AnswerValue {
+  if (v.type !== "expr") return v;
+  return {
+    type: "expr",
+    text: "",
+    node: { kind: "mul", args: [v.node, { kind: "num", value: factor, text: String(factor) }] },
+  };
+}
+
+/** Our grammar gave up on a side that still looks like LaTeX: worth asking Compute Engine. */
+function worthFallback(v: AnswerValue, n: NormalizedAnswer): boolean {
+  return v.type === "text" && /\\[a-zA-Z]/.test(n.text);
+}
+
+/**
+ * Decides whether a predicted answer matches the gold answer. Both may be bare answers or whole
+ * solutions (the final answer is extracted from each). Never throws, and returns within about
+ * `timeoutMs` (`reason: "timeout"` otherwise).
+ *
+ * @example
+ * isEquivalent("$\\frac{1}{2}$", "The answer is $0.5$.") // { equal: true, reason: "numeric" }
+ */
+export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptions): Equivalence {
+  try {
+    const o = resolveVerifyOptions(options);
+    if (typeof gold !== "string" || typeof pred !== "string") return { equal: false, reason: "invalid-input" };
+    const deadline = o.now() + o.timeoutMs;
+    const checkDeadline = () => {
+      if (o.now() > deadline) throw new Timeout();
+    };
+    const g = extractAnswerDetailed(gold);
+    if (!g) return { equal: false, reason: "no-gold-answer" };
+    const p = extractAnswerDetailed(pred);
+    if (!p) return { equal: false, reason: "no-answer" };
+    checkDeadline();
+    const gn = normalizeAnswer(g.answer, g.plainText);
+    const pn = normalizeAnswer(p.answer, p.plainText);
+    if (gn.text === pn.text && gn.text !== "") return { equal: true, reason: "identical" };
+    if (gn.text === "" || pn.text === "") return { equal: false, reason: "text" };
+    checkDeadline();
+    const gv = buildValue(gn.text);
+    const pv = buildValue(pn.text);
+    checkDeadline();
+    const ctx: CompareContext = { relativeTolerance: o.relativeTolerance, checkDeadline };
+    const verdict = compareValues(gv, pv, ctx);
+    if (verdict.result === "equal") return { equal: true, reason: verdict.reason };
+    // 28% may be written 0.28, and 0.28 as 28%.
+    if (gn.percent !== pn.percent) {
+      const scaled = gn.percent
+        ? compareValues(scalePercent(gv, 0.01), pv, ctx)
+        : compareValues(gv, scalePercent(pv, 0.01), ctx);
+      if (scaled.result === "equal") return { equal: true, reason: "percent" };
+    }
+    if (verdict.result === "unknown" && o.computeEngineFallback && (worthFallback(gv, gn) || worthFallback(pv, pn))) {
+      checkDeadline();
+      const r = computeEngineEqual(gn.text, pn.text, deadline - o.now());
+      checkDeadline();
+      if (r !== undefined) return { equal: r, reason: "compute-engine" };
+    }
+    return { equal: false, reason: verdict.result === "unknown" ? "text" : verdict.reason };
+  } catch (error) {
+    if (error instanceof Timeout) return { equal: false, reason: "timeout" };
+    return { equal: false, reason: "error" };
+  }
+}

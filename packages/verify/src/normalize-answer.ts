@@ -1,0 +1,113 @@
+/** A final answer after normalisation, with what was stripped that still matters. */
+export interface NormalizedAnswer {
+  /** Canonical LaTeX-ish text: no delimiters, spacing, units or `\text{}` wrappers. */
+  text: string;
+  /** A percent sign or word was removed (28\% may then also match 0.28). */
+  percent: boolean;
+}
+
+/** Words that are units (dropped after a number), matched whole and case-insensitively. */
+const UNIT_WORDS =
+  "(?:square|sq|cubic|units?|cm|mm|km|m(?=\\s*\\^)|meters?|metres?|centimeters?|kilometers?|miles?|inch(?:es)?|feet|foot|ft|yards?|kg|grams?|pounds?|lbs?|ounces?|oz|liters?|litres?|ml|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|dollars?|cents?|yuan|euros?|rupees?|mph|degrees?|deg|radians?|rad|people|persons?|students?|times|ways|points?)";
+const TRAILING_UNITS = new RegExp(`([\\d})])\\s*(?:${UNIT_WORDS}\\b\\s*(?:\\^\\s*\\{?[23]\\}?|[²³])?\\s*)+$`, "i");
+const SEPARATOR_WORDS = /^\s*(?:and|or|,)\s*$/i;
+const TEXT_COMMANDS =
+  /\\(?:text|textbf|textit|textnormal|textrm|textsf|texttt|mbox|mathrm|mathit|mathbf|mathsf|mathtt|operatorname|hbox)\s*\{([^{}]*)\}/g;
+const KNOWN_FUNCTIONS = /^(?:sin|cos|tan|sec|csc|cot|ln|log|exp|arcsin|arccos|arctan|sinh|cosh|tanh)$/;
+
+function replaceAll(s: string, pairs: ReadonlyArray<[RegExp, string]>): string {
+  let out = s;
+  for (const [re, to] of pairs) out = out.replace(re, to);
+  return out;
+}
+
+const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
+  [/\\\$/g, " "],
+  [/\$/g, " "],
+  [/\\\(|\\\)|\\\[|\\\]/g, " "],
+  [/\\(?:left|right)\s*\.?(?![a-zA-Z])/g, ""],
+  [/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])/g, ""],
+  [/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![a-zA-Z])/g, ""],
+  [/\\(?:lvert|rvert|vert|mid)(?![a-zA-Z])|\\\||∣/g, "|"],
+  [/\\(?:lbrace)(?![a-zA-Z])/g, "\\{"],
+  [/\\(?:rbrace)(?![a-zA-Z])/g, "\\}"],
+  [/\\langle(?![a-zA-Z])/g, "("],
+  [/\\rangle(?![a-zA-Z])/g, ")"],
+  [/\\[dtc]frac(?![a-zA-Z])/g, "\\frac"],
+  [/\\[dt]binom(?![a-zA-Z])/g, "\\binom"],
+  [/\\(?:mathrm|text|operatorname)\s*\{\s*e\s*\}/g, "e"],
+  [/\\operatorname\s*\{\s*([a-z]+)\s*\}/g, "\\$1"],
+  [/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree(?![a-zA-Z])/g, ""],
+  [/\\(?:quad|qquad|hfill)(?![a-zA-Z])/g, " "],
+  [/\\hspace\*?\s*\{[^{}]*\}/g, " "],
+  [/(?<!\\)\\[,;:! ]|~/g, " "],
+  [/\{\s*,\s*\}/g, ""],
+  [/\\(?:geq|geqslant|ge)(?![a-zA-Z])|>=|≥/g, "≥"],
+  [/\\(?:leq|leqslant|le)(?![a-zA-Z])|<=|≤/g, "≤"],
+  [/\\(?:neq|ne)(?![a-zA-Z])|!=|≠/g, "≠"],
+  [/\\gt(?![a-zA-Z])/g, ">"],
+  [/\\lt(?![a-zA-Z])/g, "<"],
+  [/\\(?:approx|simeq|thickapprox)(?![a-zA-Z])|≈/g, "≈"],
+  [/\\in(?![a-zA-Z])|∈/g, "∈"],
+  [/\\cup(?![a-zA-Z])|∪/g, "∪"],
+  [/\\(?:pm|mp)(?![a-zA-Z])|±|∓/g, "±"],
+  [/\\(?:emptyset|varnothing)(?![a-zA-Z])|∅/g, "∅"],
+  [/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)"],
+  [/∞/g, "\\infty "],
+  [/π/g, "\\pi "],
+  [/√/g, "\\sqrt"],
+  [/[×·]/g, "*"],
+  [/[−–]/g, "-"],
+  [/²/g, "^2"],
+  [/³/g, "^3"],
+  [/\\(?:dots|ldots|cdots)(?![a-zA-Z])/g, "…"],
+];
+
+/** `\text{…}` contents: separators become commas; other words are units unless nothing else is left. */
+function unwrapText(s: string): string {
+  const withWords = s.replace(TEXT_COMMANDS, (_m, inner: string) => ` ${inner} `);
+  const withoutWords = s.replace(TEXT_COMMANDS, (_m, inner: string) => {
+    if (SEPARATOR_WORDS.test(inner)) return ",";
+    if (KNOWN_FUNCTIONS.test(inner.trim())) return `\\${inner.trim()} `;
+    return /[0-9]/.test(inner) ? ` ${inner} ` : " ";
+  });
+  return /[0-9]/.test(withoutWords.replace(TEXT_COMMANDS, "")) ? withoutWords : withWords;
+}
+
+function stripPercent(s: string): { text: string; percent: boolean } {
+  const re = /\\%|%|\s*\b(?:percent(?:age)?|pct)\b/gi;
+  const text = s.replace(re, " ");
+  return { text, percent: text !== s };
+}
+
+/**
+ * Normalises one extracted answer. `plainText` says it came from prose rather than LaTeX, where
+ * `2,74` is a decimal comma (in LaTeX `1,2` is a list).
+ */
+export function normalizeAnswer(answer: string, plainText = false): NormalizedAnswer {
+  let s = answer;
+  s = replaceAll(s, SIMPLE_REWRITES);
+  // Nested \text{\textbf{...}} unwraps in a second pass.
+  s = unwrapText(unwrapText(s));
+  const p = stripPercent(s);
+  s = p.text;
+  s = s.replace(/\s+/g, " ").trim();
+  // Glued separators from flattened text: "1orW(x)=-1", "(11,7)or(7,11)".
+  s = s.replace(/(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g, ",");
+  s = s.replace(/\s+(?:and|or)\s+/gi, ",");
+  s = s.replace(/^(?:and|or)\s+/i, "");
+  s = s.replace(TRAILING_UNITS, "$1").trim();
+  s = s.replace(/^(?:[\s,;:]|\.(?!\d))+|[\s.,;:]+$/g, "");
+  s = s.replace(/,\s*,/g, ",");
+  // Thousands separators: only when the whole answer is one grouped number.
+  if (/^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(s) && !/^[-+]?0,/.test(s)) s = s.replace(/,/g, "");
+  else if (plainText && /^[-+]?\d+,\d+$/.test(s)) {
+    const [intPart = "", frac = ""] = s.split(",");
+    if (frac.length !== 3 || /^[-+]?0$/.test(intPart)) {
+      if (intPart.replace(/^[-+]/, "").length > 1 || frac.length > 1 || /^[-+]?0$/.test(intPart))
+        s = `${intPart}.${frac}`;
+    }
+  }
+  s = s.replace(/\s*([=<>≤≥≠≈∈∪,;:])\s*/g, "$1");
+  return { text: s, percent: p.percent };
+}

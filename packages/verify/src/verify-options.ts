@@ -1,0 +1,46 @@
+/** Options of {@link isEquivalent}, {@link mathReward} and {@link createMathReward}. */
+export interface VerifyOptions {
+  /**
+   * Relative tolerance for numbers that are not both exact decimals or integers
+   * (`1/3` vs `0.3333`). Exact literals (`16386.16` vs `16386.17`) and integers compare exactly.
+   * @default 1e-4
+   */
+  relativeTolerance?: number;
+  /**
+   * Time budget of one comparison in milliseconds; a case that runs out is
+   * `{ equal: false, reason: "timeout" }`.
+   * @default 1000
+   */
+  timeoutMs?: number;
+  /**
+   * Try Compute Engine when our own grammar cannot read an answer (an unknown LaTeX command).
+   * @default true
+   */
+  computeEngineFallback?: boolean;
+  /** Clock in milliseconds, injectable for tests. @default performance.now */
+  now?: () => number;
+}
+
+/** {@link VerifyOptions} with every default applied. */
+export type ResolvedVerifyOptions = Required<VerifyOptions>;
+
+export const DEFAULT_VERIFY_OPTIONS: ResolvedVerifyOptions = {
+  relativeTolerance: 1e-4,
+  timeoutMs: 1000,
+  computeEngineFallback: true,
+  now: () => performance.now(),
+};
+
+/** Applies defaults in one place; invalid numbers fall back to the default rather than throwing. */
+export function resolveVerifyOptions(options?: VerifyOptions): ResolvedVerifyOptions {
+  const o = { ...DEFAULT_VERIFY_OPTIONS, ...stripUndefined(options ?? {}) } satisfies ResolvedVerifyOptions;
+  if (!(Number.isFinite(o.relativeTolerance) && o.relativeTolerance >= 0))
+    o.relativeTolerance = DEFAULT_VERIFY_OPTIONS.relativeTolerance;
+  if (!(typeof o.timeoutMs === "number" && o.timeoutMs >= 0)) o.timeoutMs = DEFAULT_VERIFY_OPTIONS.timeoutMs;
+  if (typeof o.now !== "function") o.now = DEFAULT_VERIFY_OPTIONS.now;
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
