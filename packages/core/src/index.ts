@@ -32,12 +32,18 @@ export type { Optimizer, SubmitResult, TrainingBatch, TrainingSample } from "./o
 export type { RewardFn } from "./reward/reward-fn.js";
 
 // Experience pool implementations
+export { InMemoryExperiencePool } from "./pool/in-memory-experience-pool.js";
+export type { SqliteExperiencePoolOptions } from "./pool/sqlite-experience-pool.js";
+export { SqliteExperiencePool } from "./pool/sqlite-experience-pool.js";
+export { SQLITE_SCHEMA_VERSION } from "./pool/sqlite-migrations.js";
 
 // Lesson memory implementations
 export type { ExactLessonMemoryOptions } from "./memory/exact-lesson-memory.js";
 export { ExactLessonMemory } from "./memory/exact-lesson-memory.js";
 
 // Optimizer implementations
+export type { InMemoryOptimizerOptions } from "./optimizer/in-memory-optimizer.js";
+export { InMemoryOptimizer } from "./optimizer/in-memory-optimizer.js";
 
 // Trainer
 export type { AdvantageEstimator, GroupAdvantageOptions } from "./trainer/group-advantages.js";

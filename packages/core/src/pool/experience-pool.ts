@@ -29,19 +29,27 @@ export interface PoolStats {
  * nothing that builds a context can learn an attempt's outcome from the pool.
  */
 export interface ExperiencePool {
-  /** Store a verified group in one transaction. Recording the same (problemId, step) twice throws. */
+  /**
+   * Store a verified group in one transaction: all of it or nothing. Throws a `ConfigError` naming
+   * the field for a malformed group, and a `StorageError` with code `LANPO_DUPLICATE_GROUP` when
+   * (problemId, step) is already stored, `LANPO_DUPLICATE_ID` when a rollout or reflection id is.
+   * Implementations copy the group: mutating it afterwards changes nothing stored.
+   */
   recordGroup(group: VerifiedGroup): Promise<void>;
   /** Whether (problemId, step) is already stored: a resumed run skips it. */
   hasGroup(problemId: string, step: number): Promise<boolean>;
   /**
-   * Earlier successful-or-not attempts at `problemId` made before `beforeStep`, newest first, text
-   * only. Failed rollouts (no completion) are not returned.
+   * Earlier attempts at `problemId` made before `beforeStep`, right or wrong alike, text only:
+   * newest step first, then by index within the step; at most `limit`. Failed rollouts (no
+   * completion) are not returned. `question` is the last user message of the rollout's
+   * `originalMessages` (the bare problem statement).
    */
   priorAttempts(problemId: string, options: { beforeStep: number; limit: number }): Promise<PriorAttempt[]>;
-  /** Every stored rollout of a step, in (problemId, index) order: for reports and resend. */
+  /** Every stored rollout of a step, in (problemId, index) order (code-unit order of ids): for reports and resend. */
   rolloutsOfStep(step: number): Promise<Rollout[]>;
   /** Highest step with at least one stored group, or -1. */
   lastStep(): Promise<number>;
   stats(): Promise<PoolStats>;
+  /** Release the pool. Calling it twice is fine; any other call afterwards throws (`LANPO_CLOSED`). */
   close(): Promise<void>;
 }
