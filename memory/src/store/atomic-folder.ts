@@ -1,0 +1,114 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { StorageError } from "@lanpo/core";
+
+/** A step of {@link commitGeneration}; tests inject failures between steps to simulate crashes. */
+export type SaveStep = "files-written" | "files-renamed" | "manifest-written" | "committed";
+
+/** A file of the generation being saved: written to `<name>.tmp` by `write`, then renamed. */
+export interface GenerationFile {
+  name: string;
+  write: (tempPath: string) => Promise<void> | void;
+}
+
+export interface WrittenFile {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Makes a fresh generation tag so files of two saves never share a name. */
+export function newGenerationTag(): string {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * Writes a new generation of files into `dir` and then the manifest that names them, so that the
+ * folder always holds one complete generation:
+ * each file goes to `<name>.tmp`, is fsynced and renamed; the manifest is built from their sizes
+ * and checksums, written to `manifest.json.tmp`, fsynced and renamed over `manifest.json` (the
+ * commit point); the directory is fsynced; only then are files of older generations removed.
+ * A crash before the manifest rename leaves the previous manifest and the files it names intact.
+ */
+export async function commitGeneration(
+  dir: string,
+  files: readonly GenerationFile[],
+  buildManifest: (written: WrittenFile[]) => unknown,
+  manifestName: string,
+  onStep?: (step: SaveStep) => void | Promise<void>,
+): Promise<void> {
+  await guard(dir, "cannot create the folder", () => mkdir(dir, { recursive: true }));
+  const written: WrittenFile[] = [];
+  for (const file of files) {
+    const tempPath = join(dir, `${file.name}.tmp`);
+    await guard(tempPath, "cannot write", () => file.write(tempPath));
+    await fsyncPath(tempPath);
+    written.push({ name: file.name, ...(await measureFile(tempPath)) });
+  }
+  await onStep?.("files-written");
+  for (const file of files) {
+    await guard(dir, `cannot rename ${file.name}.tmp`, () => rename(join(dir, `${file.name}.tmp`), join(dir, file.name)));
+  }
+  await fsyncPath(dir);
+  await onStep?.("files-renamed");
+  const manifestTemp = join(dir, `${manifestName}.tmp`);
+  const manifestText = `${JSON.stringify(buildManifest(written), null, 2)}\n`;
+  await guard(manifestTemp, "cannot write", () => writeFile(manifestTemp, manifestText));
+  await fsyncPath(manifestTemp);
+  await onStep?.("manifest-written");
+  await guard(dir, `cannot rename ${manifestName}.tmp`, () => rename(manifestTemp, join(dir, manifestName)));
+  await fsyncPath(dir);
+  await onStep?.("committed");
+  await removeStale(dir, new Set([manifestName, ...files.map((f) => f.name)]));
+}
+
+/** Size and sha256 of a file, streamed so a large index is never held twice in memory. */
+export async function measureFile(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  await guard(path, "cannot read", async () => {
+    for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  });
+  return { bytes, sha256: hash.digest("hex") };
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  await guard(path, "cannot fsync", async () => {
+    const handle = await open(path, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+/** Removes leftovers of older generations and of interrupted saves (our own names only). */
+async function removeStale(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (keep.has(name)) continue;
+    if (/^(index|documents)-[a-z0-9]+-[0-9a-f]{8}\.(hnsw|json)(\.tmp)?$/.test(name) || name.endsWith(".json.tmp")) {
+      const path = join(dir, name);
+      if ((await stat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
+    }
+  }
+}
+
+async function guard<T>(path: string, what: string, action: () => Promise<T> | T): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof Error && error.name === "StorageError") throw error;
+    const code = (error as { code?: string }).code;
+    throw new StorageError(path, `${what}: ${(error as Error).message ?? String(error)}; check the path, permissions and free space`, {
+      cause: error,
+      ...(code ? { code } : {}),
+    });
+  }
+}

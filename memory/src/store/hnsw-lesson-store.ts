@@ -1,0 +1,408 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ConfigError, StorageError } from "@lanpo/core";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
+import { SaveableVectorStore } from "@langchain/core/vectorstores";
+import hnswlib from "hnswlib-node";
+import { commitGeneration, newGenerationTag, type SaveStep } from "./atomic-folder.js";
+import { compileFilter, type HnswLessonStoreFilter } from "./hnsw-lesson-store-filter.js";
+import {
+  type HnswLessonStoreOptions,
+  type ResolvedHnswLessonStoreOptions,
+  resolveHnswLessonStoreOptions,
+} from "./hnsw-lesson-store-options.js";
+import { readStoreFolder } from "./read-store-folder.js";
+import { exactSearch } from "./exact-search.js";
+import { type DocumentsFile, MANIFEST_FILE, STORE_FORMAT, STORE_FORMAT_VERSION, type StoreManifest, type StoredDocument } from "./store-manifest.js";
+import { assertVector, VectorInputError } from "./vector-input-error.js";
+
+const { HierarchicalNSW } = hnswlib;
+type NativeIndex = InstanceType<typeof HierarchicalNSW>;
+
+/** Options of `addVectors` / `addDocuments`. */
+export interface HnswAddOptions {
+  /** Ids of the documents, position by position; they win over `Document.id`. */
+  ids?: readonly string[];
+}
+
+/** Options of {@link HnswLessonStore.load}. */
+export interface HnswLoadOptions {
+  /** When given, the folder must hold vectors of exactly this size (else `StorageError` DIMENSIONS). */
+  numDimensions?: number;
+  /** Makes ids for documents added later without one. @default crypto.randomUUID */
+  generateId?: () => string;
+}
+
+/**
+ * A LangChain `SaveableVectorStore` over hnswlib-node in cosine space, built for the lesson memory
+ * but usable anywhere LangChain takes a vector store (`asRetriever()` included).
+ *
+ * Unlike LangChain's HNSWLib wrapper: scores are cosine similarities (higher is more similar);
+ * `Document.id` is honoured and adding an existing id updates it; `delete({ ids })` works and its
+ * slots are reused; capacity doubles; `efSearch` is applied, raised when a filter would leave fewer
+ * than `k` results, and saved with `M` and `efConstruction`; saves are atomic and checked on load;
+ * bad vectors raise `VectorInputError` before the native addon sees them.
+ *
+ * @example
+ * const store = new HnswLessonStore(embeddings, { numDimensions: 512 });
+ * await store.addDocuments([new Document({ pageContent: "x + 1 = 2", id: "p1" })]);
+ * const hits = await store.similaritySearchWithScore("solve x + 1 = 2", 3); // [[doc, 0.93], ...]
+ * await store.save("memory/problems");
+ * const again = await HnswLessonStore.load("memory/problems", embeddings);
+ */
+export class HnswLessonStore extends SaveableVectorStore {
+  declare FilterType: HnswLessonStoreFilter;
+
+  private readonly options: ResolvedHnswLessonStoreOptions;
+  private index: NativeIndex | undefined;
+  private readonly byLabel = new Map<number, StoredDocument>();
+  private readonly labelById = new Map<string, number>();
+  /** Marked-deleted slots in the index; hnswlib reuses them for new points. */
+  private deletedSlots = 0;
+  private nextLabel = 0;
+  private saveQueue: Promise<void> = Promise.resolve();
+  /** Test hook: called between the steps of a save, to simulate a crash at each one. */
+  onSaveStep: ((step: SaveStep) => void | Promise<void>) | undefined;
+
+  constructor(embeddings: EmbeddingsInterface, options: HnswLessonStoreOptions) {
+    const resolved = resolveHnswLessonStoreOptions(options);
+    const { generateId: _generateId, ...serializable } = resolved;
+    super(embeddings, serializable);
+    this.options = resolved;
+  }
+
+  _vectorstoreType(): string {
+    return "lanpo-hnsw";
+  }
+
+  /** Vector length every add and query must have. */
+  get numDimensions(): number {
+    return this.options.numDimensions;
+  }
+
+  /** Candidate list size of searches (before raising for k or filters). */
+  get efSearch(): number {
+    return this.options.efSearch;
+  }
+
+  set efSearch(value: number) {
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError("efSearch", `must be a positive integer, got ${value}`);
+    this.options.efSearch = value;
+  }
+
+  /** M, efConstruction and efSearch in force (restored by `load`). */
+  get indexParameters(): { M: number; efConstruction: number; efSearch: number } {
+    const { M, efConstruction, efSearch } = this.options;
+    return { M, efConstruction, efSearch };
+  }
+
+  /** Live documents. */
+  get size(): number {
+    return this.byLabel.size;
+  }
+
+  /** Slots the index holds before it must grow (0 before the first add). */
+  get capacity(): number {
+    return this.index?.getMaxElements() ?? 0;
+  }
+
+  /** Document with this id, or undefined. */
+  getDocument(id: string): DocumentInterface | undefined {
+    const label = this.labelById.get(id);
+    const stored = label === undefined ? undefined : this.byLabel.get(label);
+    return stored ? toDocument(stored) : undefined;
+  }
+
+  /** Ids of all live documents, in insertion order of their slots. */
+  ids(): string[] {
+    return [...this.byLabel.values()].map((doc) => doc.id);
+  }
+
+  /** Replaces a document's metadata without touching its vector. Returns false for an unknown id. */
+  updateMetadata(id: string, metadata: Record<string, unknown>): boolean {
+    const label = this.labelById.get(id);
+    const stored = label === undefined ? undefined : this.byLabel.get(label);
+    if (!stored) return false;
+    stored.metadata = { ...metadata };
+    return true;
+  }
+
+  async addDocuments(documents: DocumentInterface[], options?: HnswAddOptions): Promise<string[]> {
+    const vectors = await this.embeddings.embedDocuments(documents.map((doc) => doc.pageContent));
+    return this.addVectors(vectors, documents, options);
+  }
+
+  /**
+   * Adds or updates (by id) documents with their vectors. All input is validated first, so a bad
+   * vector anywhere in the batch changes nothing. Returns the ids, position by position.
+   */
+  async addVectors(vectors: number[][], documents: DocumentInterface[], options?: HnswAddOptions): Promise<string[]> {
+    if (!Array.isArray(vectors) || !Array.isArray(documents) || vectors.length !== documents.length) {
+      throw new VectorInputError("batch-length", `got ${vectors?.length} vectors for ${documents?.length} documents; pass one vector per document`);
+    }
+    const given = options?.ids;
+    if (given !== undefined && given.length !== documents.length) {
+      throw new ConfigError("ids", `got ${given.length} ids for ${documents.length} documents; pass one id per document`);
+    }
+    const dims = this.options.numDimensions;
+    vectors.forEach((vector, i) => assertVector(vector, dims, i, "vector"));
+    const ids = documents.map((doc, i) => given?.[i] ?? doc.id ?? this.options.generateId());
+    ids.forEach((id, i) => {
+      if (typeof id !== "string" || id.length === 0) throw new ConfigError(`ids.${i}`, "every id must be a non-empty string");
+    });
+    // Everything below is synchronous: concurrent callers cannot interleave and lose writes.
+    const fresh = new Set(ids.filter((id) => !this.labelById.has(id)));
+    const index = this.ensureCapacity(fresh.size);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      const doc = documents[i] as DocumentInterface;
+      const stored: StoredDocument = { label: 0, id, pageContent: doc.pageContent, metadata: { ...(doc.metadata ?? {}) } };
+      const existing = this.labelById.get(id);
+      if (existing !== undefined) {
+        index.addPoint(vectors[i] as number[], existing);
+        stored.label = existing;
+      } else {
+        stored.label = this.nextLabel++;
+        index.addPoint(vectors[i] as number[], stored.label, this.deletedSlots > 0);
+        if (this.deletedSlots > 0) this.deletedSlots--;
+        this.labelById.set(id, stored.label);
+      }
+      this.byLabel.set(stored.label, stored);
+    }
+    return ids;
+  }
+
+  /** Removes documents by id; their slots are reused by later adds. Unknown ids are ignored. */
+  override async delete(params?: { ids?: readonly string[] }): Promise<void> {
+    if (!params || !Array.isArray(params.ids)) throw new ConfigError("ids", "delete needs { ids: string[] }");
+    for (const id of params.ids) {
+      const label = this.labelById.get(id);
+      if (label === undefined || !this.index) continue;
+      this.index.markDelete(label);
+      this.labelById.delete(id);
+      this.byLabel.delete(label);
+      this.deletedSlots++;
+    }
+  }
+
+  /**
+   * The `k` most similar documents to `query` with their cosine similarity, most similar first.
+   * Returns fewer only when fewer documents pass the filter; `[]` for an empty store or `k = 0`.
+   */
+  async similaritySearchVectorWithScore(query: number[], k: number, filter?: this["FilterType"]): Promise<[DocumentInterface, number][]> {
+    assertVector(query, this.options.numDimensions, 0, "query vector");
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0) throw new ConfigError("k", `must be a non-negative integer, got ${k}`);
+    const index = this.index;
+    if (k === 0 || !index || this.byLabel.size === 0) return [];
+    const accept = compileFilter(filter);
+    const limit = Math.min(k, this.byLabel.size);
+    const elements = index.getCurrentCount();
+    const labelFilter = accept
+      ? (label: number) => {
+          const doc = this.byLabel.get(label);
+          return doc !== undefined && accept(doc.id, doc);
+        }
+      : undefined;
+    let ef = Math.max(this.options.efSearch, limit);
+    let found: { distances: number[]; neighbors: number[] };
+    try {
+      for (;;) {
+        index.setEf(ef);
+        found = index.searchKnn(query, limit, labelFilter);
+        if (found.neighbors.length >= limit || ef >= elements) break;
+        ef = Math.min(ef * 2, elements);
+      }
+    } finally {
+      index.setEf(this.options.efSearch);
+    }
+    let hits = found.neighbors.map((label, i) => ({ label, score: clampScore(1 - (found.distances[i] as number)) }));
+    if (hits.length < limit) {
+      // The graph search came up short even at ef = every element (possible with filters that
+      // cut the graph apart): fall back to an exact scan of the documents that pass.
+      const candidates = [...this.byLabel.values()].filter((doc) => !accept || accept(doc.id, doc)).map((doc) => doc.label);
+      if (candidates.length > hits.length) hits = exactSearch(index, query, candidates, limit);
+    }
+    return hits.map(({ label, score }) => [toDocument(this.byLabel.get(label) as StoredDocument), score]);
+  }
+
+  /** Writes the store to `dir` atomically; see the package README for the folder layout. */
+  async save(dir: string): Promise<void> {
+    const run = this.saveQueue.then(() => this.saveNow(dir));
+    this.saveQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async saveNow(dir: string): Promise<void> {
+    const tag = newGenerationTag();
+    const indexName = `index-${tag}.hnsw`;
+    const documentsName = `documents-${tag}.json`;
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new StorageError(dir, `cannot create the folder: ${(error as Error).message}`, { cause: error });
+    }
+    // Snapshot index and documents in one synchronous stretch so they agree even while adds go on.
+    const index = this.index;
+    const documentsFile: DocumentsFile = {
+      nextLabel: this.nextLabel,
+      documents: [...this.byLabel.values()],
+    };
+    const documentsText = JSON.stringify(documentsFile);
+    const counts = {
+      documents: this.byLabel.size,
+      deleted: this.deletedSlots,
+      indexElements: index?.getCurrentCount() ?? 0,
+      capacity: index?.getMaxElements() ?? 0,
+    };
+    if (index) {
+      try {
+        index.writeIndexSync(join(dir, `${indexName}.tmp`));
+      } catch (error) {
+        throw new StorageError(join(dir, indexName), `cannot write the index: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    const { M, efConstruction, efSearch, seed, numDimensions } = this.options;
+    await commitGeneration(
+      dir,
+      [
+        ...(index ? [{ name: indexName, write: () => undefined }] : []),
+        { name: documentsName, write: (path: string) => writeText(path, documentsText) },
+      ],
+      (written): StoreManifest => ({
+        format: STORE_FORMAT,
+        formatVersion: STORE_FORMAT_VERSION,
+        space: "cosine",
+        numDimensions,
+        M,
+        efConstruction,
+        efSearch,
+        seed,
+        counts,
+        files: {
+          index: written.find((file) => file.name === indexName) ?? null,
+          documents: written.find((file) => file.name === documentsName) as StoreManifest["files"]["documents"],
+        },
+        savedAtMs: Date.now(),
+      }),
+      MANIFEST_FILE,
+      this.onSaveStep,
+    );
+  }
+
+  /**
+   * Reopens a store saved with `save(dir)`, after checking that the folder is complete (sizes and
+   * checksums), is in cosine space, and that index and documents agree. Throws `StorageError`
+   * whose `code` says what is wrong (see `readStoreFolder`).
+   */
+  static override async load(dir: string, embeddings: EmbeddingsInterface, options: HnswLoadOptions = {}): Promise<HnswLessonStore> {
+    const { manifest, documents, indexPath } = await readStoreFolder(dir);
+    if (options.numDimensions !== undefined && options.numDimensions !== manifest.numDimensions) {
+      throw new StorageError(
+        dir,
+        `store holds ${manifest.numDimensions}-dimensional vectors, the embeddings make ${options.numDimensions}; open it with the embeddings it was built with`,
+        { code: "DIMENSIONS" },
+      );
+    }
+    const { numDimensions, M, efConstruction, efSearch, seed } = manifest;
+    const store = new HnswLessonStore(embeddings, {
+      numDimensions,
+      M,
+      efConstruction,
+      efSearch,
+      seed,
+      ...(options.generateId ? { generateId: options.generateId } : {}),
+    });
+    if (indexPath) {
+      const index = new HierarchicalNSW("cosine", numDimensions);
+      try {
+        index.readIndexSync(indexPath, true);
+      } catch (error) {
+        throw new StorageError(indexPath, `hnswlib cannot read the index: ${(error as Error).message}`, { code: "MISMATCH", cause: error });
+      }
+      index.setEf(efSearch);
+      const present = new Set(index.getIdsList());
+      if (present.size !== manifest.counts.indexElements) {
+        throw new StorageError(dir, `index holds ${present.size} elements, manifest says ${manifest.counts.indexElements}`, { code: "MISMATCH" });
+      }
+      const missing = documents.documents.find((doc) => !present.has(doc.label));
+      if (missing) {
+        throw new StorageError(dir, `document "${missing.id}" (label ${missing.label}) has no vector in the index`, { code: "MISMATCH" });
+      }
+      store.index = index;
+    }
+    for (const doc of documents.documents) {
+      store.byLabel.set(doc.label, doc);
+      store.labelById.set(doc.id, doc.label);
+    }
+    store.deletedSlots = manifest.counts.deleted;
+    store.nextLabel = documents.nextLabel;
+    return store;
+  }
+
+  /** Builds a store from texts, taking `numDimensions` from the first embedding unless given. */
+  static override async fromTexts(
+    texts: string[],
+    metadatas: object[] | object,
+    embeddings: EmbeddingsInterface,
+    options: Partial<HnswLessonStoreOptions> = {},
+  ): Promise<HnswLessonStore> {
+    const docs = texts.map(
+      (text, i) =>
+        new Document({ pageContent: text, metadata: (Array.isArray(metadatas) ? metadatas[i] : metadatas) as Record<string, unknown> }),
+    );
+    return HnswLessonStore.fromDocuments(docs, embeddings, options);
+  }
+
+  /** Builds a store from documents, taking `numDimensions` from the first embedding unless given. */
+  static override async fromDocuments(
+    documents: DocumentInterface[],
+    embeddings: EmbeddingsInterface,
+    options: Partial<HnswLessonStoreOptions> = {},
+  ): Promise<HnswLessonStore> {
+    const vectors = await embeddings.embedDocuments(documents.map((doc) => doc.pageContent));
+    const numDimensions = options.numDimensions ?? vectors[0]?.length;
+    if (numDimensions === undefined) throw new ConfigError("numDimensions", "no documents to infer it from; pass numDimensions");
+    const store = new HnswLessonStore(embeddings, { ...options, numDimensions });
+    await store.addVectors(vectors, documents);
+    return store;
+  }
+
+  /** Initialises the index on first use and doubles its capacity until `newPoints` fit. */
+  private ensureCapacity(newPoints: number): NativeIndex {
+    const { M, efConstruction, seed, initialCapacity, numDimensions, efSearch } = this.options;
+    let index = this.index;
+    if (!index) {
+      index = new HierarchicalNSW("cosine", numDimensions);
+      index.initIndex({
+        maxElements: Math.max(initialCapacity, newPoints),
+        m: M,
+        efConstruction,
+        randomSeed: seed,
+        allowReplaceDeleted: true,
+      });
+      index.setEf(efSearch);
+      this.index = index;
+      return index;
+    }
+    const needed = index.getCurrentCount() + Math.max(0, newPoints - this.deletedSlots);
+    let capacity = index.getMaxElements();
+    if (needed > capacity) {
+      while (capacity < needed) capacity *= 2;
+      index.resizeIndex(capacity);
+    }
+    return index;
+  }
+}
+
+function toDocument(stored: StoredDocument): DocumentInterface {
+  return new Document({ pageContent: stored.pageContent, metadata: { ...stored.metadata }, id: stored.id });
+}
+
+function clampScore(score: number): number {
+  return score > 1 ? 1 : score < -1 ? -1 : score;
+}
+
+async function writeText(path: string, text: string): Promise<void> {
+  await writeFile(path, text);
+}

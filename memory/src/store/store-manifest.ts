@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+/** Bumped whenever the folder layout changes in a way older readers cannot follow. */
+export const STORE_FORMAT_VERSION = 1;
+export const STORE_FORMAT = "lanpo-hnsw-lesson-store";
+export const MANIFEST_FILE = "manifest.json";
+
+const fileEntry = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, "a plain file name"),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/**
+ * `manifest.json`, written last and renamed into place: the commit point of a save. It names the
+ * index and documents files of one generation with their sizes and checksums, so a reader can
+ * tell a complete save from a torn or mixed one.
+ */
+export const storeManifestSchema = z.object({
+  format: z.literal(STORE_FORMAT),
+  formatVersion: z.number().int().positive(),
+  space: z.string(),
+  numDimensions: z.number().int().positive(),
+  M: z.number().int().positive(),
+  efConstruction: z.number().int().positive(),
+  efSearch: z.number().int().positive(),
+  seed: z.number().int().nonnegative(),
+  counts: z.object({
+    documents: z.number().int().nonnegative(),
+    deleted: z.number().int().nonnegative(),
+    indexElements: z.number().int().nonnegative(),
+    capacity: z.number().int().nonnegative(),
+  }),
+  files: z.object({ index: fileEntry.nullable(), documents: fileEntry }),
+  savedAtMs: z.number(),
+});
+
+export type StoreManifest = z.infer<typeof storeManifestSchema>;
+
+/** One stored document in `documents-*.json`; `label` is its slot in the hnsw index. */
+export const storedDocumentSchema = z.object({
+  label: z.number().int().nonnegative(),
+  id: z.string(),
+  pageContent: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+
+export type StoredDocument = z.infer<typeof storedDocumentSchema>;
+
+export const documentsFileSchema = z.object({
+  nextLabel: z.number().int().nonnegative(),
+  documents: z.array(storedDocumentSchema),
+});
+
+export type DocumentsFile = z.infer<typeof documentsFileSchema>;
