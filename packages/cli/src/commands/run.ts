@@ -1,0 +1,55 @@
+import { Command } from "commander";
+import { executeRun } from "../run/execute-run.js";
+import { resolveRunConfig } from "../run/resolve-run-config.js";
+
+const HELP_AFTER = `
+Examples:
+  lanpo run --dataset gsm8k --limit 64 --group 8 --steps 8 --batch 8 --out runs/demo
+  lanpo run --dataset math500 --model-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --out runs/qwen
+  lanpo run --config run.json --steps 20         (flags override the file's fields)
+  lanpo run --resume runs/demo                   (continue a killed run; verified groups are not redone)
+
+Without --model-url the offline scripted policy answers: it is for wiring, not for results.
+The run folder holds config.json, pool.sqlite, outbox/, memory/, events.jsonl, summary.json and report.html.`;
+
+/** `lanpo run`: train with LANPO on a data set and write a run folder. */
+export function runCommand(): Command {
+  return new Command("run")
+    .description("run the LANPO trainer on a data set and write a run folder (pool, outbox, events, summary, report)")
+    .option("--dataset <name|path>", "gsm8k | math500 | aime24 | amc23 | PATH.jsonl")
+    .option("--limit <n>", "use only the first N problems (default: all)")
+    .option("--question-field <name>", 'question field of a PATH.jsonl (default "question")')
+    .option("--answer-field <name>", 'gold-answer field of a PATH.jsonl (default "answer")')
+    .option("--id-field <name>", 'id field of a PATH.jsonl, optional in rows (default "id")')
+    .option("--group <g>", "rollouts per problem (default 8)")
+    .option("--steps <s>", "trainer steps (default 8)")
+    .option("--batch <b>", "problems per step (default 8)")
+    .option("--out <dir>", "run folder (default runs/run-<time>)")
+    .option("--seed <n>", "seed of every random choice (default 0)")
+    .option(
+      "--model-url <url>",
+      "OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: offline scripted policy)",
+    )
+    .option("--model <name>", "model name on that server (default: the only one it lists)")
+    .option("--api-key <key>", "API key of the server (default: $OPENAI_API_KEY, else a placeholder for local servers)")
+    .option("--temperature <t>", "sampling temperature (default 1)")
+    .option("--max-tokens <n>", "completion token cap (default: the server's)")
+    .option("--scripted-success-rate <p>", "success rate of the scripted policy (default 0.35)")
+    .option("--concurrency <n>", "model calls in flight (default 8)")
+    .option("--timeout-ms <ms>", "per model call (default 120000)")
+    .option("--retries <n>", "extra tries of a failed model call (default 2)")
+    .option("--k <n>", "lessons per context at most (default 3)")
+    .option("--min-score <s>", "cosine similarity under which lessons are not retrieved (default 0.6)")
+    .option("--config <file.json>", "JSON file with any of these settings in camelCase; flags override it")
+    .option("--resume <dir>", "continue the run in DIR with its stored settings")
+    .addHelpText("after", HELP_AFTER)
+    .action(async (flags: Record<string, unknown>) => {
+      const {
+        config: configFile,
+        resume: resumeDir,
+        ...rest
+      } = flags as { config?: string; resume?: string } & Record<string, unknown>;
+      const run = resolveRunConfig({ flags: rest, configFile, resumeDir });
+      await executeRun({ run });
+    });
+}

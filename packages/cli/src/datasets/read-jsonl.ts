@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { DatasetError } from "@lanpo/core";
+
+/** One parsed JSON Lines row and the 1-based line it came from. */
+export interface JsonlRow {
+  line: number;
+  value: Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON Lines file: one JSON object per line, blank lines skipped. Every problem is a
+ * {@link DatasetError} naming the file and line: a missing file, bad JSON, a row that is not an
+ * object, a file with no rows.
+ */
+export function readJsonl(file: string): JsonlRow[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    const what =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a folder, not a file"
+          : `cannot read it (${code ?? String(cause)})`;
+    throw new DatasetError(
+      file,
+      undefined,
+      `${what}; pass a JSON Lines file (one JSON object per line) or a bundled set: gsm8k, math500, aime24, amc23`,
+      { cause },
+    );
+  }
+  const rows: JsonlRow[] = [];
+  const lines = text.split(/\r?\n/);
+  for (const [i, raw] of lines.entries()) {
+    const line = i + 1;
+    const trimmed = raw.trim();
+    if (trimmed === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch (cause) {
+      throw new DatasetError(
+        file,
+        line,
+        `not valid JSON (${(cause as Error).message}); each line must be one JSON object such as {"question": "...", "answer": "..."}`,
+        { cause },
+      );
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new DatasetError(
+        file,
+        line,
+        `expected a JSON object, got ${Array.isArray(value) ? "an array" : JSON.stringify(value)}; each line must be one object such as {"question": "...", "answer": "..."}`,
+      );
+    }
+    rows.push({ line, value: value as Record<string, unknown> });
+  }
+  if (rows.length === 0) {
+    throw new DatasetError(
+      file,
+      undefined,
+      `has no rows; add one JSON object per line such as {"question": "...", "answer": "..."}`,
+    );
+  }
+  return rows;
+}

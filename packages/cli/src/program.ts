@@ -1,0 +1,20 @@
+import { Command } from "commander";
+import { runCommand } from "./commands/run.js";
+import { cliVersion } from "./version.js";
+
+/**
+ * The `lanpo` program. Usage errors exit through `exitOverride`, so `bin.ts` decides exit codes
+ * and tests can call `parseAsync` without the process ending.
+ *
+ * @example await createProgram().parseAsync(["run", "--dataset", "gsm8k"], { from: "user" });
+ */
+export function createProgram(): Command {
+  const program = new Command("lanpo")
+    .description("LANPO for LangChain.js: RL where an experience pool feeds language back into exploration")
+    .version(cliVersion(), "-V, --version")
+    .addCommand(runCommand());
+  // addCommand does not pass settings down, so every command gets them here.
+  for (const command of [program, ...program.commands])
+    command.exitOverride().showHelpAfterError("(run with --help for usage)");
+  return program;
+}

@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, StorageError } from "@lanpo/core";
+import { configErrorFromIssues } from "./config-issues.js";
+import type { StoredRunConfig } from "./run-config.js";
+import { storedRunConfigSchema } from "./run-config-schema.js";
+
+/** Where everything of one run lives, under one folder. */
+export interface RunFolder {
+  dir: string;
+  config: string;
+  pool: string;
+  outbox: string;
+  memory: string;
+  events: string;
+  summary: string;
+  report: string;
+}
+
+export function runFolder(dir: string): RunFolder {
+  return {
+    dir,
+    config: join(dir, "config.json"),
+    pool: join(dir, "pool.sqlite"),
+    outbox: join(dir, "outbox"),
+    memory: join(dir, "memory"),
+    events: join(dir, "events.jsonl"),
+    summary: join(dir, "summary.json"),
+    report: join(dir, "report.html"),
+  };
+}
+
+/**
+ * Creates the folder of a new run. A folder that already holds a run is refused rather than mixed
+ * into: the pool would treat its groups as done.
+ */
+export function createRunFolder(dir: string): RunFolder {
+  const folder = runFolder(dir);
+  if (existsSync(folder.config) || existsSync(folder.pool)) {
+    throw new ConfigError(
+      "out",
+      `${dir} already holds a run; continue it with --resume ${dir}, or pass a new --out folder`,
+    );
+  }
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new ConfigError("out", `${dir} exists and is not empty; pass a new or empty --out folder`);
+  }
+  try {
+    mkdirSync(folder.memory, { recursive: true });
+    mkdirSync(folder.outbox, { recursive: true });
+  } catch (cause) {
+    throw new StorageError(
+      dir,
+      `cannot create the run folder (${(cause as { code?: string }).code ?? String(cause)}); pass an --out folder you can write to`,
+      { cause },
+    );
+  }
+  return folder;
+}
+
+/** Writes `config.json` whole or not at all (temp file + rename). */
+export function writeStoredRunConfig(folder: RunFolder, stored: StoredRunConfig): void {
+  writeFileAtomic(folder.config, `${JSON.stringify(stored, null, 2)}\n`);
+}
+
+/** Reads and validates `DIR/config.json` of a run to resume. */
+export function readStoredRunConfig(dir: string): StoredRunConfig {
+  const file = runFolder(dir).config;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    if (code === "ENOENT") {
+      const why = existsSync(dir)
+        ? "has no config.json, so it is not a lanpo run folder (or the run died before it started)"
+        : "does not exist";
+      throw new ConfigError(
+        "resume",
+        `${dir} ${why}; pass the --out folder of an earlier lanpo run, or start a new run with --out`,
+        { cause },
+      );
+    }
+    throw new ConfigError(
+      "resume",
+      `${file} is unreadable (${code ?? (cause as Error).message}); it was not written by lanpo run, or was edited: restore it or start a new run`,
+      { cause },
+    );
+  }
+  const result = storedRunConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw configErrorFromIssues(result.error.issues, raw as Record<string, unknown>, (f) => `"${f}" in ${file}`);
+  }
+  return result.data;
+}
+
+export function writeFileAtomic(file: string, text: string): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, file);
+  } catch (cause) {
+    throw new StorageError(
+      file,
+      `cannot write it (${(cause as { code?: string }).code ?? String(cause)}); free disk space or pick another --out folder`,
+      { cause },
+    );
+  }
+}
