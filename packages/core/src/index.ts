@@ -44,6 +44,12 @@ export { ExactLessonMemory } from "./memory/exact-lesson-memory.js";
 // Optimizer implementations
 export type { InMemoryOptimizerOptions } from "./optimizer/in-memory-optimizer.js";
 export { InMemoryOptimizer } from "./optimizer/in-memory-optimizer.js";
+export type { DeliveryFailure, OutboxOptimizerOptions } from "./optimizer/outbox-optimizer.js";
+export { OutboxOptimizer } from "./optimizer/outbox-optimizer.js";
+export type { BatchSink } from "./optimizer/batch-sink.js";
+export { isRetryableDeliveryError } from "./optimizer/batch-sink.js";
+export { DeliveryError } from "./optimizer/delivery-error.js";
+export { JsonlFileSink } from "./optimizer/jsonl-file-sink.js";
 
 // Trainer
 export type { AdvantageEstimator, GroupAdvantageOptions } from "./trainer/group-advantages.js";

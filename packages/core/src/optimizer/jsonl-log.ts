@@ -1,0 +1,134 @@
+import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import { StorageError } from "../errors/storage-error.js";
+
+/** What {@link JsonlLog.open} found in an existing file. */
+export interface JsonlLogContents {
+  log: JsonlLog;
+  /** Every complete record, in file order. */
+  records: unknown[];
+  /**
+   * 1 when the file ended in a torn line (a crash mid-append) that was dropped, else 0. The torn
+   * line was never reported as written, so dropping it loses nothing that was promised.
+   */
+  tornLinesDropped: number;
+}
+
+/**
+ * An append-only JSON-lines file whose appends are durable when they resolve: each append is one
+ * write followed by an fsync, and a failed append is cut back off the file so it never leaves a
+ * partial line for the next append to run into.
+ */
+export class JsonlLog {
+  readonly path: string;
+  readonly #handle: FileHandle;
+  #size: number;
+
+  private constructor(path: string, handle: FileHandle, size: number) {
+    this.path = path;
+    this.#handle = handle;
+    this.#size = size;
+  }
+
+  /**
+   * Opens (creating it and its folder if needed) and reads the log. A torn last line is dropped
+   * and cut off; a malformed line before the last one means the file was damaged some other way,
+   * and is a StorageError (code `LANPO_CORRUPT`) naming the line.
+   */
+  static async open(path: string): Promise<JsonlLogContents> {
+    let handle: FileHandle | undefined;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      handle = await open(path, "a+");
+      const { size } = await handle.stat();
+      // Read exactly `size` bytes rather than to end of file: a device such as /dev/full never ends.
+      const buffer = Buffer.alloc(size);
+      let read = 0;
+      while (read < size) {
+        const { bytesRead } = await handle.read(buffer, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      const { records, validBytes } = parse(path, buffer.subarray(0, read));
+      const torn = validBytes < read;
+      if (torn) {
+        await handle.truncate(validBytes);
+        await handle.sync();
+      }
+      if (size === 0) await syncDirectory(dirname(path));
+      return { log: new JsonlLog(path, handle, validBytes), records, tornLinesDropped: torn ? 1 : 0 };
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      throw asStorageError(path, "opening", error);
+    }
+  }
+
+  /** Appends the records as lines in one write, then fsyncs. Throws a StorageError (`ENOSPC`, ...). */
+  async append(records: readonly unknown[]): Promise<void> {
+    const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    try {
+      await this.#handle.write(data);
+      await this.#handle.sync();
+      this.#size += data.length;
+    } catch (error) {
+      // Part of the write may have landed: cut it off so the next append starts on a fresh line.
+      await this.#handle.truncate(this.#size).catch(() => {});
+      throw asStorageError(this.path, "writing", error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#handle.close();
+  }
+}
+
+function parse(path: string, buffer: Buffer): { records: unknown[]; validBytes: number } {
+  const records: unknown[] = [];
+  let start = 0;
+  let line = 0;
+  while (start < buffer.length) {
+    const end = buffer.indexOf(0x0a, start);
+    if (end === -1) break; // unterminated: torn
+    line += 1;
+    const text = buffer.subarray(start, end).toString("utf8");
+    try {
+      records.push(JSON.parse(text));
+    } catch (cause) {
+      // A crash can also leave a zero-filled tail; anything else before the end is real damage.
+      const rest = buffer.subarray(start);
+      if (rest.every((byte) => byte === 0 || byte === 0x0a)) break;
+      throw new StorageError(
+        path,
+        `line ${line} is not valid JSON, so the file was damaged after it was written; move the file away ` +
+          "(its complete lines can be recovered by hand) and start a new one",
+        { cause, code: "LANPO_CORRUPT" },
+      );
+    }
+    start = end + 1;
+  }
+  return { records, validBytes: start };
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  // A new file's name is durable only once its folder is synced. Some platforms cannot open a
+  // folder for syncing; there is nothing more to do there.
+  const handle = await open(path, "r").catch(() => undefined);
+  await handle?.sync().catch(() => {});
+  await handle?.close();
+}
+
+function asStorageError(path: string, action: "opening" | "writing", error: unknown): StorageError {
+  if (StorageError.isInstance(error)) return error;
+  const code = (error as { code?: unknown })?.code;
+  const advice =
+    code === "ENOSPC" || code === "EDQUOT"
+      ? "the disk is full: free space, then flush or resume"
+      : code === "EACCES" || code === "EPERM" || code === "EROFS"
+        ? "check the folder's permissions"
+        : "see the cause";
+  const message = error instanceof Error ? error.message : String(error);
+  return new StorageError(path, `${action} failed (${message}): ${advice}`, {
+    cause: error,
+    code: typeof code === "string" ? code : undefined,
+  });
+}

@@ -1,0 +1,301 @@
+import { spawn } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  ConfigError,
+  DeliveryError,
+  isRetryableDeliveryError,
+  JsonlFileSink,
+  ModelError,
+  OutboxOptimizer,
+  StorageError,
+  type TrainingBatch,
+} from "@lanpo/core";
+import test from "ava";
+import { makeBatch, RecordingSink } from "../fixtures/pool-batches.js";
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "lanpo-outbox-"));
+const lines = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as { batchId: string });
+
+test("a delivered batch is in the outbox, acknowledged, and in the default trainer inbox", async (t) => {
+  const directory = tempDir();
+  const optimizer = await OutboxOptimizer.open({ directory, now: () => 42 });
+  const batch = makeBatch("b1");
+  t.deepEqual(await optimizer.submit(batch), { batchId: "b1", status: "acknowledged" });
+  t.is(await optimizer.pending(), 0);
+  t.is(await optimizer.policyVersion(), "local");
+  t.deepEqual(lines(join(directory, "outbox.jsonl")), [batch]);
+  t.deepEqual(lines(join(directory, "acks.jsonl")), [{ batchId: "b1", ackedAtMs: 42 }]);
+  t.deepEqual(lines(join(directory, "trainer-inbox.jsonl")), [batch]);
+  t.is(optimizer.tornLinesDropped, 0);
+  await optimizer.close();
+});
+
+test("the same batch id twice is a duplicate and writes nothing, also after reopening", async (t) => {
+  const directory = tempDir();
+  const sink = new RecordingSink();
+  const optimizer = await OutboxOptimizer.open({ directory, sink });
+  await optimizer.submit(makeBatch("b1"));
+  const size = statSync(join(directory, "outbox.jsonl")).size;
+  t.deepEqual(await optimizer.submit(makeBatch("b1", 3, 5)), { batchId: "b1", status: "duplicate" });
+  await optimizer.close();
+  const reopened = await OutboxOptimizer.open({ directory, sink });
+  t.deepEqual(await reopened.submit(makeBatch("b1")), { batchId: "b1", status: "duplicate" });
+  t.is(statSync(join(directory, "outbox.jsonl")).size, size);
+  t.deepEqual(sink.attempts, ["b1"]);
+  await reopened.close();
+});
+
+test("a failing sink leaves the batch queued and durable; flush resends it", async (t) => {
+  const directory = tempDir();
+  const sink = new RecordingSink();
+  sink.failing = { isRetryable: true };
+  const optimizer = await OutboxOptimizer.open({ directory, sink });
+  t.deepEqual(await optimizer.submit(makeBatch("b1")), { batchId: "b1", status: "queued" });
+  t.is(await optimizer.pending(), 1);
+  t.is(optimizer.lastFailure?.batchId, "b1");
+  t.deepEqual(lines(join(directory, "outbox.jsonl")), [makeBatch("b1")]);
+  t.deepEqual(await optimizer.flush(), { acknowledged: 0, pending: 1 }, "still down");
+  sink.failing = false;
+  t.deepEqual(await optimizer.flush(), { acknowledged: 1, pending: 0 });
+  t.deepEqual(sink.delivered, ["b1"]);
+  t.is(optimizer.lastFailure, undefined);
+  t.deepEqual(await optimizer.flush(), { acknowledged: 0, pending: 0 }, "nothing sent twice");
+  t.deepEqual(sink.attempts, ["b1", "b1", "b1"]);
+  await optimizer.close();
+});
+
+test("batches are delivered in submission order, never a later one before an earlier one", async (t) => {
+  const sink = new RecordingSink();
+  const optimizer = await OutboxOptimizer.open({ directory: tempDir(), sink });
+  await optimizer.submit(makeBatch("b1"));
+  sink.failing = { isRetryable: true };
+  await optimizer.submit(makeBatch("b2"));
+  await optimizer.submit(makeBatch("b3"));
+  t.deepEqual(sink.attempts, ["b1", "b2", "b2"], "b3 waits behind b2");
+  sink.failing = false;
+  t.deepEqual(await optimizer.submit(makeBatch("b4")), { batchId: "b4", status: "acknowledged" });
+  t.deepEqual(sink.delivered, ["b1", "b2", "b3", "b4"]);
+  await optimizer.close();
+});
+
+test("concurrent submits are written and delivered one at a time, in call order", async (t) => {
+  const directory = tempDir();
+  const optimizer = await OutboxOptimizer.open({ directory });
+  const ids = Array.from({ length: 8 }, (_, i) => `b${i}`);
+  const results = await Promise.all(ids.map((id) => optimizer.submit(makeBatch(id))));
+  t.true(results.every((r) => r.status === "acknowledged"));
+  t.deepEqual(
+    lines(join(directory, "trainer-inbox.jsonl")).map((b) => b.batchId),
+    ids,
+  );
+  await optimizer.close();
+});
+
+test("reopening after a crash recovers unacknowledged batches and drops a torn last line", async (t) => {
+  const directory = tempDir();
+  const sink = new RecordingSink();
+  sink.failing = { isRetryable: true };
+  const first = await OutboxOptimizer.open({ directory, sink });
+  await first.submit(makeBatch("b1"));
+  await first.submit(makeBatch("b2"));
+  await first.close();
+  // A crash in the middle of appending b3: half a line, no newline.
+  const outbox = join(directory, "outbox.jsonl");
+  appendFileSync(outbox, JSON.stringify(makeBatch("b3")).slice(0, 40));
+  appendFileSync(join(directory, "acks.jsonl"), '{"batchId":"b');
+
+  sink.failing = false;
+  const reopened = await OutboxOptimizer.open({ directory, sink });
+  t.is(reopened.tornLinesDropped, 2);
+  t.is(await reopened.pending(), 2);
+  t.deepEqual(await reopened.flush(), { acknowledged: 2, pending: 0 });
+  t.deepEqual(sink.delivered, ["b1", "b2"]);
+  // b3 was never reported as stored, so it may be submitted now, and the file stays well formed.
+  t.is((await reopened.submit(makeBatch("b3"))).status, "acknowledged");
+  await reopened.close();
+  t.deepEqual(
+    lines(outbox).map((b) => b.batchId),
+    ["b1", "b2", "b3"],
+  );
+  const again = await OutboxOptimizer.open({ directory, sink });
+  t.is(again.tornLinesDropped, 0);
+  t.is(await again.pending(), 0);
+  await again.close();
+});
+
+test("a damaged line before the end is a StorageError naming the line, not a silent skip", async (t) => {
+  const directory = tempDir();
+  writeFileSync(
+    join(directory, "outbox.jsonl"),
+    `${JSON.stringify(makeBatch("b1"))}\n{garbage}\n${JSON.stringify(makeBatch("b2"))}\n`,
+  );
+  const error = await t.throwsAsync(OutboxOptimizer.open({ directory }));
+  t.true(StorageError.isInstance(error));
+  t.is((error as StorageError).code, "LANPO_CORRUPT");
+  t.regex(error?.message ?? "", /line 2/);
+});
+
+test("a folder holding other JSON lines is not taken for an outbox", async (t) => {
+  const directory = tempDir();
+  writeFileSync(join(directory, "outbox.jsonl"), '{"hello":"world"}\n');
+  const error = await t.throwsAsync(OutboxOptimizer.open({ directory }));
+  t.is((error as StorageError).code, "LANPO_CORRUPT");
+});
+
+test("a full disk on the outbox rejects the submit with ENOSPC and delivers nothing", async (t) => {
+  const directory = tempDir();
+  symlinkSync("/dev/full", join(directory, "outbox.jsonl"));
+  const sink = new RecordingSink();
+  const optimizer = await OutboxOptimizer.open({ directory, sink });
+  for (let i = 0; i < 2; i++) {
+    const error = await t.throwsAsync(optimizer.submit(makeBatch("b1")));
+    t.true(StorageError.isInstance(error), String(error));
+    t.is((error as StorageError).code, "ENOSPC");
+    t.regex(error?.message ?? "", /disk is full/);
+  }
+  t.deepEqual(sink.attempts, [], "a batch that is not durable is not sent");
+  t.is(await optimizer.pending(), 0);
+  await optimizer.close();
+});
+
+test("a full disk on the acknowledgements keeps the delivered batch pending for a harmless resend", async (t) => {
+  const directory = tempDir();
+  symlinkSync("/dev/full", join(directory, "acks.jsonl"));
+  const sink = new RecordingSink();
+  const optimizer = await OutboxOptimizer.open({ directory, sink });
+  t.deepEqual(await optimizer.submit(makeBatch("b1")), { batchId: "b1", status: "queued" });
+  t.deepEqual(sink.delivered, ["b1"]);
+  t.is(await optimizer.pending(), 1);
+  t.is((optimizer.lastFailure?.error as StorageError | undefined)?.code, "ENOSPC");
+  await optimizer.close();
+});
+
+test("a full disk under the default sink's inbox leaves the batch queued", async (t) => {
+  const directory = tempDir();
+  symlinkSync("/dev/full", join(directory, "trainer-inbox.jsonl"));
+  const optimizer = await OutboxOptimizer.open({ directory });
+  t.deepEqual(await optimizer.submit(makeBatch("b1")), { batchId: "b1", status: "queued" });
+  t.is((optimizer.lastFailure?.error as StorageError | undefined)?.code, "ENOSPC");
+  t.true(optimizer.lastFailure?.isRetryable);
+  await optimizer.close();
+});
+
+test("a sink that refuses a batch for good: submit queues it, flush throws a DeliveryError", async (t) => {
+  const sink = new RecordingSink();
+  sink.failing = { isRetryable: false };
+  const optimizer = await OutboxOptimizer.open({ directory: tempDir(), sink });
+  t.is((await optimizer.submit(makeBatch("b1"))).status, "queued");
+  t.false(optimizer.lastFailure?.isRetryable);
+  const error = await t.throwsAsync(optimizer.flush());
+  t.true(DeliveryError.isInstance(error));
+  t.is((error as DeliveryError).batchId, "b1");
+  t.false((error as DeliveryError).isRetryable);
+  t.regex(error?.message ?? "", /outbox\.jsonl/);
+  t.is(await optimizer.pending(), 1, "still kept");
+  sink.failing = false;
+  t.deepEqual(await optimizer.flush(), { acknowledged: 1, pending: 0 });
+  await optimizer.close();
+});
+
+test("isRetryableDeliveryError reads isRetryable and defaults to retryable", (t) => {
+  t.false(isRetryableDeliveryError(new ModelError("bad request", { isRetryable: false })));
+  t.true(isRetryableDeliveryError(new ModelError("503", { isRetryable: true })));
+  t.true(isRetryableDeliveryError(new Error("ECONNREFUSED")));
+  t.true(isRetryableDeliveryError(undefined));
+});
+
+test("a malformed batch is a ConfigError and is not written", async (t) => {
+  const directory = tempDir();
+  const optimizer = await OutboxOptimizer.open({ directory, sink: new RecordingSink() });
+  const bad = makeBatch("b1");
+  (bad.samples[1] as { reward: number }).reward = Number.NaN;
+  const error = await t.throwsAsync(optimizer.submit(bad));
+  t.true(ConfigError.isInstance(error));
+  t.is((error as ConfigError).field, "batch.samples[1].reward");
+  for (const [field, batch] of [
+    ["batch.batchId", { ...makeBatch("x"), batchId: "" }],
+    ["batch.batchId", { ...makeBatch("x"), batchId: "a\nb" }],
+    ["batch.step", { ...makeBatch("x"), step: -1 }],
+    ["batch.samples", { ...makeBatch("x"), samples: null }],
+  ] as const) {
+    const e = await t.throwsAsync(optimizer.submit(batch as unknown as TrainingBatch));
+    t.is((e as ConfigError).field, field);
+  }
+  t.is(statSync(join(directory, "outbox.jsonl")).size, 0);
+  await optimizer.close();
+});
+
+test("the sink's policy version is reported; calls after close are refused", async (t) => {
+  const optimizer = await OutboxOptimizer.open({ directory: tempDir(), sink: new RecordingSink() });
+  t.is(await optimizer.policyVersion(), "policy-7");
+  await optimizer.close();
+  await optimizer.close();
+  const error = await t.throwsAsync(optimizer.submit(makeBatch("b1")));
+  t.is((error as StorageError).code, "LANPO_CLOSED");
+});
+
+test("JsonlFileSink writes a batch once per id, across instances", async (t) => {
+  const path = join(tempDir(), "inbox", "trainer-inbox.jsonl");
+  const sink = new JsonlFileSink(path);
+  await sink.deliver(makeBatch("b1"));
+  await sink.deliver(makeBatch("b1"));
+  await sink.close();
+  const again = new JsonlFileSink(path);
+  await again.deliver(makeBatch("b1"));
+  await again.deliver(makeBatch("b2"));
+  await again.close();
+  t.deepEqual(
+    lines(path).map((b) => b.batchId),
+    ["b1", "b2"],
+  );
+});
+
+test("an unwritable outbox folder is a StorageError on open", async (t) => {
+  const directory = tempDir();
+  mkdirSync(join(directory, "outbox.jsonl")); // a folder where the file should be
+  const error = await t.throwsAsync(OutboxOptimizer.open({ directory }));
+  t.true(StorageError.isInstance(error));
+  t.is((error as StorageError).code, "EISDIR");
+});
+
+test("a process killed while submitting loses no batch it reported as queued", async (t) => {
+  const directory = tempDir();
+  const writer = fileURLToPath(new URL("../fixtures/pool-outbox-crash-writer.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", writer, directory], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const reported: string[] = [];
+  let buffer = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    for (const line of parts) {
+      const [status = "", batchId = ""] = line.split(" ");
+      if (status === "queued") reported.push(batchId);
+      if (reported.length === 30) child.kill("SIGKILL");
+    }
+  });
+  const signal = await new Promise((resolve) => child.on("exit", (_code, s) => resolve(s)));
+  t.is(signal, "SIGKILL", stderr);
+
+  const sink = new RecordingSink();
+  const reopened = await OutboxOptimizer.open({ directory, sink });
+  t.true(reopened.tornLinesDropped <= 1);
+  const { acknowledged, pending } = await reopened.flush();
+  t.is(pending, 0);
+  t.true(acknowledged >= reported.length && acknowledged <= reported.length + 1);
+  t.deepEqual(sink.delivered.slice(0, reported.length), reported, "every reported batch, in order");
+  await reopened.close();
+});
