@@ -41,7 +41,7 @@ function report(step: number, rollouts: Rollout[], extra: Partial<StepReport> = 
     byFeedback: { scratch: empty, reflection: empty, abstraction: empty, both: empty },
     zeroVarianceGroups: 0,
     retrieval: { queries: 2, hits: 1, abstentions: 1 },
-    lessons: { added: 2, merged: 1, rejected: 0 },
+    lessons: { added: 2, merged: 1, rejected: 0, unparsed: 0 },
     leakageBlocks: 1,
     feedbackTokens: 0,
     latencyMs: { rolloutMedian: null, rolloutP95: null, step: 10 },

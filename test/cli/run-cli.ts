@@ -1,0 +1,44 @@
+// Spawns `lanpo` from its TypeScript sources, as a user would run it.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
+export const TINY_DATASET = fileURLToPath(new URL("../fixtures/cli-tiny.jsonl", import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningCli {
+  pid: number | undefined;
+  kill(signal: NodeJS.Signals): void;
+  done: Promise<CliResult>;
+}
+
+export function startCli(args: readonly string[], env: Record<string, string | undefined> = {}): RunningCli {
+  const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, OPENAI_API_KEY: undefined, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const done = new Promise<CliResult>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { pid: child.pid, kill: (signal) => child.kill(signal), done };
+}
+
+export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return startCli(args, env).done;
+}
