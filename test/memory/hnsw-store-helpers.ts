@@ -1,0 +1,60 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
+
+export async function tempDir(prefix = "lanpo-store-"): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Deterministic PRNG (mulberry32) so tests build the same vectors every run. */
+export function random(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomVectors(count: number, dims: number, seed = 1): number[][] {
+  const next = random(seed);
+  return Array.from({ length: count }, () => Array.from({ length: dims }, () => next() * 2 - 1));
+}
+
+export function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += (a[i] ?? 0) * (b[i] ?? 0);
+    na += (a[i] ?? 0) ** 2;
+    nb += (b[i] ?? 0) ** 2;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+/** Maps each known text to a fixed vector; unknown texts get a hashed one. Counts calls. */
+export class TableEmbeddings implements EmbeddingsInterface {
+  calls = 0;
+  constructor(
+    readonly dims: number,
+    private readonly table: Record<string, number[]> = {},
+  ) {}
+  async embedDocuments(texts: string[]): Promise<number[][]> {
+    this.calls++;
+    return texts.map((t) => this.vector(t));
+  }
+  async embedQuery(text: string): Promise<number[]> {
+    this.calls++;
+    return this.vector(text);
+  }
+  vector(text: string): number[] {
+    const known = this.table[text];
+    if (known) return known;
+    let h = 2166136261;
+    for (const c of text) h = Math.imul(h ^ (c.codePointAt(0) ?? 0), 16777619);
+    return randomVectors(1, this.dims, h)[0] as number[];
+  }
+}
