@@ -18,10 +18,7 @@ const DIFFERENT = (reason: string): Verdict => ({ result: "different", reason })
 const UNKNOWN: Verdict = { result: "unknown", reason: "unparsed" };
 
 function normalText(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/\\[a-z]+\s*\{([^{}]*)\}/g, "$1")
-    .replace(/[\s{}()[\]\\.'"`]/g, "");
+  return s.toLowerCase().replace(/[\s{}()[\]\\.'"`]/g, "");
 }
 
 function textOf(v: AnswerValue): string | undefined {

@@ -9,10 +9,10 @@ export interface ExtractedAnswer {
 /** Longer texts are cut to their tail: the final answer is at the end, and regexes stay linear. */
 const MAX_SCAN_CHARS = 200_000;
 const MAX_WHOLE_ANSWER_CHARS = 200;
+const MAX_JOINED_BOXES = 50;
 
 const PHRASE =
   /(?:final\s+answer|the\s+answer|answer)\s*(?:is\s*:?|:|=)\s*|####\s*|答案\s*(?:是|为|：|:)\s*|(?:la\s+respuesta|la\s+réponse|réponse)\s*(?:es|est|:)\s*|(?:antwort|ответ)\s*(?:ist|:)?\s*:\s*/gi;
-const MATH_SEGMENT = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$((?:\\\$|[^$])+?)\$/g;
 const TEXT_NUMBER = /(?<![A-Za-z0-9.,\\])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)(?![0-9])(?:\s?%)?/g;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
@@ -61,7 +61,7 @@ function findBoxed(text: string): Boxed[] {
 function joinBoxes(boxes: Boxed[], text: string): string {
   const last = boxes[boxes.length - 1] as Boxed;
   const parts = [last.content];
-  for (let i = boxes.length - 2; i >= 0; i--) {
+  for (let i = boxes.length - 2; i >= 0 && parts.length < MAX_JOINED_BOXES; i--) {
     const gap = text.slice((boxes[i] as Boxed).end, (boxes[i + 1] as Boxed).start);
     const words = gap
       .replace(/\\[a-zA-Z]+|[{}$,;&\\()]/g, " ")
@@ -74,23 +74,74 @@ function joinBoxes(boxes: Boxed[], text: string): string {
   return parts.join(",");
 }
 
-function mathSegments(text: string): Array<{ start: number; end: number; content: string }> {
-  const out: Array<{ start: number; end: number; content: string }> = [];
-  MATH_SEGMENT.lastIndex = 0;
-  for (let m = MATH_SEGMENT.exec(text); m !== null; m = MATH_SEGMENT.exec(text)) {
-    const content = m[1] ?? m[2] ?? m[3] ?? m[4] ?? "";
-    if (content.trim()) out.push({ start: m.index, end: m.index + m[0].length, content });
+interface Segment {
+  start: number;
+  end: number;
+  content: string;
+}
+
+/**
+ * `$$…$$`, `\[…\]`, `\(…\)` and `$…$` spans, left to right, in linear time: once a closing
+ * delimiter is missing it is missing for every later opening too, so that kind stops.
+ */
+function mathSegments(text: string): Segment[] {
+  const out: Segment[] = [];
+  const exhausted = new Set<string>();
+  const pairs: Array<[string, string]> = [
+    ["$$", "$$"],
+    ["\\[", "\\]"],
+    ["\\(", "\\)"],
+    ["$", "$"],
+  ];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c !== "$" && c !== "\\") {
+      i++;
+      continue;
+    }
+    if (c === "\\" && text[i + 1] === "$") {
+      i += 2;
+      continue;
+    }
+    const pair = pairs.find(([open]) => text.startsWith(open, i));
+    if (!pair || exhausted.has(pair[0])) {
+      i += pair ? pair[0].length : 1;
+      continue;
+    }
+    const [open, close] = pair;
+    let j = text.indexOf(close, i + open.length);
+    while (open === "$" && j > 0 && text[j - 1] === "\\") j = text.indexOf(close, j + 1);
+    if (j < 0) {
+      exhausted.add(open);
+      i += open.length;
+      continue;
+    }
+    const content = text.slice(i + open.length, j);
+    if (content.trim()) out.push({ start: i, end: j + close.length, content });
+    i = j + close.length;
   }
   return out;
+}
+
+/** The text with every math span replaced by `fill` characters (positions kept). */
+function maskMath(text: string, segments: Segment[], fill: string): string {
+  let out = "";
+  let at = 0;
+  for (const s of segments) {
+    out += text.slice(at, s.start) + fill.repeat(s.end - s.start);
+    at = s.end;
+  }
+  return out + text.slice(at);
 }
 
 /** True when the text reads as a bare answer (no prose words outside math and `\text{}`). */
 function looksLikeBareAnswer(text: string): boolean {
   if (text.length > MAX_WHOLE_ANSWER_CHARS) return false;
-  const outside = text
-    .replace(MATH_SEGMENT, " M ")
+  const outside = maskMath(text, mathSegments(text), " ")
     .replace(/\\(?:text|textbf|mbox|textnormal|mathrm)\s*\{[^{}]*\}/g, " ")
-    .replace(GLUED_SEPARATOR, " ");
+    .replace(GLUED_SEPARATOR, " ")
+    .replace(/\\[a-zA-Z]+/g, " ");
   const words = outside.match(/[A-Za-z\u00C0-\u024F\u0400-\u04FF]{3,}/g) ?? [];
   return words.every((w) => NON_ANSWER_WORDS.test(w));
 }
@@ -115,7 +166,7 @@ function resolve(text: string): ExtractedAnswer | undefined {
       bestAt = s.start;
     }
   }
-  const outside = trimmed.replace(MATH_SEGMENT, (m) => " ".repeat(m.length));
+  const outside = maskMath(trimmed, segments, " ");
   TEXT_NUMBER.lastIndex = 0;
   for (let m = TEXT_NUMBER.exec(outside); m !== null; m = TEXT_NUMBER.exec(outside)) {
     if (m.index > bestAt) {
@@ -153,7 +204,7 @@ function afterPhrase(text: string): string | undefined {
       break;
     }
   }
-  const masked = rest.replace(MATH_SEGMENT, (m) => "#".repeat(m.length));
+  const masked = maskMath(rest, mathSegments(rest), "#");
   const is = masked.lastIndexOf(" is ");
   if (is >= 0) rest = rest.slice(is + 4);
   return rest.trim() || undefined;

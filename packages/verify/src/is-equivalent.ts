@@ -19,6 +19,8 @@ export interface Equivalence {
 
 class Timeout extends Error {}
 
+const MAX_ANSWER_CHARS = 5000;
+
 function scalePercent(v: AnswerValue, factor: number): AnswerValue {
   if (v.type !== "expr") return v;
   return {
@@ -54,6 +56,11 @@ export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptio
     const p = extractAnswerDetailed(pred);
     if (!p) return { equal: false, reason: "no-answer" };
     checkDeadline();
+    // Answers this long are not math; only an exact match counts (and normalising them costs).
+    if (g.answer.length > MAX_ANSWER_CHARS || p.answer.length > MAX_ANSWER_CHARS)
+      return g.answer.trim() === p.answer.trim()
+        ? { equal: true, reason: "identical" }
+        : { equal: false, reason: "text" };
     const gn = normalizeAnswer(g.answer, g.plainText);
     const pn = normalizeAnswer(p.answer, p.plainText);
     if (gn.text === pn.text && gn.text !== "") return { equal: true, reason: "identical" };

@@ -13,7 +13,18 @@ const TRAILING_UNITS = new RegExp(`([\\d})])\\s*(?:${UNIT_WORDS}\\b\\s*(?:\\^\\s
 const SEPARATOR_WORDS = /^\s*(?:and|or|,)\s*$/i;
 const TEXT_COMMANDS =
   /\\(?:text|textbf|textit|textnormal|textrm|textsf|texttt|mbox|mathrm|mathit|mathbf|mathsf|mathtt|operatorname|hbox)\s*\{([^{}]*)\}/g;
+/** The same, with a unit's power after it (`\text{ cm}^2`). */
+const TEXT_WITH_POWER = new RegExp(`${TEXT_COMMANDS.source}(?:\\s*\\^\\s*\\{?\\s*[23]\\s*\\}?)?`, "g");
 const KNOWN_FUNCTIONS = /^(?:sin|cos|tan|sec|csc|cot|ln|log|exp|arcsin|arccos|arctan|sinh|cosh|tanh)$/;
+
+const REPEATING = /(?<!\d)(\d*)\.(\d*)\\(?:overline|bar)\{(\d+)\}/g;
+
+/** 0.1\overline{6} = 1/6: digits that repeat forever become an exact fraction. */
+function repeatingToFraction(_m: string, whole: string, fixed: string, repeat: string): string {
+  const den = 10 ** fixed.length * (10 ** repeat.length - 1);
+  const num = Number(fixed + repeat) - Number(fixed || "0");
+  return `(${Number(whole || "0")}+\\frac{${num}}{${den}})`;
+}
 
 function replaceAll(s: string, pairs: ReadonlyArray<[RegExp, string]>): string {
   let out = s;
@@ -66,10 +77,10 @@ const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
 /** `\text{…}` contents: separators become commas; other words are units unless nothing else is left. */
 function unwrapText(s: string): string {
   const withWords = s.replace(TEXT_COMMANDS, (_m, inner: string) => ` ${inner} `);
-  const withoutWords = s.replace(TEXT_COMMANDS, (_m, inner: string) => {
+  const withoutWords = s.replace(TEXT_WITH_POWER, (m, inner: string) => {
     if (SEPARATOR_WORDS.test(inner)) return ",";
-    if (KNOWN_FUNCTIONS.test(inner.trim())) return `\\${inner.trim()} `;
-    return /[0-9]/.test(inner) ? ` ${inner} ` : " ";
+    if (KNOWN_FUNCTIONS.test(inner.trim())) return m.replace(TEXT_COMMANDS, `\\${inner.trim()} `);
+    return /[0-9]/.test(inner) ? ` ${inner.replace(/\b[A-Za-z]{2,}\b/g, " ")} ` : " ";
   });
   return /[0-9]/.test(withoutWords.replace(TEXT_COMMANDS, "")) ? withoutWords : withWords;
 }
@@ -99,6 +110,7 @@ export function normalizeAnswer(answer: string, plainText = false): NormalizedAn
   s = s.replace(TRAILING_UNITS, "$1").trim();
   s = s.replace(/^(?:[\s,;:]|\.(?!\d))+|[\s.,;:]+$/g, "");
   s = s.replace(/,\s*,/g, ",");
+  if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, "");
   // Thousands separators: only when the whole answer is one grouped number.
   if (/^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(s) && !/^[-+]?0,/.test(s)) s = s.replace(/,/g, "");
   else if (plainText && /^[-+]?\d+,\d+$/.test(s)) {
@@ -109,5 +121,13 @@ export function normalizeAnswer(answer: string, plainText = false): NormalizedAn
     }
   }
   s = s.replace(/\s*([=<>≤≥≠≈∈∪,;:])\s*/g, "$1");
+  if (/^[-+]?\d+(?:\.\d+)?[eE][-+]?\d+$/.test(s)) s = String(Number(s));
+  s = s.replace(REPEATING, repeatingToFraction);
+  // Mixed numbers: 2\frac{1}{2} is 2 + 1/2 (only with numeric parts, so 2\frac{x}{3} stays a product).
+  s = s.replace(
+    /(?<![\d.}^_{])(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}/g,
+    (_m, sign: string, w: string, n: string, d: string) =>
+      sign ? `-(${w}+\\frac{${n}}{${d}})` : `(${w}+\\frac{${n}}{${d}})`,
+  );
   return { text: s, percent: p.percent };
 }
