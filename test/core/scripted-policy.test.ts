@@ -17,7 +17,7 @@ test("it answers right at about its success rate, deterministically for a seed",
     return report.rollouts.map((r) => r.reward);
   };
   const rewards = await run(5);
-  const mean = rewards.reduce((a, b) => a + (b ?? 0), 0) / rewards.length;
+  const mean = rewards.reduce<number>((a, b) => a + (b ?? 0), 0) / rewards.length;
   t.true(mean > 0.1 && mean < 0.5, `mean reward ${mean}`);
   t.deepEqual(await run(5), rewards);
 });

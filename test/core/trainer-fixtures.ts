@@ -40,6 +40,14 @@ export function withoutOwnAttempt(text: string): string {
     .replace(/Attempt:\n[\s\S]*?\n\nYour review:/g, "Attempt: <quoted>\n\nYour review:");
 }
 
+/** One lesson per problem, far apart in wording, so none merges into another's. */
+const DISTINCT_LESSONS = [
+  "Group equal rows first, then subtract whatever is removed from the grand total.",
+  "A daily rate times a number of days gives the whole amount read.",
+  "Divide a capacity by the loss per hour to find when a container runs dry.",
+  "Packages times items per package counts everything bought.",
+];
+
 /**
  * A policy that answers problem rollouts right on every other call (per problem), critiques
  * briefly, and writes lessons; `lessonText` lets a test make the abstractor leak on purpose.
@@ -51,11 +59,10 @@ export function alternatingPolicy(options: { lessonText?: (question: string) => 
       const kind = kindOf(messages);
       const user = userText(messages);
       if (kind === "reflect") return "The second step multiplies the wrong quantities; check each operation.";
-      if (kind === "abstract")
-        return (
-          options.lessonText?.(user) ??
-          "- Name every intermediate quantity before combining quantities.\n- Check the result by substituting it back."
-        );
+      if (kind === "abstract") {
+        const index = PROBLEMS.findIndex((p) => user.includes(p.question));
+        return options.lessonText?.(user) ?? `- ${DISTINCT_LESSONS[index] ?? DISTINCT_LESSONS[0]}`;
+      }
       const problem = PROBLEMS.find((p) => user.startsWith(p.question));
       if (!problem) return "no idea";
       const n = seen.get(problem.id) ?? 0;

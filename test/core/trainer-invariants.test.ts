@@ -80,7 +80,10 @@ test("the leakage guard blocks a stored lesson that names the target's answer, a
   const [report] = await collect(trainer, 1);
   t.true(blocked.includes("p2"));
   t.true((report?.leakageBlocks ?? 0) >= 1);
-  for (const call of policy.calls) t.false(userText(call.messages).includes("391 pages"));
+  for (const call of policy.calls) {
+    const text = userText(call.messages);
+    if (text.startsWith(PROBLEMS[1]!.question)) t.false(text.includes("391 pages"));
+  }
 });
 
 test("reflections quote right and wrong attempts alike", async (t) => {

@@ -1,0 +1,112 @@
+// Trainer overhead and throughput (issue 2's figures).
+//  1. Overhead per rollout with an instant fake policy, SQLite pool and outbox on, beside a plain
+//     sequential loop of LangChain .invoke calls on the same model (target: median <= 0.5 ms).
+//  2. Throughput with a fake policy that takes 200 ms a call at concurrency 64, as a share of the
+//     ideal 64 / 0.2 s (target >= 90%), and RSS from step 10 to step 100 (target: within 10%).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ChatMessageRecord, Problem } from "@lanpo/core";
+import { LanpoTrainer, OutboxOptimizer, SqliteExperiencePool, gsm8kReward } from "@lanpo/core";
+import { MockChatModel } from "@lanpo/core/testing";
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+function problems(n: number): Problem[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `b${i}`,
+    question: `Problem ${i}: a shop sells ${i + 3} boxes of ${(i % 7) + 2} apples each. How many apples are sold?`,
+    answer: String((i + 3) * ((i % 7) + 2)),
+  }));
+}
+
+/** Answers right half the time, critiques and distils like a model would, and keeps no record. */
+function fakePolicy(delayMs: number): MockChatModel {
+  const model = new MockChatModel({
+    delayMs,
+    respond: (messages: ChatMessageRecord[], i: number) => {
+      const system = messages[0]?.content ?? "";
+      if (system.includes("[lanpo:reflect]")) return "The second step multiplies the wrong quantities.";
+      if (system.includes("[lanpo:abstract]")) return `- Multiply the count of boxes by the items per box (${i % 5}).\n- Check units.`;
+      const user = messages.at(-1)?.content ?? "";
+      const m = /sells (\d+) boxes of (\d+)/.exec(user);
+      const right = (m ? Number(m[1]) * Number(m[2]) : 0) + (i % 2);
+      return `Multiplying gives \\boxed{${right}}.`;
+    },
+  });
+  model.record = false;
+  return model;
+}
+
+async function setup(dir: string, delayMs: number, concurrency: number) {
+  const pool = SqliteExperiencePool.open(join(dir, "pool.sqlite"));
+  const optimizer = await OutboxOptimizer.open({ directory: join(dir, "outbox") });
+  const policy = fakePolicy(delayMs);
+  const trainer = new LanpoTrainer({ policy, reward: gsm8kReward, pool, optimizer, groupSize: 8, concurrency, retrieval: { k: 3, minScore: 0.3 }, seed: 1 });
+  return { trainer, pool, optimizer, policy };
+}
+
+async function overhead() {
+  const dir = mkdtempSync(join(tmpdir(), "lanpo-bench-"));
+  const { trainer, pool, optimizer, policy } = await setup(dir, 0, 8);
+  const set = problems(256);
+  const perRollout: number[] = [];
+  let steps = 0;
+  for await (const report of trainer.run(set, { steps: 40, batchSize: 32 })) {
+    if (steps++ >= 5) perRollout.push(report.latencyMs.step / report.rollouts.length);
+  }
+  await pool.close();
+  await optimizer.close();
+  // Baseline: the same model called plainly, one .invoke after another.
+  const messages = [
+    ["system", "Solve the problem."],
+    ["human", set[0]?.question ?? ""],
+  ] as [string, string][];
+  const plain: number[] = [];
+  for (let round = 0; round < 40; round++) {
+    const started = performance.now();
+    for (let i = 0; i < 256; i++) await policy.invoke(messages);
+    plain.push((performance.now() - started) / 256);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const ours = median(perRollout);
+  const base = median(plain);
+  console.log("1. Trainer time per rollout, instant fake policy, SQLite pool + fsync'd outbox, G=8, 32 problems/step");
+  console.log(`   LanpoTrainer (everything: context, call, reward, advantages, pool, distil, outbox): median ${ours.toFixed(3)} ms/rollout  (${(1000 / ours).toFixed(0)} rollouts/s)`);
+  console.log(`   baseline, plain sequential LangChain .invoke on the same model:                   median ${base.toFixed(3)} ms/call`);
+  console.log(`   ratio trainer/plain invoke: ${(ours / base).toFixed(2)}x   target: median <= 0.5 ms/rollout -> ${ours <= 0.5 ? "PASS" : "FAIL"}`);
+}
+
+async function throughput() {
+  const dir = mkdtempSync(join(tmpdir(), "lanpo-bench-"));
+  const delayMs = 200;
+  const concurrency = 64;
+  const { trainer, pool, optimizer, policy } = await setup(dir, delayMs, concurrency);
+  const set = problems(2048);
+  const rss: number[] = [];
+  const started = performance.now();
+  let step = 0;
+  for await (const _ of trainer.run(set, { steps: 100, batchSize: 64 })) {
+    gc();
+    rss.push(process.memoryUsage().rss);
+    if (++step % 20 === 0) process.stderr.write(`   ... step ${step}/100\n`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  await optimizer.close();
+  rmSync(dir, { recursive: true, force: true });
+  const calls = policy.callCount;
+  const ideal = concurrency / (delayMs / 1000);
+  const achieved = calls / seconds;
+  const rss10 = rss[9] as number;
+  const rss100 = rss[99] as number;
+  const growth = (rss100 - rss10) / rss10;
+  console.log(`2. Throughput, fake policy ${delayMs} ms/call, concurrency ${concurrency}, 100 steps x 64 problems x G=8`);
+  console.log(`   model calls (rollouts + reflections + distillations): ${calls} in ${seconds.toFixed(1)} s = ${achieved.toFixed(1)} calls/s`);
+  console.log(`   ideal ${concurrency} / ${delayMs / 1000} s = ${ideal.toFixed(0)} calls/s; ratio ${(achieved / ideal).toFixed(3)}   target >= 0.90 -> ${achieved / ideal >= 0.9 ? "PASS" : "FAIL"}`);
+  console.log(`   RSS step 10 ${(rss10 / 2 ** 20).toFixed(1)} MiB -> step 100 ${(rss100 / 2 ** 20).toFixed(1)} MiB: ${(growth * 100).toFixed(1)}%   target within 10% -> ${Math.abs(growth) <= 0.1 ? "PASS" : "FAIL"}`);
+}
+
+await overhead();
+await throughput();
