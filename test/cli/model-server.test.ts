@@ -74,7 +74,7 @@ test("checkModelServer: refused key, not OpenAI-compatible, silent server", asyn
   t.regex(timeout?.message ?? "", /no answer within 200 ms/);
 });
 
-test("lanpo run against an unreachable URL fails fast, names the URL and leaves no run folder", async (t) => {
+test.serial("lanpo run against an unreachable URL fails fast, names the URL and leaves no run folder", async (t) => {
   const port = await closedPort();
   const out = join(tempDir(), "never");
   const result = await runCli([
@@ -97,7 +97,7 @@ test("lanpo run against an unreachable URL fails fast, names the URL and leaves 
   t.false(existsSync(out), "a failed check must not leave a run folder that blocks the retry");
 });
 
-test("a server answering garbage: the run completes, every rollout verified with reward 0", async (t) => {
+test.serial("a server answering garbage: the run completes, every rollout verified with reward 0", async (t) => {
   const server = await startFakeOpenAiServer({
     reply: () => ({ kind: "content", content: "}{ lorem ipsum ∅ \u0000 not math" }),
   });
@@ -131,38 +131,41 @@ for (const [name, reply] of [
   ["a body that is not JSON", { kind: "not-json" }],
   ["HTTP 500", { kind: "status", status: 500 }],
 ] as const) {
-  test(`a server answering ${name}: rollouts are recorded as failed and the run says why (exit 2)`, async (t) => {
-    const server = await startFakeOpenAiServer({ reply: () => reply });
-    t.teardown(() => server.close());
-    const out = join(tempDir(), "failing");
-    const result = await runCli([
-      "run",
-      "--dataset",
-      TINY_DATASET,
-      "--group",
-      "2",
-      "--steps",
-      "1",
-      "--batch",
-      "2",
-      "--out",
-      out,
-      "--model-url",
-      server.url,
-      "--retries",
-      "1",
-    ]);
-    t.is(result.code, 2, result.stderr);
-    t.regex(result.stderr, /every one of the 4 rollouts failed \(last: model call failed after 2 tries/);
-    t.false(result.stderr.includes("    at "));
-    // Nothing verified is lost: the failed groups are in the pool and the summary says so.
-    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-    t.like(summary, { rollouts: 4, failedRollouts: 4, meanReward: null });
-    t.true(existsSync(join(out, "report.html")));
-  });
+  test.serial(
+    `a server answering ${name}: rollouts are recorded as failed and the run says why (exit 2)`,
+    async (t) => {
+      const server = await startFakeOpenAiServer({ reply: () => reply });
+      t.teardown(() => server.close());
+      const out = join(tempDir(), "failing");
+      const result = await runCli([
+        "run",
+        "--dataset",
+        TINY_DATASET,
+        "--group",
+        "2",
+        "--steps",
+        "1",
+        "--batch",
+        "2",
+        "--out",
+        out,
+        "--model-url",
+        server.url,
+        "--retries",
+        "1",
+      ]);
+      t.is(result.code, 2, result.stderr);
+      t.regex(result.stderr, /every one of the 4 rollouts failed \(last: model call failed after 2 tries/);
+      t.false(result.stderr.includes("    at "));
+      // Nothing verified is lost: the failed groups are in the pool and the summary says so.
+      const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+      t.like(summary, { rollouts: 4, failedRollouts: 4, meanReward: null });
+      t.true(existsSync(join(out, "report.html")));
+    },
+  );
 }
 
-test("a model the server does not serve is refused before the run starts", async (t) => {
+test.serial("a model the server does not serve is refused before the run starts", async (t) => {
   const server = await startFakeOpenAiServer({ models: ["served"] });
   t.teardown(() => server.close());
   const out = join(tempDir(), "wrong-model");

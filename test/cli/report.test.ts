@@ -142,8 +142,8 @@ test("the report is one self-contained page with a plot per metric and the summa
   t.true(html.includes("&lt;script&gt;"));
   t.true(html.includes("scripted &amp; for wiring"));
   // Tooltips carry the plotted values: abstraction reward 1 at step 0.
-  t.true(html.includes("<title>abstraction, step 0: 1.00</title>"));
-  t.true(html.includes("<title>hits, step 1: 2.00</title>"));
+  t.true(html.includes("<title>abstraction, step 0: 1</title>"));
+  t.true(html.includes("<title>hits, step 1: 2</title>"));
 });
 
 test("charts draw gaps for missing values and say so when there is no data", (t) => {

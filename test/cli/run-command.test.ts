@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteExperiencePool } from "@lanpo/core";
@@ -13,7 +13,7 @@ const readJsonl = (file: string) =>
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-test("lanpo run with the scripted policy writes the whole run folder", async (t) => {
+test.serial("lanpo run with the scripted policy writes the whole run folder", async (t) => {
   const out = join(tempDir(), "run");
   const result = await runCli([
     "run",
@@ -65,9 +65,32 @@ test("lanpo run with the scripted policy writes the whole run folder", async (t)
   const again = await runCli(["run", "--dataset", TINY_DATASET, "--out", out]);
   t.is(again.code, 2);
   t.regex(again.stderr, /already holds a run; continue it with --resume/);
+
+  // --overwrite replaces it; a folder that is not a run is never deleted.
+  const replaced = await runCli([
+    "run",
+    "--dataset",
+    TINY_DATASET,
+    "--group",
+    "2",
+    "--steps",
+    "1",
+    "--batch",
+    "1",
+    "--out",
+    out,
+    "--overwrite",
+  ]);
+  t.is(replaced.code, 0, replaced.stderr);
+  t.is(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).rollouts, 2);
+  const notARun = tempDir();
+  writeFileSync(join(notARun, "precious.txt"), "keep me");
+  const refused = await runCli(["run", "--dataset", TINY_DATASET, "--out", notARun, "--overwrite"]);
+  t.is(refused.code, 2);
+  t.true(existsSync(join(notARun, "precious.txt")));
 });
 
-test("--resume after SIGKILL mid-run redoes no group and the pool holds each group once", async (t) => {
+test.serial("--resume after SIGKILL mid-run redoes no group and the pool holds each group once", async (t) => {
   const server = await startFakeOpenAiServer({ delayMs: 25 });
   t.teardown(() => server.close());
   const out = join(tempDir(), "killed");
@@ -142,16 +165,23 @@ test("--resume after SIGKILL mid-run redoes no group and the pool holds each gro
   }
   const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
   t.is(summary.rollouts, 32);
+
+  // Every step's batch reached the local trainer inbox, and the outbox holds each batch once.
+  const outboxIds = readJsonl(join(out, "outbox", "outbox.jsonl")).map((b) => b.batchId);
+  t.is(outboxIds.length, 4);
+  t.is(new Set(outboxIds).size, 4);
+  const delivered = new Set(readJsonl(join(out, "outbox", "trainer-inbox.jsonl")).map((b) => b.batchId));
+  t.deepEqual([...delivered].sort(), [...outboxIds].sort());
 });
 
-test("--resume of a folder that is not a run is a clear error", async (t) => {
+test.serial("--resume of a folder that is not a run is a clear error", async (t) => {
   const result = await runCli(["run", "--resume", tempDir()]);
   t.is(result.code, 2);
   t.regex(result.stderr, /ConfigError: config field "resume": .*no config\.json/);
   t.false(result.stderr.includes("    at "), "no stack trace for a typed error");
 });
 
-test("a bad flag exits 2 with one line naming it, no stack", async (t) => {
+test.serial("a bad flag exits 2 with one line naming it, no stack", async (t) => {
   const result = await runCli(["run", "--dataset", "gsm8k", "--steps", "zero"]);
   t.is(result.code, 2);
   t.regex(result.stderr, /--steps.*"zero"/);

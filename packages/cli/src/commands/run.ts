@@ -1,3 +1,4 @@
+import { ConfigError } from "@lanpo/core";
 import { Command } from "commander";
 import { executeRun } from "../run/execute-run.js";
 import { resolveRunConfig } from "../run/resolve-run-config.js";
@@ -42,14 +43,23 @@ export function runCommand(): Command {
     .option("--min-score <s>", "cosine similarity under which lessons are not retrieved (default 0.6)")
     .option("--config <file.json>", "JSON file with any of these settings in camelCase; flags override it")
     .option("--resume <dir>", "continue the run in DIR with its stored settings")
+    .option("--overwrite", "delete an earlier run in --out first (never a folder that is not a run folder)")
     .addHelpText("after", HELP_AFTER)
     .action(async (flags: Record<string, unknown>) => {
       const {
         config: configFile,
         resume: resumeDir,
+        overwrite,
         ...rest
-      } = flags as { config?: string; resume?: string } & Record<string, unknown>;
+      } = flags as {
+        config?: string;
+        resume?: string;
+        overwrite?: boolean;
+      } & Record<string, unknown>;
+      if (overwrite && resumeDir !== undefined) {
+        throw new ConfigError("overwrite", "--overwrite deletes the run that --resume continues; pass one of them");
+      }
       const run = resolveRunConfig({ flags: rest, configFile, resumeDir });
-      await executeRun({ run });
+      await executeRun({ run, overwrite: overwrite === true });
     });
 }

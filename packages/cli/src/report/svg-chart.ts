@@ -39,19 +39,29 @@ export function svgChart(options: SvgChartOptions): string {
   };
   const values = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
   const yMin = options.yMin ?? Math.min(0, ...values);
-  let yMax = options.yMax ?? Math.max(...values, yMin + 1e-9);
-  if (yMax <= yMin) yMax = yMin + 1;
+  const dataMax = Math.max(...values, yMin);
+  const tickStep = niceStep(((options.yMax ?? dataMax) - yMin) / 4);
+  // Round the top up to a whole tick so the grid reads 0, 5, 10 rather than 0, 6.65, 13.3.
+  const yMax = options.yMax ?? yMin + Math.max(1, Math.ceil((dataMax - yMin) / tickStep)) * tickStep;
+  const ticks = options.yMax === undefined ? Math.round((yMax - yMin) / tickStep) : 4;
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const n = Math.max(1, x.length);
   const slot = plotW / n;
   const px = (i: number) => MARGIN.left + slot * (i + 0.5);
   const py = (v: number) => MARGIN.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
-  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const fmt = (v: number) =>
+    Number.isInteger(v)
+      ? String(v)
+      : Math.abs(v) >= 100
+        ? v.toFixed(0)
+        : Math.abs(v) >= 10
+          ? v.toFixed(1)
+          : v.toFixed(2);
   const parts: string[] = [];
   parts.push(`<text x="${MARGIN.left}" y="14" class="title">${escapeHtml(title)}</text>`);
-  for (let t = 0; t <= 4; t++) {
-    const v = yMin + ((yMax - yMin) * t) / 4;
+  for (let t = 0; t <= ticks; t++) {
+    const v = yMin + ((yMax - yMin) * t) / ticks;
     const y = py(v).toFixed(1);
     parts.push(`<line x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${y}" y2="${y}" class="grid"/>`);
     parts.push(
@@ -111,10 +121,18 @@ export function svgChart(options: SvgChartOptions): string {
   });
   let lx = width - MARGIN.right;
   for (const s of [...series].reverse()) {
-    lx -= 14 + s.name.length * 6.5;
+    lx -= 22 + s.name.length * 7;
     parts.push(
       `<rect x="${lx.toFixed(1)}" y="22" width="10" height="10" fill="${s.color}"/><text x="${(lx + 13).toFixed(1)}" y="31" class="legend">${escapeHtml(s.name)}</text>`,
     );
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">${parts.join("")}</svg>`;
+}
+
+/** A round tick step (1, 2, 2.5 or 5 times a power of ten) at least `raw`. */
+function niceStep(raw: number): number {
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].find((m) => m * power >= raw - 1e-12) ?? 10;
+  return step * power;
 }

@@ -1,9 +1,10 @@
-import { InMemoryOptimizer, type Optimizer } from "@lanpo/core";
+import { type Optimizer, OutboxOptimizer } from "@lanpo/core";
 
 /**
  * The optimizer of `lanpo run`: a durable outbox in the run's `outbox/` folder whose local trainer
- * inbox is a JSON Lines file, so a resume resends whatever was never acknowledged.
+ * inbox is `outbox/trainer-inbox.jsonl`; a resume resends whatever was never acknowledged. One
+ * function, so the default changes in one place.
  */
-export async function openDefaultOptimizer(_dir: string): Promise<Optimizer> {
-  return new InMemoryOptimizer();
+export function openDefaultOptimizer(dir: string): Promise<Optimizer> {
+  return OutboxOptimizer.open({ directory: dir });
 }

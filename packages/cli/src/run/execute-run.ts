@@ -28,6 +28,8 @@ export interface ExecuteRunOptions {
   fetch?: typeof fetch;
   /** @default Date.now */
   now?: () => number;
+  /** Delete an earlier run in the same folder first. @default false */
+  overwrite?: boolean;
 }
 
 /** What a finished run leaves behind. */
@@ -80,7 +82,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       );
     }
   } else {
-    folder = createRunFolder(run.out);
+    folder = createRunFolder(run.out, { overwrite: options.overwrite ?? false });
     stored = {
       ...config,
       formatVersion: 1,

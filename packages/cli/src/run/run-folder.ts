@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, StorageError } from "@lanpo/core";
 import { configErrorFromIssues } from "./config-issues.js";
@@ -32,14 +32,26 @@ export function runFolder(dir: string): RunFolder {
 
 /**
  * Creates the folder of a new run. A folder that already holds a run is refused rather than mixed
- * into: the pool would treat its groups as done.
+ * into (the pool would treat its groups as done), unless `overwrite` is set: then that earlier run
+ * is deleted. A non-empty folder that is not a run folder is never deleted.
  */
-export function createRunFolder(dir: string): RunFolder {
+export function createRunFolder(dir: string, options: { overwrite?: boolean } = {}): RunFolder {
   const folder = runFolder(dir);
+  if (options.overwrite && existsSync(folder.config)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (cause) {
+      throw new StorageError(
+        dir,
+        `cannot delete the earlier run for --overwrite (${(cause as { code?: string }).code ?? String(cause)}); delete it yourself or pass another --out`,
+        { cause },
+      );
+    }
+  }
   if (existsSync(folder.config) || existsSync(folder.pool)) {
     throw new ConfigError(
       "out",
-      `${dir} already holds a run; continue it with --resume ${dir}, or pass a new --out folder`,
+      `${dir} already holds a run; continue it with --resume ${dir}, replace it with --overwrite, or pass a new --out folder`,
     );
   }
   if (existsSync(dir) && readdirSync(dir).length > 0) {
