@@ -9,12 +9,13 @@ const DANGEROUS = /\d{16,}|\^\s*\{[^}]*\^|\^\s*\{?\s*\d{4,}|!\s*!/;
 // is spent. The calling thread blocks on an Atomics.wait with the remaining budget.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-let ce;
+const loading = import(workerData.url).then((m) => new m.ComputeEngine());
+loading.then(() => parentPort.postMessage("ready"), () => parentPort.postMessage("failed"));
 parentPort.on("message", async ({ a, b, signal }) => {
   const flag = new Int32Array(signal);
   let result = 3;
   try {
-    if (!ce) ce = new (await import(workerData.url)).ComputeEngine();
+    const ce = await loading;
     const x = ce.parse(a);
     const y = ce.parse(b);
     const r = x.isValid && y.isValid ? x.isEqual(y) : undefined;
@@ -24,25 +25,57 @@ parentPort.on("message", async ({ a, b, signal }) => {
   Atomics.notify(flag, 0);
 });`;
 
-let worker: Worker | undefined;
+interface EngineWorker {
+  worker: Worker;
+  ready: Promise<void>;
+  isReady: boolean;
+}
 
-function getWorker(): Worker {
-  if (!worker) {
-    worker = new Worker(WORKER_SOURCE, {
+let current: EngineWorker | undefined;
+
+function getWorker(): EngineWorker {
+  if (!current) {
+    const worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // Compute Engine is plain JavaScript: the worker needs none of the parent's loaders (tsx).
+      execArgv: [],
       workerData: { url: import.meta.resolve("@cortex-js/compute-engine") },
     });
     worker.unref();
-    worker.on("error", () => {
-      worker = undefined;
+    const entry: EngineWorker = { worker, isReady: false, ready: Promise.resolve() };
+    entry.ready = new Promise<void>((resolve, reject) => {
+      worker.once("message", (m) => {
+        if (m === "ready") {
+          entry.isReady = true;
+          resolve();
+        } else reject(new Error("Compute Engine failed to load in its worker"));
+      });
+      worker.once("error", reject);
     });
+    entry.ready.catch(() => undefined);
+    worker.on("error", () => {
+      if (current === entry) current = undefined;
+    });
+    current = entry;
   }
-  return worker;
+  return current;
 }
 
 /**
- * Asks Compute Engine whether two LaTeX answers are equal, within `budgetMs` of wall time (the
- * first call also pays for starting the worker, about 0.3 s). Used only when our own grammar
+ * Starts the Compute Engine worker (about 0.3 s) so that the first fallback does not spend its
+ * time budget on start-up. `createMathReward` calls it; awaiting it is optional.
+ */
+export function warmUpComputeEngine(): Promise<void> {
+  try {
+    return getWorker().ready;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Asks Compute Engine whether two LaTeX answers are equal, within `budgetMs` of wall time (a call
+ * made before {@link warmUpComputeEngine} resolves also spends it on the worker's start-up). Used only when our own grammar
  * cannot read a side. Returns `undefined` when it cannot decide, refuses the input, runs out of
  * time or fails.
  */
@@ -53,11 +86,15 @@ export function computeEngineEqual(a: string, b: string, budgetMs: number): bool
   try {
     const signal = new SharedArrayBuffer(4);
     const flag = new Int32Array(signal);
-    const w = getWorker();
-    w.postMessage({ a, b, signal });
+    const entry = getWorker();
+    const wasReady = entry.isReady;
+    entry.worker.postMessage({ a, b, signal });
     if (Atomics.wait(flag, 0, 0, budgetMs) === "timed-out") {
-      void w.terminate();
-      if (worker === w) worker = undefined;
+      // A stuck computation is killed; a worker still starting up is kept for the next call.
+      if (wasReady) {
+        void entry.worker.terminate();
+        if (current === entry) current = undefined;
+      }
       return undefined;
     }
     const v = Atomics.load(flag, 0);

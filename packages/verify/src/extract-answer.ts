@@ -12,7 +12,7 @@ const MAX_WHOLE_ANSWER_CHARS = 200;
 const MAX_JOINED_BOXES = 50;
 
 const PHRASE =
-  /(?:final\s+answer|the\s+answer|answer)\s*(?:is\s*:?|:|=)\s*|####\s*|答案\s*(?:是|为|：|:)\s*|(?:la\s+respuesta|la\s+réponse|réponse)\s*(?:es|est|:)\s*|(?:antwort|ответ)\s*(?:ist|:)?\s*:\s*/gi;
+  /(?:final\s+answer|the\s+answer|answer)\s*(?:is\s*:?|:|=)\s*|####\s*|答案\s*(?:是|为|：|:)\s*|(?:la\s+respuesta|la\s+réponse|réponse)\s*(?:est|es|:)\s*|(?:antwort|ответ)\s*(?:ist|:)?\s*:\s*/gi;
 const TEXT_NUMBER = /(?<![A-Za-z0-9.,\\])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)(?![0-9])(?:\s?%)?/g;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
@@ -155,8 +155,14 @@ function resolve(text: string): ExtractedAnswer | undefined {
     .trim();
   if (!trimmed) return undefined;
   const hasMath = /\$|\\\[|\\\(/.test(trimmed);
-  if (looksLikeBareAnswer(trimmed))
-    return { answer: trimmed, source: "whole", plainText: !hasMath && !trimmed.includes("\\") };
+  if (looksLikeBareAnswer(trimmed)) {
+    const clean = trimmed.replace(/[.。,;]+$/, "").trim();
+    const only = mathSegments(clean);
+    // One math span and nothing else: its content is the answer.
+    if (only.length === 1 && only[0]?.start === 0 && only[0].end === clean.length)
+      return { answer: only[0].content.trim(), source: "whole", plainText: false };
+    return { answer: clean, source: "whole", plainText: !hasMath && !clean.includes("\\") };
+  }
   let best: ExtractedAnswer | undefined;
   let bestAt = -1;
   const segments = mathSegments(trimmed);
@@ -175,7 +181,9 @@ function resolve(text: string): ExtractedAnswer | undefined {
     }
   }
   if (best) return best;
-  return trimmed.length <= MAX_WHOLE_ANSWER_CHARS ? { answer: trimmed, source: "whole", plainText: true } : undefined;
+  // A short text answer ("Monday", "odd"); a sentence with no math and no number has no answer.
+  const short = trimmed.length <= 60 && trimmed.split(/\s+/).length <= 4;
+  return short ? { answer: trimmed, source: "whole", plainText: true } : undefined;
 }
 
 /** The text after the last "the answer is"-like phrase, up to the end of its sentence. */

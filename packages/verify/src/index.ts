@@ -1,7 +1,8 @@
 // Answer extraction
+
+export { warmUpComputeEngine } from "./compute-engine-fallback.js";
 export type { ExtractedAnswer } from "./extract-answer.js";
 export { extractAnswer, extractAnswerDetailed } from "./extract-answer.js";
-
 // Equivalence
 export type { Equivalence } from "./is-equivalent.js";
 export { isEquivalent } from "./is-equivalent.js";

@@ -1,4 +1,5 @@
 import type { Problem, RewardFn } from "@lanpo/core";
+import { warmUpComputeEngine } from "./compute-engine-fallback.js";
 import { extractAnswer } from "./extract-answer.js";
 import { isEquivalent } from "./is-equivalent.js";
 import type { VerifyOptions } from "./verify-options.js";
@@ -28,5 +29,7 @@ export function mathReward(problem: Problem, completion: string, options?: MathR
 /** A {@link RewardFn} with fixed options, for `LanpoTrainer`'s `reward` and `lanpo run`. */
 export function createMathReward(options?: MathRewardOptions): RewardFn {
   const fixed = { ...options };
+  // Start Compute Engine's worker now, so the first fallback does not spend its budget on start-up.
+  if (fixed.computeEngineFallback !== false) warmUpComputeEngine().catch(() => undefined);
   return (problem, completion) => mathReward(problem, completion, fixed);
 }
