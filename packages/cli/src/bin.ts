@@ -34,4 +34,6 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-process.exitCode = await main();
+const code = await main();
+// A command may have set its own exit code; only a failure here overrides it.
+if (code !== 0) process.exitCode = code;

@@ -1,6 +1,8 @@
 // Program and commands
 
 export { runCommand } from "./commands/run.js";
+export type { VerifyCommandIo } from "./commands/verify.js";
+export { verifyCommand } from "./commands/verify.js";
 // Data sets
 export type { BundledDatasetName, BundledDatasetSpec, MappedRow } from "./datasets/bundled-datasets.js";
 export { BUNDLED_DATASET_NAMES, BUNDLED_DATASETS, isBundledDatasetName } from "./datasets/bundled-datasets.js";

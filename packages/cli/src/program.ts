@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { runCommand } from "./commands/run.js";
+import { verifyCommand } from "./commands/verify.js";
 import { cliVersion } from "./version.js";
 
 /**
@@ -12,7 +13,8 @@ export function createProgram(): Command {
   const program = new Command("lanpo")
     .description("LANPO for LangChain.js: RL where an experience pool feeds language back into exploration")
     .version(cliVersion(), "-V, --version")
-    .addCommand(runCommand());
+    .addCommand(runCommand())
+    .addCommand(verifyCommand());
   // addCommand does not pass settings down, so every command gets them here.
   for (const command of [program, ...program.commands])
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
