@@ -25,9 +25,9 @@ export interface ExactLessonMemoryOptions {
 
 interface Entry {
   lesson: Lesson;
-  /** Embedding of `lesson.problemText`: the retrieval key. */
+  /** Unit-length embedding of `lesson.problemText`: the retrieval key. */
   problemVector: Float64Array;
-  /** Embedding of `lesson.text`: what near-duplicates are found by. */
+  /** Unit-length embedding of `lesson.text`: what near-duplicates are found by. */
   textVector: Float64Array;
 }
 
@@ -188,7 +188,7 @@ export class ExactLessonMemory implements LessonMemory {
           "vectors; use the same embeddings model for every call on one memory",
       );
     }
-    return values;
+    return normalize(values);
   }
 }
 
@@ -226,21 +226,25 @@ function validateDraft(draft: LessonDraft, i: number): void {
   }
 }
 
-/** Cosine similarity; 0 when either vector is all zeros (an empty text has no direction). */
+/** Scales to unit length once, so each comparison is a dot product; an all-zero vector stays zero. */
+function normalize(vector: Float64Array): Float64Array {
+  let norm = 0;
+  for (const x of vector) norm += x * x;
+  if (norm === 0) return vector;
+  const scale = 1 / Math.sqrt(norm);
+  for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) * scale;
+  return vector;
+}
+
+/**
+ * Cosine similarity of two unit (or zero) vectors; 0 when either is zero, since an empty text has
+ * no direction.
+ */
 function cosine(a: Float64Array, b: Float64Array): number {
   let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    normA += x * x;
-    normB += y * y;
-  }
-  if (normA === 0 || normB === 0) return 0;
+  for (let i = 0; i < a.length; i++) dot += (a[i] as number) * (b[i] as number);
   // Rounding can push a self-similarity past 1; clamp so scores stay in the documented range.
-  return Math.max(-1, Math.min(1, dot / Math.sqrt(normA * normB)));
+  return Math.max(-1, Math.min(1, dot));
 }
 
 function copy(lesson: Lesson): Lesson {
