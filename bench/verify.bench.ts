@@ -1,0 +1,177 @@
+// @lanpo/verify against a plain Compute Engine verifier, measured in the same run:
+// agreement on test/fixtures/equiv_visible.jsonl and time per pair (plain numbers; all vectors).
+// Targets (issue 3): agreement >= 98%; median <= 0.2 ms per pair of plain numbers; median
+// <= 2 ms per pair on the visible vectors; no pair over the 1 s time guard.
+import { readFileSync } from "node:fs";
+import { expand, getDefaultEngine } from "@cortex-js/compute-engine";
+import { isEquivalent } from "@lanpo/verify";
+
+interface Vector {
+  gold: string;
+  pred: string;
+  equal: boolean;
+}
+
+const vectors = readFileSync(new URL("../test/fixtures/equiv_visible.jsonl", import.meta.url), "utf8")
+  .split("\n")
+  .filter((l) => l.trim() !== "")
+  .map((l) => JSON.parse(l) as Vector);
+
+// ---- The baseline: last \boxed{} or $…$, a thin normaliser, isEqual, expanded difference, numbers.
+// The default engine, so that the free function `expand` works on the same engine's expressions.
+const ce = getDefaultEngine();
+
+function plainExtract(text: string): string {
+  const i = text.lastIndexOf("\\boxed{");
+  if (i >= 0) {
+    let depth = 0;
+    for (let j = i + 6; j < text.length; j++) {
+      if (text[j] === "{") depth++;
+      else if (text[j] === "}" && --depth === 0) return text.slice(i + 7, j);
+    }
+  }
+  const m = /\$([^$]+)\$[^$]*$/.exec(text);
+  return m ? (m[1] as string) : text;
+}
+
+function plainNormalize(s: string): string {
+  return s
+    .replace(/\\left|\\right/g, "")
+    .replace(/\\[dt]frac/g, "\\frac")
+    .replace(/\\text\{([^}]*)\}/g, "$1")
+    .replace(/\$/g, "")
+    .replace(/[.\s]+$/, "")
+    .trim();
+}
+
+function plainVerify(gold: string, pred: string): boolean {
+  try {
+    return ce.withTimeLimit(1000, () => {
+      const a = ce.parse(plainNormalize(plainExtract(gold)));
+      const b = ce.parse(plainNormalize(plainExtract(pred)));
+      if (a.isEqual(b) === true) return true;
+      const diff = expand(a.sub(b)).simplify();
+      if (diff.is(0)) return true;
+      const x = a.N().re;
+      const y = b.N().re;
+      return (
+        Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-4 * Math.max(Math.abs(x), Math.abs(y), 1e-12)
+      );
+    });
+  } catch {
+    return false;
+  }
+}
+
+// ---- Measurement helpers.
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+function timePairs(
+  pairs: Array<[string, string]>,
+  verify: (g: string, p: string) => unknown,
+  rounds: number,
+): number[] {
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [g, p] of pairs) {
+      const t = performance.now();
+      verify(g, p);
+      times.push(performance.now() - t);
+    }
+  }
+  return times.sort((a, b) => a - b);
+}
+
+function agreement(verify: (g: string, p: string) => boolean): { agree: number; failing: number[] } {
+  const failing: number[] = [];
+  vectors.forEach((v, i) => {
+    if (verify(v.gold, v.pred) !== v.equal) failing.push(i + 1);
+  });
+  return { agree: (vectors.length - failing.length) / vectors.length, failing };
+}
+
+// Plain-number pairs: integers, decimals, thousands separators, fractions written as decimals.
+let seed = 7;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+const numberPairs: Array<[string, string]> = Array.from({ length: 1000 }, (_, i) => {
+  const n = Math.floor(rand() * 1e6);
+  switch (i % 4) {
+    case 0:
+      return [String(n), String(n)];
+    case 1:
+      return [String(n), n.toLocaleString("en-US")];
+    case 2:
+      return [(n / 100).toFixed(2), String(n / 100)];
+    default:
+      return [String(n), String(n + 1)];
+  }
+});
+const vectorPairs: Array<[string, string]> = vectors.map((v) => [v.gold, v.pred]);
+
+const ours = (g: string, p: string) => isEquivalent(g, p).equal;
+
+// Warm both up once (JIT, Compute Engine's worker start-up) so the timings are steady state.
+for (const [g, p] of vectorPairs) {
+  ours(g, p);
+  plainVerify(g, p);
+}
+await new Promise((r) => setTimeout(r, 3000));
+for (const [g, p] of vectorPairs) ours(g, p);
+
+const ag = agreement(ours);
+const bg = agreement(plainVerify);
+const oursNumbers = timePairs(numberPairs, ours, 5);
+const baseNumbers = timePairs(numberPairs, plainVerify, 1);
+const oursVectors = timePairs(vectorPairs, ours, 10);
+const baseVectors = timePairs(vectorPairs, plainVerify, 2);
+const overGuard = oursVectors.filter((t) => t > 1000).length;
+
+const ms = (x: number) => `${x.toFixed(3)} ms`;
+const row = (name: string, a: string, b: string, ratio: string, target: string) =>
+  console.log(`${name.padEnd(34)}${a.padStart(14)}${b.padStart(16)}${ratio.padStart(14)}   ${target}`);
+
+console.log(
+  `@lanpo/verify vs a plain Compute Engine verifier (${vectors.length} visible vectors, ${numberPairs.length} number pairs)`,
+);
+console.log("(shared machine: timings are noisy; agreement is exact)\n");
+row("", "@lanpo/verify", "plain CE", "ratio", "target");
+row(
+  "agreement, visible vectors",
+  `${(ag.agree * 100).toFixed(1)}%`,
+  `${(bg.agree * 100).toFixed(1)}%`,
+  `${(ag.agree / bg.agree).toFixed(2)}x`,
+  ">= 98%",
+);
+row(
+  "median, plain-number pairs",
+  ms(quantile(oursNumbers, 0.5)),
+  ms(quantile(baseNumbers, 0.5)),
+  `${(quantile(baseNumbers, 0.5) / quantile(oursNumbers, 0.5)).toFixed(1)}x faster`,
+  "<= 0.2 ms",
+);
+row(
+  "median, visible vectors",
+  ms(quantile(oursVectors, 0.5)),
+  ms(quantile(baseVectors, 0.5)),
+  `${(quantile(baseVectors, 0.5) / quantile(oursVectors, 0.5)).toFixed(1)}x faster`,
+  "<= 2 ms",
+);
+row(
+  "p95, visible vectors",
+  ms(quantile(oursVectors, 0.95)),
+  ms(quantile(baseVectors, 0.95)),
+  `${(quantile(baseVectors, 0.95) / quantile(oursVectors, 0.95)).toFixed(1)}x faster`,
+  "",
+);
+row("max, visible vectors", ms(quantile(oursVectors, 1)), ms(quantile(baseVectors, 1)), "", "< 1000 ms (time guard)");
+console.log(`\npairs over the 1 s guard (ours): ${overGuard}`);
+console.log(`lines where ours disagrees: ${ag.failing.join(", ") || "none"}`);
+console.log(`lines where plain CE disagrees: ${bg.failing.length}`);
+const pass =
+  ag.agree >= 0.98 && quantile(oursNumbers, 0.5) <= 0.2 && quantile(oursVectors, 0.5) <= 2 && overGuard === 0;
+console.log(pass ? "\nall targets met" : "\nTARGET MISSED");
