@@ -70,8 +70,10 @@ export class ScriptedPolicy extends SimpleChatModel {
     const rng = rngFor(this.seed, user, n);
     if (system.includes(REFLECTION_MARKER)) return CRITIQUES[Math.floor(rng() * CRITIQUES.length)] as string;
     if (system.includes(ABSTRACTION_MARKER)) {
+      const topic = topicOf(user);
       const first = Math.floor(rng() * LESSONS.length);
-      return `- ${LESSONS[first]}\n- ${LESSONS[(first + 1 + Math.floor(rng() * (LESSONS.length - 1))) % LESSONS.length]}`;
+      const second = (first + 1 + Math.floor(rng() * (LESSONS.length - 1))) % LESSONS.length;
+      return `- In problems about ${topic}: ${LESSONS[first]}\n- In problems about ${topic}: ${LESSONS[second]}`;
     }
     const problem = this.findProblem(user);
     if (!problem) return "I cannot tell which problem this is, so I cannot answer it.";
@@ -94,6 +96,23 @@ export class ScriptedPolicy extends SimpleChatModel {
     }
     return best;
   }
+}
+
+const STOPWORDS = new Set(
+  "about after again their there these those which while where would could should every other than then them they this that what when with from have each many much more most some such into over only same your also been were does will".split(
+    " ",
+  ),
+);
+
+/**
+ * Three salient words of the problem in the abstraction request, so scripted lessons differ by
+ * topic the way real ones do: similar problems share lessons, unrelated ones do not merge.
+ */
+function topicOf(request: string): string {
+  const problem = /Problem:\n([\s\S]*?)(?:\n\nAttempt|$)/.exec(request)?.[1] ?? request;
+  const words = [...new Set(problem.toLowerCase().match(/[a-z]{4,}/g) ?? [])].filter((w) => !STOPWORDS.has(w));
+  const salient = words.sort((a, b) => b.length - a.length || a.localeCompare(b)).slice(0, 3);
+  return salient.length > 0 ? salient.join(", ") : "this kind";
 }
 
 function wrongAnswer(answer: string, u: number): string {

@@ -17,7 +17,9 @@ export interface MockChatModelOptions extends BaseChatModelParams {
 
 function toRecord(m: BaseMessage): ChatMessageRecord {
   const type = m.getType();
-  return { role: type === "system" ? "system" : type === "ai" ? "assistant" : "user", content: m.text };
+  // Plain string content is read directly: `.text` converts content blocks on every access.
+  const content = typeof m.content === "string" ? m.content : m.text;
+  return { role: type === "system" ? "system" : type === "ai" ? "assistant" : "user", content };
 }
 
 /**
