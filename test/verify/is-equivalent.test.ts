@@ -42,6 +42,11 @@ test("roots", same, "2\\sqrt{2}", "\\sqrt{8}");
 test("cube roots", same, "\\sqrt[3]{27}", "3");
 test("pi", same, "\\frac{9}{4}\\pi", "\\frac94\\pi");
 test("degrees", same, "90^\\circ", "90");
+test("degrees inside trigonometry are radians", same, "\\frac{1}{2}", "\\sin 30^\\circ");
+test("ordinals", same, "5", "5^{\\text{th}}");
+test("infinity spelled out", same, "\\infty", "infinity");
+test("parentheses are not dropped from math", differ, "2(x+1)", "2x+1");
+test("implicit products distribute", same, "2x+2", "2(x+1)");
 test("trigonometric identity", same, "\\sin^2 x + \\cos^2 x", "1");
 test("logs", same, "\\log_2 8", "3");
 test("factorial and binomial", same, "\\binom{5}{2}", "10");
@@ -94,6 +99,8 @@ test("units in text", same, "125 miles", "\\boxed{125\\textnormal{ miles}}");
 test("multiple-choice letters", same, "\\text{C}", "\\boxed{\\text{(C)}}");
 test("different letters", differ, "d", "\\text{E}");
 test("plain words", same, "\\text{Monday}", "Monday");
+test("words ignore case", same, "\\text{Yes}", "yes");
+test("an interval against the inequality it solves", same, "x \\in (-\\infty, 3)", "x<3");
 
 test("whole solutions on both sides use their final answers", (t) => {
   const gold = "We compute $2+2$. Therefore the answer is $\\boxed{4}$.";

@@ -73,6 +73,8 @@ export function isLabel(s: string): boolean {
 }
 
 function expr(s: string): AnswerValue {
+  // A word ("Yes", "odd", "Monday") is text, not a product of one-letter symbols.
+  if (/^[A-Za-z]{3,}$/.test(s)) return { type: "text", text: s };
   const node = parseExpression(s.replace(/:/g, "/"));
   return node ? { type: "expr", node, text: s } : { type: "text", text: s };
 }

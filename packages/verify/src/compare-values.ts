@@ -157,7 +157,9 @@ export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareCont
   const b = unwrap(pb);
   const ta = textOf(a);
   const tb = textOf(b);
-  if (ta !== undefined && tb !== undefined && ta !== "" && normalText(ta) === normalText(tb)) return EQUAL("text");
+  // Loose text equality only where one side is not math: "2(x+1)" and "2x+1" must stay apart.
+  if ((a.type === "text" || b.type === "text") && ta !== undefined && tb !== undefined && ta !== "")
+    if (normalText(ta) === normalText(tb)) return EQUAL("text");
 
   if (a.type === "assign" && b.type === "assign") {
     const r = compareValues(a.value, b.value, ctx);

@@ -26,6 +26,18 @@ function repeatingToFraction(_m: string, whole: string, fixed: string, repeat: s
   return `(${Number(whole || "0")}+\\frac{${num}}{${den}})`;
 }
 
+const DEGREE = /\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|°|\\degree(?![a-zA-Z])/g;
+
+/** A final angle (`90^\circ`) is its number; inside an expression (`\sin 30^\circ`) it is radians. */
+function convertDegrees(s: string): string {
+  const parts = s.split(DEGREE);
+  if (parts.length === 1) return s;
+  const [before = "", after = ""] = parts;
+  const plainAngle = !/\\(?:sin|cos|tan|sec|csc|cot)/.test(before);
+  if (parts.length === 2 && plainAngle && after.trim().replace(/[.,;\s$]/g, "") === "") return before;
+  return s.replace(DEGREE, "{\\frac{\\pi}{180}}");
+}
+
 function replaceAll(s: string, pairs: ReadonlyArray<[RegExp, string]>): string {
   let out = s;
   for (const [re, to] of pairs) out = out.replace(re, to);
@@ -48,7 +60,9 @@ const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
   [/\\[dt]binom(?![a-zA-Z])/g, "\\binom"],
   [/\\(?:mathrm|text|operatorname)\s*\{\s*e\s*\}/g, "e"],
   [/\\operatorname\s*\{\s*([a-z]+)\s*\}/g, "\\$1"],
-  [/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree(?![a-zA-Z])/g, ""],
+  // Ordinals: 5^{\text{th}}, 5\text{th}.
+  [/(\d)\s*\^?\s*\{?\s*\\(?:text|mathrm|textrm)\s*\{\s*(?:st|nd|rd|th)\s*\}\s*\}?/g, "$1"],
+  [/(?<!\\)\binfinity\b/gi, "\\infty "],
   [/\\(?:quad|qquad|hfill)(?![a-zA-Z])/g, " "],
   [/\\hspace\*?\s*\{[^{}]*\}/g, " "],
   [/(?<!\\)\\[,;:! ]|~/g, " "],
@@ -98,6 +112,7 @@ function stripPercent(s: string): { text: string; percent: boolean } {
 export function normalizeAnswer(answer: string, plainText = false): NormalizedAnswer {
   let s = answer;
   s = replaceAll(s, SIMPLE_REWRITES);
+  s = convertDegrees(s);
   // Nested \text{\textbf{...}} unwraps in a second pass.
   s = unwrapText(unwrapText(s));
   const p = stripPercent(s);

@@ -354,11 +354,13 @@ class Parser {
       const factors: ExprNode[] = [this.power()];
       for (;;) {
         const t = this.peek();
-        if (
-          !t ||
-          !(t.type === "num" || t.type === "id" || (t.type === "cmd" && (t.text === "pi" || GREEK.has(t.text))))
-        )
-          break;
+        const factor =
+          t !== undefined &&
+          (t.type === "num" ||
+            t.type === "id" ||
+            (t.type === "op" && t.text === "{") ||
+            (t.type === "cmd" && (t.text === "pi" || t.text === "frac" || GREEK.has(t.text))));
+        if (!factor) break;
         factors.push(this.power());
       }
       arg = factors.length === 1 ? (factors[0] as ExprNode) : { kind: "mul", args: factors };
