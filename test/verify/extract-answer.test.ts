@@ -58,3 +58,17 @@ test("no answer: undefined, for empty text, prose without numbers, and non-strin
     undefined,
   );
 });
+
+test("markdown around the answer is ignored", (t) => {
+  t.is(extractAnswer("**Answer:** 42"), "42");
+  t.is(extractAnswer("### Final Answer\n**42**"), "42");
+});
+
+test("GSM8K-style prose with unpaired dollar signs gives the last number", (t) => {
+  t.is(extractAnswer("She makes 9 * 2 = $18 every day at the farmer's market."), "18");
+  t.is(extractAnswer("She earned $10 and spent $3, so she has $7 left."), "7");
+});
+
+test("a box after a thinking block wins over boxes inside it", (t) => {
+  t.is(extractAnswer("<think>maybe \\boxed{4}</think> The answer is \\boxed{5}"), "5");
+});

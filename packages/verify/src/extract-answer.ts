@@ -150,7 +150,8 @@ function looksLikeBareAnswer(text: string): boolean {
 function resolve(text: string): ExtractedAnswer | undefined {
   const trimmed = text
     .trim()
-    .replace(/^(?:final\s+)?answer\s*[:：]?\s*/i, "")
+    .replace(/^[*_\s]+|[*_\s]+$/g, "")
+    .replace(/^(?:final\s+)?answer\s*[:：]?[*_\s]*/i, "")
     .replace(/^\\?["“]|\\?["”]$/g, "")
     .trim();
   if (!trimmed) return undefined;
