@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, type LessonDraft, StorageError } from "@lanpo/core";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
+import { ConfigError, type LessonDraft, StorageError } from "@lanpo/core";
 import test from "ava";
 import { HnswLessonMemory } from "../../memory/src/lesson-memory/hnsw-lesson-memory.ts";
 import { BUS, CAR, DRAFTS, lessonMemoryContract, RATE_TRAIN, TRAIN } from "../core/lesson-memory-contract.ts";
@@ -33,7 +33,12 @@ const all = { k: 10, minScore: -1, excludeProblemIds: [] as string[] };
 test("flush then open restores lessons, counts, merges and retrieval", async (t) => {
   const dir = await tempDir();
   let next = 0;
-  const memory = await HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings(), generateId: () => `l${next++}`, now: () => 42 });
+  const memory = await HnswLessonMemory.open({
+    dir,
+    embeddings: new BagOfWordsEmbeddings(),
+    generateId: () => `l${next++}`,
+    now: () => 42,
+  });
   await memory.add(DRAFTS);
   await memory.add([{ ...RATE_TRAIN, sourceProblemIds: ["bus"] }]);
   await memory.search(BUS, { ...all, k: 1 });
@@ -47,7 +52,13 @@ test("flush then open restores lessons, counts, merges and retrieval", async (t)
   t.is(l0?.uses, 1);
   t.is(l0?.meanAdvantage, 0.5);
   t.is(l0?.createdAtMs, 42);
-  t.deepEqual(again.list().map((l) => l.id).sort(), ["l0", "l1", "l2", "l3"]);
+  t.deepEqual(
+    again
+      .list()
+      .map((l) => l.id)
+      .sort(),
+    ["l0", "l1", "l2", "l3"],
+  );
   // The lesson-text index came back too: the same lesson again still merges.
   const [merged] = await again.add([{ ...RATE_TRAIN, sourceProblemIds: ["car"] }]);
   t.true(merged?.merged);
@@ -68,10 +79,14 @@ test("a folder built with other embeddings is refused by name and by dimension",
   const memory = await HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings() });
   await memory.add(DRAFTS);
   await memory.flush();
-  const other = await t.throwsAsync(HnswLessonMemory.open({ dir, embeddings: new ScriptedEmbeddings(() => new Array(512).fill(1)) }));
+  const other = await t.throwsAsync(
+    HnswLessonMemory.open({ dir, embeddings: new ScriptedEmbeddings(() => new Array(512).fill(1)) }),
+  );
   t.true(StorageError.isInstance(other));
   t.is((other as StorageError).code, "EMBEDDINGS");
-  const smaller = await t.throwsAsync(HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings({ dimensions: 64 }) }));
+  const smaller = await t.throwsAsync(
+    HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings({ dimensions: 64 }) }),
+  );
   t.is((smaller as StorageError).code, "DIMENSIONS");
   t.regex(smaller?.message ?? "", /512-dim.*64/);
 });

@@ -5,7 +5,8 @@ import { HnswLessonStore } from "../../memory/src/store/hnsw-lesson-store.ts";
 import { VectorInputError } from "../../memory/src/store/vector-input-error.ts";
 import { cosine, randomVectors, TableEmbeddings } from "./hnsw-store-helpers.ts";
 
-const doc = (pageContent: string, id?: string, metadata: Record<string, unknown> = {}) => new Document({ pageContent, id, metadata });
+const doc = (pageContent: string, id?: string, metadata: Record<string, unknown> = {}) =>
+  new Document({ pageContent, id, metadata });
 
 test("scores are cosine similarities: 1 for the same direction, 0 orthogonal, -1 opposite", async (t) => {
   const store = new HnswLessonStore(new TableEmbeddings(3), { numDimensions: 3 });
@@ -31,7 +32,10 @@ test("scores are cosine similarities: 1 for the same direction, 0 orthogonal, -1
 test("scores agree with an exact cosine computation", async (t) => {
   const vectors = randomVectors(200, 16, 3);
   const store = new HnswLessonStore(new TableEmbeddings(16), { numDimensions: 16 });
-  await store.addVectors(vectors, vectors.map((_, i) => doc(`d${i}`, String(i))));
+  await store.addVectors(
+    vectors,
+    vectors.map((_, i) => doc(`d${i}`, String(i))),
+  );
   const query = randomVectors(1, 16, 99)[0]!;
   const hits = await store.similaritySearchVectorWithScore(query, 5);
   const exact = vectors.map((v, i) => ({ i, s: cosine(v, query) })).sort((a, b) => b.s - a.s);
@@ -39,7 +43,7 @@ test("scores agree with an exact cosine computation", async (t) => {
     hits.map(([d]) => d.id),
     exact.slice(0, 5).map((e) => String(e.i)),
   );
-  hits.forEach(([, score], i) => t.true(Math.abs(score - (exact[i]?.s ?? 0)) < 1e-5));
+  for (const [i, [, score]] of hits.entries()) t.true(Math.abs(score - (exact[i]?.s ?? 0)) < 1e-5);
 });
 
 test("ids: Document.id is kept, options.ids win, missing ids are generated, and adding an id again updates it", async (t) => {
@@ -78,7 +82,10 @@ test("addDocuments embeds page contents once per batch and returns the ids", asy
 test("delete removes documents and their slots are reused; unknown ids are ignored", async (t) => {
   const store = new HnswLessonStore(new TableEmbeddings(8), { numDimensions: 8, initialCapacity: 4 });
   const vectors = randomVectors(4, 8, 5);
-  await store.addVectors(vectors, ["a", "b", "c", "d"].map((id) => doc(id, id)));
+  await store.addVectors(
+    vectors,
+    ["a", "b", "c", "d"].map((id) => doc(id, id)),
+  );
   t.is(store.capacity, 4);
   await store.delete({ ids: ["b", "c", "nope"] });
   t.is(store.size, 2);
@@ -104,7 +111,10 @@ test("capacity doubles instead of growing by each batch", async (t) => {
     seen.push(store.capacity);
   }
   t.deepEqual([...new Set(seen)], [4, 8, 16, 32]);
-  await store.addVectors(randomVectors(100, 4, 77), randomVectors(100, 4, 77).map((_, i) => doc(`bulk${i}`)));
+  await store.addVectors(
+    randomVectors(100, 4, 77),
+    randomVectors(100, 4, 77).map((_, i) => doc(`bulk${i}`)),
+  );
   t.is(store.capacity, 128);
   t.is(store.size, 120);
 });
@@ -112,7 +122,12 @@ test("capacity doubles instead of growing by each batch", async (t) => {
 test("a predicate filter still returns k results when k pass, even if they are far away", async (t) => {
   const dims = 16;
   const vectors = randomVectors(600, dims, 8);
-  const store = new HnswLessonStore(new TableEmbeddings(dims), { numDimensions: dims, efSearch: 1, M: 4, efConstruction: 8 });
+  const store = new HnswLessonStore(new TableEmbeddings(dims), {
+    numDimensions: dims,
+    efSearch: 1,
+    M: 4,
+    efConstruction: 8,
+  });
   await store.addVectors(
     vectors,
     vectors.map((_, i) => doc(`d${i}`, String(i), { keep: i % 97 === 0 })),
@@ -136,7 +151,10 @@ test("a predicate filter still returns k results when k pass, even if they are f
 test("excluded ids do not eat into k", async (t) => {
   const vectors = randomVectors(50, 8, 9);
   const store = new HnswLessonStore(new TableEmbeddings(8), { numDimensions: 8, efSearch: 2 });
-  await store.addVectors(vectors, vectors.map((_, i) => doc(`d${i}`, String(i))));
+  await store.addVectors(
+    vectors,
+    vectors.map((_, i) => doc(`d${i}`, String(i))),
+  );
   const all = await store.similaritySearchVectorWithScore(vectors[0]!, 50);
   const excluded = all.slice(0, 10).map(([d]) => d.id as string);
   const hits = await store.similaritySearchVectorWithScore(vectors[0]!, 5, { excludeIds: excluded });
@@ -166,7 +184,11 @@ test("asRetriever works, with k and a filter, and a score-threshold retriever ca
     "fruit?": [1, 0.2, 0],
   });
   const store = new HnswLessonStore(embeddings, { numDimensions: 3 });
-  await store.addDocuments([doc("apples", "a", { kind: "fruit" }), doc("pears", "p", { kind: "fruit" }), doc("cars", "c", { kind: "car" })]);
+  await store.addDocuments([
+    doc("apples", "a", { kind: "fruit" }),
+    doc("pears", "p", { kind: "fruit" }),
+    doc("cars", "c", { kind: "car" }),
+  ]);
   const retriever = store.asRetriever({ k: 2 });
   t.deepEqual(
     (await retriever.invoke("fruit?")).map((d) => d.id),
@@ -188,7 +210,7 @@ test("asRetriever works, with k and a filter, and a score-threshold retriever ca
 test("vectors of the wrong dimension, NaN or Infinity are refused before the index sees them", async (t) => {
   const store = new HnswLessonStore(new TableEmbeddings(4), { numDimensions: 4 });
   await store.addVectors([[1, 2, 3, 4]], [doc("ok", "ok")]);
-  const cases: [number[], string][] = [
+  const cases: [number[], VectorInputError["problem"]][] = [
     [[1, 2, 3], "dimension"],
     [[1, 2, 3, 4, 5], "dimension"],
     [[1, Number.NaN, 3, 4], "not-finite"],
@@ -262,12 +284,16 @@ test("bad options are ConfigErrors naming the field", (t) => {
     t.true(ConfigError.isInstance(error), field);
     t.is((error as ConfigError).field, field);
   }
-  t.throws(() => new HnswLessonStore(embeddings, undefined as unknown as { numDimensions: number }), { instanceOf: ConfigError });
+  t.throws(() => new HnswLessonStore(embeddings, undefined as unknown as { numDimensions: number }), {
+    instanceOf: ConfigError,
+  });
 });
 
 test("concurrent addDocuments calls lose nothing", async (t) => {
   const store = new HnswLessonStore(new TableEmbeddings(8), { numDimensions: 8, initialCapacity: 2 });
-  await Promise.all(Array.from({ length: 25 }, (_, i) => store.addDocuments([doc(`text ${i}`, `id${i}`), doc(`more ${i}`)])));
+  await Promise.all(
+    Array.from({ length: 25 }, (_, i) => store.addDocuments([doc(`text ${i}`, `id${i}`), doc(`more ${i}`)])),
+  );
   t.is(store.size, 50);
   t.is(store.ids().filter((id) => id.startsWith("id")).length, 25);
   t.is((await store.similaritySearch("text 7", 1))[0]?.id, "id7");

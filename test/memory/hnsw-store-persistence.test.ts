@@ -41,25 +41,35 @@ test("save and load round-trip documents, ids, metadata, parameters and search r
   await store.delete({ ids: ["id3", "id4"] });
   const dir = await tempDir();
   await store.save(dir);
-  t.deepEqual((await files(dir)).map((f) => f.replace(/-[a-z0-9]+-[0-9a-f]{8}/, "-TAG")), [
-    "documents-TAG.json",
-    "index-TAG.hnsw",
-    "manifest.json",
-  ]);
+  t.deepEqual(
+    (await files(dir)).map((f) => f.replace(/-[a-z0-9]+-[0-9a-f]{8}/, "-TAG")),
+    ["documents-TAG.json", "index-TAG.hnsw", "manifest.json"],
+  );
   const loaded = await HnswLessonStore.load(dir, embeddings);
   t.deepEqual(loaded.indexParameters, { M: 8, efConstruction: 40, efSearch: 33 });
   t.is(loaded.size, 58);
   t.deepEqual(loaded.getDocument("id7")?.metadata, { i: 7, tags: ["x"] });
   t.is(loaded.getDocument("id3"), undefined);
   const query = vectors[10]!;
-  t.deepEqual(await loaded.similaritySearchVectorWithScore(query, 5), await store.similaritySearchVectorWithScore(query, 5));
+  t.deepEqual(
+    await loaded.similaritySearchVectorWithScore(query, 5),
+    await store.similaritySearchVectorWithScore(query, 5),
+  );
   // Adding after a load reuses the deleted slots and keeps going.
   const capacity = loaded.capacity;
-  await loaded.addVectors(randomVectors(2, dims, 5), [new Document({ pageContent: "n1" }), new Document({ pageContent: "n2" })]);
+  await loaded.addVectors(randomVectors(2, dims, 5), [
+    new Document({ pageContent: "n1" }),
+    new Document({ pageContent: "n2" }),
+  ]);
   t.is(loaded.capacity, capacity);
   t.is(loaded.size, 60);
   const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
-  t.like(manifest, { formatVersion: 1, space: "cosine", numDimensions: dims, counts: { documents: 58, deleted: 2, indexElements: 60 } });
+  t.like(manifest, {
+    formatVersion: 1,
+    space: "cosine",
+    numDimensions: dims,
+    counts: { documents: 58, deleted: 2, indexElements: 60 },
+  });
 });
 
 test("a second save replaces the first and removes its files", async (t) => {
@@ -90,7 +100,10 @@ test("a crash at any step of a save leaves the last good copy loadable", async (
     const { store } = await filledStore(20);
     const dir = await tempDir();
     await store.save(dir);
-    await store.addVectors(randomVectors(5, dims, 3), Array.from({ length: 5 }, (_, i) => new Document({ pageContent: `new ${i}` })));
+    await store.addVectors(
+      randomVectors(5, dims, 3),
+      Array.from({ length: 5 }, (_, i) => new Document({ pageContent: `new ${i}` })),
+    );
     store.onSaveStep = (current) => {
       if (current === step) throw new Error(`simulated crash after ${step}`);
     };
@@ -108,11 +121,14 @@ test("a process killed mid-save never leaves a folder that fails to load", async
   const writer = fileURLToPath(new URL("./store-crash-writer.ts", import.meta.url));
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = await tempDir();
-    const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", writer, dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", writer, dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const saved: number[] = [];
     await new Promise<void>((resolve) => {
       child.stdout.on("data", (chunk: Buffer) => {
-        for (const line of chunk.toString().split("\n")) if (line.startsWith("saved ")) saved.push(Number(line.slice(6)));
+        for (const line of chunk.toString().split("\n"))
+          if (line.startsWith("saved ")) saved.push(Number(line.slice(6)));
         // Kill at a different point of the next save each attempt.
         if (saved.length >= 2) setTimeout(() => child.kill("SIGKILL"), attempt * 7);
       });
@@ -153,7 +169,10 @@ test("a missing folder, or one with no manifest, is a StorageError saying so", a
   t.is((await loadError(dir)).code, "MANIFEST");
 });
 
-async function savedCopy(): Promise<{ dir: string; index: string; documents: string; manifest: Record<string, any> }> {
+// biome-ignore lint/suspicious/noExplicitAny: tests rewrite arbitrary manifest fields
+type Json = any;
+
+async function savedCopy(): Promise<{ dir: string; index: string; documents: string; manifest: Json }> {
   const { store } = await filledStore(30);
   const dir = await tempDir();
   await store.save(dir);
@@ -222,7 +241,13 @@ test("an index and documents file from different saves are refused", async (t) =
   const otherManifest = JSON.parse(await readFile(join(other, "manifest.json"), "utf8"));
   await writeFile(
     join(small.dir, "manifest.json"),
-    JSON.stringify({ ...small.manifest, files: { ...small.manifest.files, index: { ...otherManifest.files.index, name: small.manifest.files.index.name } } }),
+    JSON.stringify({
+      ...small.manifest,
+      files: {
+        ...small.manifest.files,
+        index: { ...otherManifest.files.index, name: small.manifest.files.index.name },
+      },
+    }),
   );
   const error = await loadError(small.dir);
   t.is(error.code, "MISMATCH");
@@ -240,7 +265,11 @@ test("an index and documents file from different saves are refused", async (t) =
       ...again.manifest,
       files: {
         ...again.manifest.files,
-        documents: { ...again.manifest.files.documents, bytes: Buffer.byteLength(text), sha256: createHash("sha256").update(text).digest("hex") },
+        documents: {
+          ...again.manifest.files.documents,
+          bytes: Buffer.byteLength(text),
+          sha256: createHash("sha256").update(text).digest("hex"),
+        },
       },
     }),
   );

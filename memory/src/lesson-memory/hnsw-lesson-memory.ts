@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { Document } from "@langchain/core/documents";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import {
   ConfigError,
   type Lesson,
@@ -11,8 +13,6 @@ import {
   type ScoredLesson,
   StorageError,
 } from "@lanpo/core";
-import { Document } from "@langchain/core/documents";
-import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { HnswLessonStore } from "../store/hnsw-lesson-store.js";
 import { readStoreFolder } from "../store/read-store-folder.js";
 import { assertVector, VectorInputError } from "../store/vector-input-error.js";
@@ -70,7 +70,14 @@ export class HnswLessonMemory implements LessonMemory {
     const embeddingsId = options.embeddingsId ?? embeddings.constructor?.name ?? "unknown";
     const numDimensions = options.numDimensions ?? (await embeddings.embedQuery("dimension probe")).length;
     const generateId = options.generateId ?? (() => crypto.randomUUID());
-    const settings = { dir: options.dir, embeddings, mergeThreshold, embeddingsId, now: options.now ?? Date.now, generateId };
+    const settings = {
+      dir: options.dir,
+      embeddings,
+      mergeThreshold,
+      embeddingsId,
+      now: options.now ?? Date.now,
+      generateId,
+    };
     const info = options.dir ? await readMemoryFolderInfo(options.dir) : undefined;
     if (!info || !options.dir) {
       const storeOptions = { ...options.store, numDimensions, generateId };
@@ -84,18 +91,28 @@ export class HnswLessonMemory implements LessonMemory {
     }
     const dir = options.dir;
     if (info.embeddingsId !== embeddingsId) {
-      throw new StorageError(dir, `memory was built with embeddings "${info.embeddingsId}", opened with "${embeddingsId}"; use the same embeddings`, {
-        code: "EMBEDDINGS",
-      });
+      throw new StorageError(
+        dir,
+        `memory was built with embeddings "${info.embeddingsId}", opened with "${embeddingsId}"; use the same embeddings`,
+        {
+          code: "EMBEDDINGS",
+        },
+      );
     }
     if (info.numDimensions !== numDimensions) {
-      throw new StorageError(dir, `memory holds ${info.numDimensions}-dim vectors, the embeddings make ${numDimensions}; use the same embeddings`, {
-        code: "DIMENSIONS",
-      });
+      throw new StorageError(
+        dir,
+        `memory holds ${info.numDimensions}-dim vectors, the embeddings make ${numDimensions}; use the same embeddings`,
+        {
+          code: "DIMENSIONS",
+        },
+      );
     }
     const load = (sub: string) => HnswLessonStore.load(join(dir, sub), embeddings, { numDimensions, generateId });
     const problems = await load(PROBLEMS_DIR);
-    const texts = await load(TEXTS_DIR).catch(() => new HnswLessonStore(embeddings, { ...options.store, numDimensions, generateId }));
+    const texts = await load(TEXTS_DIR).catch(
+      () => new HnswLessonStore(embeddings, { ...options.store, numDimensions, generateId }),
+    );
     const memory = new HnswLessonMemory(problems, texts, settings, true);
     for (const id of problems.ids()) memory.lessons.set(id, parseStoredLesson(dir, problems.getDocument(id)?.metadata));
     await memory.reconcileTexts();
@@ -118,7 +135,11 @@ export class HnswLessonMemory implements LessonMemory {
       const lesson = doc.id === undefined ? undefined : this.lessons.get(doc.id);
       return lesson !== undefined && !lesson.sourceProblemIds.some((id) => excluded.has(id));
     };
-    const hits = await this.problems.similaritySearchVectorWithScore(vector, k, excluded.size > 0 ? { predicate } : undefined);
+    const hits = await this.problems.similaritySearchVectorWithScore(
+      vector,
+      k,
+      excluded.size > 0 ? { predicate } : undefined,
+    );
     const results: ScoredLesson[] = [];
     for (const [doc, score] of hits) {
       const lesson = doc.id === undefined ? undefined : this.lessons.get(doc.id);
@@ -150,7 +171,10 @@ export class HnswLessonMemory implements LessonMemory {
         const draft = checked[i] as LessonDraft;
         const textVector = textVectors[i] as number[];
         const [nearest] = await this.texts.similaritySearchVectorWithScore(textVector, 1);
-        const target = nearest && nearest[1] >= this.settings.mergeThreshold && nearest[0].id ? this.lessons.get(nearest[0].id) : undefined;
+        const target =
+          nearest && nearest[1] >= this.settings.mergeThreshold && nearest[0].id
+            ? this.lessons.get(nearest[0].id)
+            : undefined;
         if (target) {
           target.sourceProblemIds = [...new Set([...target.sourceProblemIds, ...draft.sourceProblemIds])];
           target.mergedCount++;
@@ -179,7 +203,8 @@ export class HnswLessonMemory implements LessonMemory {
   async recordUse(uses: readonly LessonUse[]): Promise<void> {
     if (!Array.isArray(uses)) throw new ConfigError("uses", "recordUse takes an array of { lessonIds, advantage }");
     uses.forEach((use, i) => {
-      if (!use || !Array.isArray(use.lessonIds)) throw new ConfigError(`uses[${i}].lessonIds`, "must be an array of lesson ids");
+      if (!use || !Array.isArray(use.lessonIds))
+        throw new ConfigError(`uses[${i}].lessonIds`, "must be an array of lesson ids");
       if (typeof use.advantage !== "number" || !Number.isFinite(use.advantage)) {
         throw new ConfigError(`uses[${i}].advantage`, `must be a finite number, got ${use.advantage}`);
       }
@@ -190,7 +215,8 @@ export class HnswLessonMemory implements LessonMemory {
         // A lesson unknown here (dropped, or from another memory) has no statistics to update.
         if (!lesson) continue;
         lesson.uses++;
-        lesson.meanAdvantage = (lesson.meanAdvantage ?? 0) + (use.advantage - (lesson.meanAdvantage ?? 0)) / lesson.uses;
+        lesson.meanAdvantage =
+          (lesson.meanAdvantage ?? 0) + (use.advantage - (lesson.meanAdvantage ?? 0)) / lesson.uses;
         this.dirty.add(id);
       }
     }
@@ -252,7 +278,10 @@ export class HnswLessonMemory implements LessonMemory {
       await this.texts.save(join(dir, TEXTS_DIR));
       await this.problems.save(join(dir, PROBLEMS_DIR));
       if (!this.infoWritten) {
-        await writeMemoryFolderInfo(dir, { numDimensions: this.problems.numDimensions, embeddingsId: this.settings.embeddingsId });
+        await writeMemoryFolderInfo(dir, {
+          numDimensions: this.problems.numDimensions,
+          embeddingsId: this.settings.embeddingsId,
+        });
         this.infoWritten = true;
       }
     });
@@ -260,7 +289,10 @@ export class HnswLessonMemory implements LessonMemory {
 
   private async insert(lesson: Lesson, problemVector: number[], textVector: number[]): Promise<void> {
     await this.texts.addVectors([textVector], [new Document({ pageContent: lesson.text, id: lesson.id })]);
-    await this.problems.addVectors([problemVector], [new Document({ pageContent: lesson.problemText, metadata: lessonMetadata(lesson), id: lesson.id })]);
+    await this.problems.addVectors(
+      [problemVector],
+      [new Document({ pageContent: lesson.problemText, metadata: lessonMetadata(lesson), id: lesson.id })],
+    );
     this.lessons.set(lesson.id, lesson);
   }
 
@@ -286,7 +318,10 @@ export class HnswLessonMemory implements LessonMemory {
     ]);
     for (const batch of [texts, problems]) {
       if (!Array.isArray(batch) || batch.length !== items.length) {
-        throw new ConfigError("embeddings", `embedDocuments returned ${Array.isArray(batch) ? batch.length : typeof batch} vectors for ${items.length} texts`);
+        throw new ConfigError(
+          "embeddings",
+          `embedDocuments returned ${Array.isArray(batch) ? batch.length : typeof batch} vectors for ${items.length} texts`,
+        );
       }
       for (const vector of batch) this.checkVector(vector, "embedDocuments");
     }
@@ -336,9 +371,11 @@ function parseStoredLesson(dir: string, metadata: unknown): Lesson {
 }
 
 function checkSearchOptions(options: LessonSearchOptions): LessonSearchOptions {
-  if (!options || typeof options !== "object") throw new ConfigError("options", "search needs { k, minScore, excludeProblemIds }");
+  if (!options || typeof options !== "object")
+    throw new ConfigError("options", "search needs { k, minScore, excludeProblemIds }");
   const { k, minScore, excludeProblemIds } = options;
-  if (typeof k !== "number" || !Number.isInteger(k) || k < 1) throw new ConfigError("k", `must be an integer >= 1, got ${k}`);
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 1)
+    throw new ConfigError("k", `must be an integer >= 1, got ${k}`);
   if (typeof minScore !== "number" || !(minScore >= -1 && minScore <= 1)) {
     throw new ConfigError("minScore", `must be a cosine similarity in [-1, 1], got ${minScore}`);
   }

@@ -26,23 +26,33 @@ export async function readMemoryFolderInfo(dir: string): Promise<MemoryFolderInf
   if (!entries || entries.length === 0) return undefined;
   const text = await readFile(join(dir, MEMORY_INFO_FILE), "utf8").catch(() => undefined);
   if (text === undefined) {
-    throw new StorageError(dir, `not a lesson memory folder (no ${MEMORY_INFO_FILE}); pick an empty or new folder`, { code: "MANIFEST" });
+    throw new StorageError(dir, `not a lesson memory folder (no ${MEMORY_INFO_FILE}); pick an empty or new folder`, {
+      code: "MANIFEST",
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new StorageError(join(dir, MEMORY_INFO_FILE), "not valid JSON; the folder is damaged", { code: "MANIFEST", cause: error });
+    throw new StorageError(join(dir, MEMORY_INFO_FILE), "not valid JSON; the folder is damaged", {
+      code: "MANIFEST",
+      cause: error,
+    });
   }
   const parsed = memoryInfoSchema.safeParse(json);
   if (!parsed.success) {
-    throw new StorageError(join(dir, MEMORY_INFO_FILE), `unexpected content (${parsed.error.issues[0]?.message})`, { code: "MANIFEST" });
+    throw new StorageError(join(dir, MEMORY_INFO_FILE), `unexpected content (${parsed.error.issues[0]?.message})`, {
+      code: "MANIFEST",
+    });
   }
   return parsed.data;
 }
 
 /** Writes the info file atomically (temporary file, fsync, rename). */
-export async function writeMemoryFolderInfo(dir: string, info: Omit<MemoryFolderInfo, "format" | "formatVersion">): Promise<void> {
+export async function writeMemoryFolderInfo(
+  dir: string,
+  info: Omit<MemoryFolderInfo, "format" | "formatVersion">,
+): Promise<void> {
   const path = join(dir, MEMORY_INFO_FILE);
   const temp = `${path}.tmp`;
   try {

@@ -49,7 +49,9 @@ export async function commitGeneration(
   }
   await onStep?.("files-written");
   for (const file of files) {
-    await guard(dir, `cannot rename ${file.name}.tmp`, () => rename(join(dir, `${file.name}.tmp`), join(dir, file.name)));
+    await guard(dir, `cannot rename ${file.name}.tmp`, () =>
+      rename(join(dir, `${file.name}.tmp`), join(dir, file.name)),
+    );
   }
   await fsyncPath(dir);
   await onStep?.("files-renamed");
@@ -106,9 +108,13 @@ async function guard<T>(path: string, what: string, action: () => Promise<T> | T
   } catch (error) {
     if (error instanceof Error && error.name === "StorageError") throw error;
     const code = (error as { code?: string }).code;
-    throw new StorageError(path, `${what}: ${(error as Error).message ?? String(error)}; check the path, permissions and free space`, {
-      cause: error,
-      ...(code ? { code } : {}),
-    });
+    throw new StorageError(
+      path,
+      `${what}: ${(error as Error).message ?? String(error)}; check the path, permissions and free space`,
+      {
+        cause: error,
+        ...(code ? { code } : {}),
+      },
+    );
   }
 }

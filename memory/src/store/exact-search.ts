@@ -6,7 +6,12 @@ type NativeIndex = InstanceType<typeof hnswlib.HierarchicalNSW>;
  * Exact cosine top-`k` over the given labels, reading their (already normalised) vectors back
  * from the index. The fallback when a filtered graph search cannot reach `k` results.
  */
-export function exactSearch(index: NativeIndex, query: readonly number[], labels: readonly number[], k: number): { label: number; score: number }[] {
+export function exactSearch(
+  index: NativeIndex,
+  query: readonly number[],
+  labels: readonly number[],
+  k: number,
+): { label: number; score: number }[] {
   let norm = 0;
   for (const x of query) norm += x * x;
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;

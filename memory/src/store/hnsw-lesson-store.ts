@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ConfigError, StorageError } from "@lanpo/core";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { SaveableVectorStore } from "@langchain/core/vectorstores";
+import { ConfigError, StorageError } from "@lanpo/core";
 import hnswlib from "hnswlib-node";
 import { commitGeneration, newGenerationTag, type SaveStep } from "./atomic-folder.js";
+import { exactSearch } from "./exact-search.js";
 import { compileFilter, type HnswLessonStoreFilter } from "./hnsw-lesson-store-filter.js";
 import {
   type HnswLessonStoreOptions,
@@ -13,8 +14,14 @@ import {
   resolveHnswLessonStoreOptions,
 } from "./hnsw-lesson-store-options.js";
 import { readStoreFolder } from "./read-store-folder.js";
-import { exactSearch } from "./exact-search.js";
-import { type DocumentsFile, MANIFEST_FILE, STORE_FORMAT, STORE_FORMAT_VERSION, type StoreManifest, type StoredDocument } from "./store-manifest.js";
+import {
+  type DocumentsFile,
+  MANIFEST_FILE,
+  STORE_FORMAT,
+  STORE_FORMAT_VERSION,
+  type StoredDocument,
+  type StoreManifest,
+} from "./store-manifest.js";
 import { assertVector, VectorInputError } from "./vector-input-error.js";
 
 const { HierarchicalNSW } = hnswlib;
@@ -87,7 +94,8 @@ export class HnswLessonStore extends SaveableVectorStore {
   }
 
   set efSearch(value: number) {
-    if (!Number.isInteger(value) || value < 1) throw new ConfigError("efSearch", `must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConfigError("efSearch", `must be a positive integer, got ${value}`);
     this.options.efSearch = value;
   }
 
@@ -139,17 +147,26 @@ export class HnswLessonStore extends SaveableVectorStore {
    */
   async addVectors(vectors: number[][], documents: DocumentInterface[], options?: HnswAddOptions): Promise<string[]> {
     if (!Array.isArray(vectors) || !Array.isArray(documents) || vectors.length !== documents.length) {
-      throw new VectorInputError("batch-length", `got ${vectors?.length} vectors for ${documents?.length} documents; pass one vector per document`);
+      throw new VectorInputError(
+        "batch-length",
+        `got ${vectors?.length} vectors for ${documents?.length} documents; pass one vector per document`,
+      );
     }
     const given = options?.ids;
     if (given !== undefined && given.length !== documents.length) {
-      throw new ConfigError("ids", `got ${given.length} ids for ${documents.length} documents; pass one id per document`);
+      throw new ConfigError(
+        "ids",
+        `got ${given.length} ids for ${documents.length} documents; pass one id per document`,
+      );
     }
     const dims = this.options.numDimensions;
-    vectors.forEach((vector, i) => assertVector(vector, dims, i, "vector"));
+    for (const [i, vector] of vectors.entries()) assertVector(vector, dims, i, "vector");
+    // hnswlib-node takes plain arrays only.
+    vectors = vectors.map((vector) => (Array.isArray(vector) ? vector : Array.from(vector)));
     const ids = documents.map((doc, i) => given?.[i] ?? doc.id ?? this.options.generateId());
     ids.forEach((id, i) => {
-      if (typeof id !== "string" || id.length === 0) throw new ConfigError(`ids.${i}`, "every id must be a non-empty string");
+      if (typeof id !== "string" || id.length === 0)
+        throw new ConfigError(`ids.${i}`, "every id must be a non-empty string");
     });
     // Everything below is synchronous: concurrent callers cannot interleave and lose writes.
     const fresh = new Set(ids.filter((id) => !this.labelById.has(id)));
@@ -157,7 +174,12 @@ export class HnswLessonStore extends SaveableVectorStore {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
       const doc = documents[i] as DocumentInterface;
-      const stored: StoredDocument = { label: 0, id, pageContent: doc.pageContent, metadata: { ...(doc.metadata ?? {}) } };
+      const stored: StoredDocument = {
+        label: 0,
+        id,
+        pageContent: doc.pageContent,
+        metadata: { ...(doc.metadata ?? {}) },
+      };
       const existing = this.labelById.get(id);
       if (existing !== undefined) {
         index.addPoint(vectors[i] as number[], existing);
@@ -190,9 +212,15 @@ export class HnswLessonStore extends SaveableVectorStore {
    * The `k` most similar documents to `query` with their cosine similarity, most similar first.
    * Returns fewer only when fewer documents pass the filter; `[]` for an empty store or `k = 0`.
    */
-  async similaritySearchVectorWithScore(query: number[], k: number, filter?: this["FilterType"]): Promise<[DocumentInterface, number][]> {
+  async similaritySearchVectorWithScore(
+    query: number[],
+    k: number,
+    filter?: this["FilterType"],
+  ): Promise<[DocumentInterface, number][]> {
     assertVector(query, this.options.numDimensions, 0, "query vector");
-    if (typeof k !== "number" || !Number.isInteger(k) || k < 0) throw new ConfigError("k", `must be a non-negative integer, got ${k}`);
+    if (!Array.isArray(query)) query = Array.from(query);
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0)
+      throw new ConfigError("k", `must be a non-negative integer, got ${k}`);
     const index = this.index;
     if (k === 0 || !index || this.byLabel.size === 0) return [];
     const accept = compileFilter(filter);
@@ -220,7 +248,9 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (hits.length < limit) {
       // The graph search came up short even at ef = every element (possible with filters that
       // cut the graph apart): fall back to an exact scan of the documents that pass.
-      const candidates = [...this.byLabel.values()].filter((doc) => !accept || accept(doc.id, doc)).map((doc) => doc.label);
+      const candidates = [...this.byLabel.values()]
+        .filter((doc) => !accept || accept(doc.id, doc))
+        .map((doc) => doc.label);
       if (candidates.length > hits.length) hits = exactSearch(index, query, candidates, limit);
     }
     return hits.map(({ label, score }) => [toDocument(this.byLabel.get(label) as StoredDocument), score]);
@@ -259,7 +289,9 @@ export class HnswLessonStore extends SaveableVectorStore {
       try {
         index.writeIndexSync(join(dir, `${indexName}.tmp`));
       } catch (error) {
-        throw new StorageError(join(dir, indexName), `cannot write the index: ${(error as Error).message}`, { cause: error });
+        throw new StorageError(join(dir, indexName), `cannot write the index: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
     const { M, efConstruction, efSearch, seed, numDimensions } = this.options;
@@ -295,7 +327,11 @@ export class HnswLessonStore extends SaveableVectorStore {
    * checksums), is in cosine space, and that index and documents agree. Throws `StorageError`
    * whose `code` says what is wrong (see `readStoreFolder`).
    */
-  static override async load(dir: string, embeddings: EmbeddingsInterface, options: HnswLoadOptions = {}): Promise<HnswLessonStore> {
+  static override async load(
+    dir: string,
+    embeddings: EmbeddingsInterface,
+    options: HnswLoadOptions = {},
+  ): Promise<HnswLessonStore> {
     const { manifest, documents, indexPath } = await readStoreFolder(dir);
     if (options.numDimensions !== undefined && options.numDimensions !== manifest.numDimensions) {
       throw new StorageError(
@@ -318,16 +354,25 @@ export class HnswLessonStore extends SaveableVectorStore {
       try {
         index.readIndexSync(indexPath, true);
       } catch (error) {
-        throw new StorageError(indexPath, `hnswlib cannot read the index: ${(error as Error).message}`, { code: "MISMATCH", cause: error });
+        throw new StorageError(indexPath, `hnswlib cannot read the index: ${(error as Error).message}`, {
+          code: "MISMATCH",
+          cause: error,
+        });
       }
       index.setEf(efSearch);
       const present = new Set(index.getIdsList());
       if (present.size !== manifest.counts.indexElements) {
-        throw new StorageError(dir, `index holds ${present.size} elements, manifest says ${manifest.counts.indexElements}`, { code: "MISMATCH" });
+        throw new StorageError(
+          dir,
+          `index holds ${present.size} elements, manifest says ${manifest.counts.indexElements}`,
+          { code: "MISMATCH" },
+        );
       }
       const missing = documents.documents.find((doc) => !present.has(doc.label));
       if (missing) {
-        throw new StorageError(dir, `document "${missing.id}" (label ${missing.label}) has no vector in the index`, { code: "MISMATCH" });
+        throw new StorageError(dir, `document "${missing.id}" (label ${missing.label}) has no vector in the index`, {
+          code: "MISMATCH",
+        });
       }
       store.index = index;
     }
@@ -349,7 +394,10 @@ export class HnswLessonStore extends SaveableVectorStore {
   ): Promise<HnswLessonStore> {
     const docs = texts.map(
       (text, i) =>
-        new Document({ pageContent: text, metadata: (Array.isArray(metadatas) ? metadatas[i] : metadatas) as Record<string, unknown> }),
+        new Document({
+          pageContent: text,
+          metadata: (Array.isArray(metadatas) ? metadatas[i] : metadatas) as Record<string, unknown>,
+        }),
     );
     return HnswLessonStore.fromDocuments(docs, embeddings, options);
   }
@@ -362,7 +410,8 @@ export class HnswLessonStore extends SaveableVectorStore {
   ): Promise<HnswLessonStore> {
     const vectors = await embeddings.embedDocuments(documents.map((doc) => doc.pageContent));
     const numDimensions = options.numDimensions ?? vectors[0]?.length;
-    if (numDimensions === undefined) throw new ConfigError("numDimensions", "no documents to infer it from; pass numDimensions");
+    if (numDimensions === undefined)
+      throw new ConfigError("numDimensions", "no documents to infer it from; pass numDimensions");
     const store = new HnswLessonStore(embeddings, { ...options, numDimensions });
     await store.addVectors(vectors, documents);
     return store;
@@ -400,7 +449,7 @@ function toDocument(stored: StoredDocument): DocumentInterface {
 }
 
 function clampScore(score: number): number {
-  return score > 1 ? 1 : score < -1 ? -1 : score;
+  return Math.min(1, Math.max(-1, score));
 }
 
 async function writeText(path: string, text: string): Promise<void> {

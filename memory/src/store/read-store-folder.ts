@@ -34,25 +34,40 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
   const manifest = await readManifest(dir);
   const fail = (code: string, message: string) => new StorageError(dir, message, { code });
   if (manifest.formatVersion > STORE_FORMAT_VERSION) {
-    throw fail("VERSION", `store format ${manifest.formatVersion} is newer than this reader (${STORE_FORMAT_VERSION}); upgrade @lanpo/memory`);
+    throw fail(
+      "VERSION",
+      `store format ${manifest.formatVersion} is newer than this reader (${STORE_FORMAT_VERSION}); upgrade @lanpo/memory`,
+    );
   }
   if (manifest.space !== "cosine") {
-    throw fail("SPACE", `store uses space "${manifest.space}", HnswLessonStore only reads "cosine"; rebuild it from the documents`);
+    throw fail(
+      "SPACE",
+      `store uses space "${manifest.space}", HnswLessonStore only reads "cosine"; rebuild it from the documents`,
+    );
   }
   for (const entry of [manifest.files.documents, manifest.files.index]) {
     if (!entry) continue;
     const path = join(dir, entry.name);
     const found = await stat(path).catch(() => undefined);
-    if (!found) throw fail("TRUNCATED", `${entry.name} named by ${MANIFEST_FILE} is missing; the folder is incomplete, restore it from a backup`);
+    if (!found)
+      throw fail(
+        "TRUNCATED",
+        `${entry.name} named by ${MANIFEST_FILE} is missing; the folder is incomplete, restore it from a backup`,
+      );
     if (found.size !== entry.bytes) {
-      throw fail("TRUNCATED", `${entry.name} has ${found.size} bytes, ${MANIFEST_FILE} says ${entry.bytes}: the file is truncated or was replaced`);
+      throw fail(
+        "TRUNCATED",
+        `${entry.name} has ${found.size} bytes, ${MANIFEST_FILE} says ${entry.bytes}: the file is truncated or was replaced`,
+      );
     }
     const { sha256 } = await measureFile(path);
-    if (sha256 !== entry.sha256) throw fail("CHECKSUM", `${entry.name} does not match its checksum in ${MANIFEST_FILE}: the file is corrupt`);
+    if (sha256 !== entry.sha256)
+      throw fail("CHECKSUM", `${entry.name} does not match its checksum in ${MANIFEST_FILE}: the file is corrupt`);
   }
   const indexPath = manifest.files.index ? join(dir, manifest.files.index.name) : null;
   if (indexPath) await checkIndexHeader(dir, indexPath, manifest);
-  else if (manifest.counts.indexElements > 0) throw fail("MISMATCH", `${MANIFEST_FILE} counts index elements but names no index file`);
+  else if (manifest.counts.indexElements > 0)
+    throw fail("MISMATCH", `${MANIFEST_FILE} counts index elements but names no index file`);
   const documents = await readDocuments(dir, join(dir, manifest.files.documents.name));
   checkDocuments(dir, manifest, documents);
   return { manifest, documents, indexPath };
@@ -72,12 +87,17 @@ async function readManifest(dir: string): Promise<StoreManifest> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new StorageError(path, `not valid JSON (${(error as Error).message}); the manifest is damaged`, { code: "MANIFEST", cause: error });
+    throw new StorageError(path, `not valid JSON (${(error as Error).message}); the manifest is damaged`, {
+      code: "MANIFEST",
+      cause: error,
+    });
   }
   const parsed = storeManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new StorageError(path, `not an HnswLessonStore manifest: ${issue?.path.join(".")}: ${issue?.message}`, { code: "MANIFEST" });
+    throw new StorageError(path, `not an HnswLessonStore manifest: ${issue?.path.join(".")}: ${issue?.message}`, {
+      code: "MANIFEST",
+    });
   }
   return parsed.data;
 }
@@ -92,7 +112,8 @@ async function checkIndexHeader(dir: string, indexPath: string, manifest: StoreM
   const header = Buffer.alloc(HEADER_BYTES);
   try {
     const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
-    if (bytesRead < HEADER_BYTES) throw new StorageError(dir, "index file is shorter than its header", { code: "TRUNCATED" });
+    if (bytesRead < HEADER_BYTES)
+      throw new StorageError(dir, "index file is shorter than its header", { code: "TRUNCATED" });
   } finally {
     await handle.close();
   }
@@ -101,9 +122,13 @@ async function checkIndexHeader(dir: string, indexPath: string, manifest: StoreM
   const dimensions = (u64(32) - u64(40)) / 4;
   const M = u64(72);
   const mismatch = (what: string, inIndex: number, inManifest: number) =>
-    new StorageError(dir, `index file has ${what} ${inIndex} but ${MANIFEST_FILE} says ${inManifest}; index and manifest come from different stores`, {
-      code: "MISMATCH",
-    });
+    new StorageError(
+      dir,
+      `index file has ${what} ${inIndex} but ${MANIFEST_FILE} says ${inManifest}; index and manifest come from different stores`,
+      {
+        code: "MISMATCH",
+      },
+    );
   if (dimensions !== manifest.numDimensions) throw mismatch("dimensions", dimensions, manifest.numDimensions);
   if (M !== manifest.M) throw mismatch("M", M, manifest.M);
   if (count !== manifest.counts.indexElements) throw mismatch("element count", count, manifest.counts.indexElements);
@@ -114,22 +139,31 @@ async function readDocuments(dir: string, path: string): Promise<DocumentsFile> 
   try {
     json = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new StorageError(path, `documents file is not valid JSON (${(error as Error).message})`, { code: "MISMATCH", cause: error });
+    throw new StorageError(path, `documents file is not valid JSON (${(error as Error).message})`, {
+      code: "MISMATCH",
+      cause: error,
+    });
   }
   const parsed = documentsFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new StorageError(dir, `documents file is malformed at ${issue?.path.join(".")}: ${issue?.message}`, { code: "MISMATCH" });
+    throw new StorageError(dir, `documents file is malformed at ${issue?.path.join(".")}: ${issue?.message}`, {
+      code: "MISMATCH",
+    });
   }
   return parsed.data;
 }
 
 function checkDocuments(dir: string, manifest: StoreManifest, file: DocumentsFile): void {
-  const fail = (message: string) => new StorageError(dir, `index and documents disagree: ${message}`, { code: "MISMATCH" });
+  const fail = (message: string) =>
+    new StorageError(dir, `index and documents disagree: ${message}`, { code: "MISMATCH" });
   const { counts } = manifest;
-  if (file.documents.length !== counts.documents) throw fail(`${file.documents.length} documents, manifest says ${counts.documents}`);
+  if (file.documents.length !== counts.documents)
+    throw fail(`${file.documents.length} documents, manifest says ${counts.documents}`);
   if (counts.documents + counts.deleted !== counts.indexElements) {
-    throw fail(`${counts.documents} documents + ${counts.deleted} deleted slots != ${counts.indexElements} index elements`);
+    throw fail(
+      `${counts.documents} documents + ${counts.deleted} deleted slots != ${counts.indexElements} index elements`,
+    );
   }
   const labels = new Set<number>();
   const ids = new Set<string>();

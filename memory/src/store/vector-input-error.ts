@@ -34,7 +34,12 @@ export class VectorInputError extends LanpoError {
 }
 
 /** Throws `VectorInputError` unless `vector` is an array of `dimensions` finite numbers. */
-export function assertVector(vector: unknown, dimensions: number, index: number, role: string): asserts vector is number[] {
+export function assertVector(
+  vector: unknown,
+  dimensions: number,
+  index: number,
+  role: string,
+): asserts vector is number[] {
   if (!Array.isArray(vector) && !ArrayBuffer.isView(vector)) {
     throw new VectorInputError("not-array", `${role} ${index} is not an array of numbers`, { index });
   }
@@ -49,9 +54,13 @@ export function assertVector(vector: unknown, dimensions: number, index: number,
   for (let j = 0; j < values.length; j++) {
     const x = values[j];
     if (typeof x !== "number" || !Number.isFinite(x)) {
-      throw new VectorInputError("not-finite", `${role} ${index} has ${String(x)} at position ${j}; every entry must be a finite number`, {
-        index,
-      });
+      throw new VectorInputError(
+        "not-finite",
+        `${role} ${index} has ${String(x)} at position ${j}; every entry must be a finite number`,
+        {
+          index,
+        },
+      );
     }
   }
 }

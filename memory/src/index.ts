@@ -1,0 +1,29 @@
+// Vector store
+
+// Lesson memory
+export { HnswLessonMemory } from "./lesson-memory/hnsw-lesson-memory.js";
+export type { HnswLessonMemoryOptions } from "./lesson-memory/hnsw-lesson-memory-options.js";
+export { LESSON_MEMORY_DEFAULTS } from "./lesson-memory/hnsw-lesson-memory-options.js";
+export { lessonDraftSchema, lessonSchema } from "./lesson-memory/lesson-schema.js";
+export { formatLessonsJsonl, parseLessonsJsonl } from "./lesson-memory/lessons-jsonl.js";
+export type { MemoryFolderInfo } from "./lesson-memory/memory-folder.js";
+export { readMemoryFolderInfo } from "./lesson-memory/memory-folder.js";
+export type { SaveStep } from "./store/atomic-folder.js";
+export type { HnswAddOptions, HnswLoadOptions } from "./store/hnsw-lesson-store.js";
+export { HnswLessonStore } from "./store/hnsw-lesson-store.js";
+export type { HnswLessonStoreFilter } from "./store/hnsw-lesson-store-filter.js";
+export type { HnswLessonStoreOptions, ResolvedHnswLessonStoreOptions } from "./store/hnsw-lesson-store-options.js";
+export { HNSW_STORE_DEFAULTS } from "./store/hnsw-lesson-store-options.js";
+export type { StoreFolderContents } from "./store/read-store-folder.js";
+export { readStoreFolder } from "./store/read-store-folder.js";
+export type { StoreManifest } from "./store/store-manifest.js";
+export type { VectorInputProblem } from "./store/vector-input-error.js";
+// Errors
+export { VectorInputError } from "./store/vector-input-error.js";
+export type { LabelledDataset } from "./tune/labelled-dataset.js";
+export { parseLabelledDataset, readLabelledDataset } from "./tune/labelled-dataset.js";
+export { tunePlotSvg } from "./tune/tune-plot.js";
+export type { TuneGrid, TuneOptions, TuneReport, TuneRow } from "./tune/tune-retrieval.js";
+// Retrieval tuning
+export { tuneRetrieval } from "./tune/tune-retrieval.js";
+export { formatTuneTable } from "./tune/tune-table.js";

@@ -1,0 +1,73 @@
+import { readFile } from "node:fs/promises";
+import { DatasetError } from "@lanpo/core";
+import { z } from "zod";
+
+/** Texts with a class label each; "same label" is what counts as relevant when tuning. */
+export interface LabelledDataset {
+  texts: string[];
+  labels: string[];
+}
+
+const rowSchema = z.record(z.string(), z.unknown());
+
+/**
+ * Reads a JSONL file, taking `textField` and `labelField` from each line (labels may be strings
+ * or numbers; they are compared as strings). Blank lines are skipped. Any other problem throws
+ * `DatasetError` naming the file and the 1-based line.
+ */
+export async function readLabelledDataset(
+  file: string,
+  fields: { textField: string; labelField: string },
+): Promise<LabelledDataset> {
+  let content: string;
+  try {
+    content = await readFile(file, "utf8");
+  } catch (error) {
+    throw new DatasetError(
+      file,
+      undefined,
+      `cannot read the file (${(error as Error).message}); check the --dataset path`,
+      { cause: error },
+    );
+  }
+  return parseLabelledDataset(file, content, fields);
+}
+
+/** {@link readLabelledDataset} on text already in memory; `file` only names it in errors. */
+export function parseLabelledDataset(
+  file: string,
+  content: string,
+  fields: { textField: string; labelField: string },
+): LabelledDataset {
+  const texts: string[] = [];
+  const labels: string[] = [];
+  content.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === "") return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (error) {
+      throw new DatasetError(file, line, `not valid JSON (${(error as Error).message})`);
+    }
+    const row = rowSchema.safeParse(json);
+    if (!row.success) throw new DatasetError(file, line, "expected a JSON object per line");
+    const text = row.data[fields.textField];
+    const label = row.data[fields.labelField];
+    if (typeof text !== "string" || text.trim() === "") {
+      throw new DatasetError(file, line, `field "${fields.textField}" must be a non-empty string; check --text-field`);
+    }
+    if ((typeof label !== "string" || label === "") && (typeof label !== "number" || !Number.isFinite(label))) {
+      throw new DatasetError(
+        file,
+        line,
+        `field "${fields.labelField}" must be a string or number; check --label-field`,
+      );
+    }
+    texts.push(text);
+    labels.push(String(label));
+  });
+  if (texts.length < 2)
+    throw new DatasetError(file, undefined, `needs at least 2 rows to leave one out, found ${texts.length}`);
+  return { texts, labels };
+}

@@ -1,0 +1,268 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Writable } from "node:stream";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
+import { ConfigError, DatasetError, HashedLexicalEmbeddings, type Lesson } from "@lanpo/core";
+import * as memoryPackage from "@lanpo/memory";
+import {
+  formatLessonsJsonl,
+  formatTuneTable,
+  HnswLessonMemory,
+  parseLessonsJsonl,
+  readLabelledDataset,
+  readMemoryFolderInfo,
+  readStoreFolder,
+  tunePlotSvg,
+  tuneRetrieval,
+} from "@lanpo/memory";
+import { Command, Option } from "commander";
+
+/** Which embeddings a memory command uses: the offline default or the fast hashed lexical one. */
+export type EmbeddingsKind = "default" | "lexical";
+
+/** Where `lanpo memory` reads and writes, and how it makes embeddings; injectable for tests. */
+export interface MemoryCommandIo {
+  /** @default process.stdout */
+  stdout?: Writable;
+  /** @default process.stderr */
+  stderr?: Writable;
+  /** @default defaultEmbeddings() from @lanpo/memory, or new HashedLexicalEmbeddings() */
+  createEmbeddings?: (kind: EmbeddingsKind) => Promise<EmbeddingsInterface> | EmbeddingsInterface;
+}
+
+const EMBEDDINGS_OPTION = () =>
+  new Option("--embeddings <kind>", "default (offline sentence encoder) or lexical (hashed words, fast)")
+    .choices(["default", "lexical"])
+    .default("default");
+
+async function createEmbeddings(kind: EmbeddingsKind): Promise<EmbeddingsInterface> {
+  if (kind === "lexical") return new HashedLexicalEmbeddings();
+  // Looked up by name so this command builds before and after the embeddings module lands.
+  const factory = (memoryPackage as Record<string, unknown>).defaultEmbeddings;
+  if (typeof factory !== "function") {
+    throw new ConfigError(
+      "embeddings",
+      "the default embeddings are not available in this build; pass --embeddings lexical",
+    );
+  }
+  return (factory as () => EmbeddingsInterface)();
+}
+
+function parseList(field: string, integer: boolean) {
+  return (value: string): number[] => {
+    const numbers = value.split(",").map((part) => (part.trim() === "none" ? -1 : Number(part.trim())));
+    if (numbers.some((n) => Number.isNaN(n) || (integer && !Number.isInteger(n)))) {
+      throw new ConfigError(
+        field,
+        `expected a comma-separated list of ${integer ? "integers" : "numbers"}, got "${value}"`,
+      );
+    }
+    return numbers;
+  };
+}
+
+/**
+ * `lanpo memory`: `tune` (leave-one-out retrieval tuning on a labelled JSONL), `inspect DIR`,
+ * `export DIR`, `import DIR FILE`. Register with `program.addCommand(memoryCommand())`.
+ */
+export function memoryCommand(io: MemoryCommandIo = {}): Command {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const makeEmbeddings = io.createEmbeddings ?? createEmbeddings;
+  const out = (text: string) => stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+
+  const tune = new Command("tune")
+    .description(
+      "leave-one-out retrieval tuning: same label = relevant; prints precision@k, recall, abstention and latency over a grid",
+    )
+    .requiredOption("--dataset <file>", "JSONL with one labelled text per line")
+    .requiredOption("--text-field <field>", "field holding the text (for example problem)")
+    .requiredOption("--label-field <field>", "field holding the label (for example subject)")
+    .addOption(EMBEDDINGS_OPTION())
+    .option("--out <dir>", "folder for tune.json and tune.svg", "memory-tune")
+    .option("--k <list>", "k values, comma-separated", parseList("k", true))
+    .option(
+      "--min-score <list>",
+      "minScore values (none = no threshold); default: deciles of the top-1 similarity",
+      parseList("min-score", false),
+    )
+    .option("--ef <list>", "efSearch values, comma-separated", parseList("ef", true))
+    .option("--limit <n>", "use only the first n rows", (v) => parseList("limit", true)(v)[0])
+    .action(
+      async (flags: {
+        dataset: string;
+        textField: string;
+        labelField: string;
+        embeddings: EmbeddingsKind;
+        out: string;
+        k?: number[];
+        minScore?: number[];
+        ef?: number[];
+        limit?: number;
+      }) => {
+        const dataset = await readLabelledDataset(flags.dataset, flags);
+        if (flags.limit !== undefined) {
+          if (flags.limit < 2) throw new ConfigError("limit", "must be at least 2");
+          dataset.texts = dataset.texts.slice(0, flags.limit);
+          dataset.labels = dataset.labels.slice(0, flags.limit);
+        }
+        const embeddings = await makeEmbeddings(flags.embeddings);
+        const report = await tuneRetrieval(dataset, {
+          embeddings,
+          grid: {
+            ...(flags.k ? { k: flags.k } : {}),
+            ...(flags.minScore ? { minScore: flags.minScore } : {}),
+            ...(flags.ef ? { efSearch: flags.ef } : {}),
+          },
+          onProgress: (done, total) => stderr.write(`\rembedded ${done}/${total}`),
+        });
+        stderr.write("\n");
+        out(formatTuneTable(report));
+        await mkdir(flags.out, { recursive: true });
+        const json = {
+          dataset: resolve(flags.dataset),
+          textField: flags.textField,
+          labelField: flags.labelField,
+          embeddings: flags.embeddings,
+          ...report,
+        };
+        await writeFile(join(flags.out, "tune.json"), `${JSON.stringify(json, null, 2)}\n`);
+        await writeFile(join(flags.out, "tune.svg"), tunePlotSvg(report));
+        out(`wrote ${join(flags.out, "tune.json")} and ${join(flags.out, "tune.svg")}`);
+      },
+    );
+
+  const inspect = new Command("inspect")
+    .description("counts, most used lessons and merges of a memory folder")
+    .argument("<dir>", "memory folder (as written by lanpo run)")
+    .option("--top <n>", "how many lessons to list", (v) => parseList("top", true)(v)[0], 10)
+    .option("--json", "print one JSON object instead of text")
+    .action(async (dir: string, flags: { top: number; json?: boolean }) => {
+      const summary = await inspectMemory(dir, flags.top);
+      if (flags.json) out(JSON.stringify(summary, null, 2));
+      else out(formatInspection(dir, summary));
+    });
+
+  const exportCommand = new Command("export")
+    .description("write every lesson of a memory folder as JSONL")
+    .argument("<dir>", "memory folder")
+    .option("--out <file>", "output file; - for standard output", "-")
+    .action(async (dir: string, flags: { out: string }) => {
+      const lessons = await HnswLessonMemory.readLessons(dir);
+      const text = formatLessonsJsonl(lessons.sort((a, b) => a.createdAtMs - b.createdAtMs));
+      if (flags.out === "-") stdout.write(text);
+      else {
+        await writeFile(flags.out, text);
+        stderr.write(`exported ${lessons.length} lessons to ${flags.out}\n`);
+      }
+    });
+
+  const importCommand = new Command("import")
+    .description("add lessons from JSONL (as written by export) to a memory folder; same ids are replaced")
+    .argument("<dir>", "memory folder (created if missing)")
+    .argument("<file>", "JSONL of lessons")
+    .addOption(EMBEDDINGS_OPTION())
+    .action(async (dir: string, file: string, flags: { embeddings: EmbeddingsKind }) => {
+      let content: string;
+      try {
+        content = await readFile(file, "utf8");
+      } catch (error) {
+        throw new DatasetError(
+          file,
+          undefined,
+          `cannot read it (${(error as NodeJS.ErrnoException).code ?? "error"}); check the path`,
+        );
+      }
+      const lessons = parseLessonsJsonl(file, content);
+      const memory = await HnswLessonMemory.open({ dir, embeddings: await makeEmbeddings(flags.embeddings) });
+      const { added, replaced } = await memory.importLessons(lessons);
+      await memory.flush();
+      out(`imported ${lessons.length} lessons into ${dir}: ${added} added, ${replaced} replaced`);
+    });
+
+  const command = new Command("memory")
+    .description("the abstraction memory: tune retrieval, inspect, export and import lessons")
+    .addCommand(tune)
+    .addCommand(inspect)
+    .addCommand(exportCommand)
+    .addCommand(importCommand);
+  for (const sub of [command, ...command.commands]) {
+    sub.configureOutput({ writeErr: (s) => stderr.write(s), writeOut: (s) => stdout.write(s) });
+    sub.exitOverride();
+  }
+  return command;
+}
+
+/** What `lanpo memory inspect` reports. */
+export interface MemoryInspection {
+  lessons: number;
+  merges: number;
+  mergedLessons: number;
+  retrievals: number;
+  uses: number;
+  neverRetrieved: number;
+  sourceProblems: number;
+  embeddingsId: string | null;
+  numDimensions: number | null;
+  index: { M: number; efConstruction: number; efSearch: number; deletedSlots: number } | null;
+  mostUsed: Lesson[];
+  mostMerged: Lesson[];
+}
+
+async function inspectMemory(dir: string, top: number): Promise<MemoryInspection> {
+  const lessons = await HnswLessonMemory.readLessons(dir);
+  const info = await readMemoryFolderInfo(dir);
+  const { manifest } = await readStoreFolder(join(dir, "problems"));
+  const sum = (pick: (l: Lesson) => number) => lessons.reduce((total, l) => total + pick(l), 0);
+  return {
+    lessons: lessons.length,
+    merges: sum((l) => l.mergedCount),
+    mergedLessons: lessons.filter((l) => l.mergedCount > 0).length,
+    retrievals: sum((l) => l.retrievals),
+    uses: sum((l) => l.uses),
+    neverRetrieved: lessons.filter((l) => l.retrievals === 0).length,
+    sourceProblems: new Set(lessons.flatMap((l) => l.sourceProblemIds)).size,
+    embeddingsId: info?.embeddingsId ?? null,
+    numDimensions: info?.numDimensions ?? manifest.numDimensions,
+    index: {
+      M: manifest.M,
+      efConstruction: manifest.efConstruction,
+      efSearch: manifest.efSearch,
+      deletedSlots: manifest.counts.deleted,
+    },
+    mostUsed: [...lessons].sort((a, b) => b.uses - a.uses || b.retrievals - a.retrievals).slice(0, top),
+    mostMerged: lessons
+      .filter((l) => l.mergedCount > 0)
+      .sort((a, b) => b.mergedCount - a.mergedCount)
+      .slice(0, top),
+  };
+}
+
+function formatInspection(dir: string, s: MemoryInspection): string {
+  const short = (text: string) => (text.length > 80 ? `${text.slice(0, 77)}...` : text).replace(/\s+/g, " ");
+  const advantage = (l: Lesson) => (l.meanAdvantage === null ? "-" : l.meanAdvantage.toFixed(3));
+  const lines = [
+    `memory ${dir}`,
+    `  lessons ${s.lessons} (from ${s.sourceProblems} source problems), merges ${s.merges} into ${s.mergedLessons} lessons`,
+    `  retrievals ${s.retrievals}, uses ${s.uses}, never retrieved ${s.neverRetrieved}`,
+    `  embeddings ${s.embeddingsId ?? "?"} (${s.numDimensions ?? "?"} dims)` +
+      (s.index
+        ? `, index M=${s.index.M} efConstruction=${s.index.efConstruction} efSearch=${s.index.efSearch}, ${s.index.deletedSlots} free slots`
+        : ""),
+    "most used:",
+    ...(s.mostUsed.length === 0
+      ? ["  (none)"]
+      : s.mostUsed.map(
+          (l) =>
+            `  ${String(l.uses).padStart(5)} uses ${String(l.retrievals).padStart(5)} retrievals  mean adv ${advantage(l).padStart(6)}  ${l.id}  ${short(l.text)}`,
+        )),
+    "most merged:",
+    ...(s.mostMerged.length === 0
+      ? ["  (none)"]
+      : s.mostMerged.map(
+          (l) =>
+            `  ${String(l.mergedCount).padStart(5)} merges  ${l.sourceProblemIds.length} sources  ${l.id}  ${short(l.text)}`,
+        )),
+  ];
+  return lines.join("\n");
+}
