@@ -1,6 +1,4 @@
-import type hnswlib from "hnswlib-node";
-
-type NativeIndex = InstanceType<typeof hnswlib.HierarchicalNSW>;
+import type { NativeIndex } from "./native-index.js";
 
 /**
  * Exact cosine top-`k` over the given labels, reading their (already normalised) vectors back

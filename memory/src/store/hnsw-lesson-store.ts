@@ -1,11 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { SaveableVectorStore } from "@langchain/core/vectorstores";
 import { ConfigError, StorageError } from "@lanpo/core";
-import hnswlib from "hnswlib-node";
-import { commitGeneration, newGenerationTag, type SaveStep } from "./atomic-folder.js";
+import type { SaveStep } from "./atomic-folder.js";
 import { exactSearch } from "./exact-search.js";
 import { compileFilter, type HnswLessonStoreFilter } from "./hnsw-lesson-store-filter.js";
 import {
@@ -13,19 +10,11 @@ import {
   type ResolvedHnswLessonStoreOptions,
   resolveHnswLessonStoreOptions,
 } from "./hnsw-lesson-store-options.js";
+import { createNativeIndex, growToFit, type NativeIndex, readNativeIndex } from "./native-index.js";
 import { readStoreFolder } from "./read-store-folder.js";
-import {
-  type DocumentsFile,
-  MANIFEST_FILE,
-  STORE_FORMAT,
-  STORE_FORMAT_VERSION,
-  type StoredDocument,
-  type StoreManifest,
-} from "./store-manifest.js";
+import type { StoredDocument } from "./store-manifest.js";
 import { assertVector, VectorInputError } from "./vector-input-error.js";
-
-const { HierarchicalNSW } = hnswlib;
-type NativeIndex = InstanceType<typeof HierarchicalNSW>;
+import { writeStoreFolder } from "./write-store-folder.js";
 
 /** Options of `addVectors` / `addDocuments`. */
 export interface HnswAddOptions {
@@ -258,68 +247,21 @@ export class HnswLessonStore extends SaveableVectorStore {
 
   /** Writes the store to `dir` atomically; see the package README for the folder layout. */
   async save(dir: string): Promise<void> {
-    const run = this.saveQueue.then(() => this.saveNow(dir));
+    const run = this.saveQueue.then(() =>
+      writeStoreFolder(
+        dir,
+        {
+          index: this.index,
+          documents: this.byLabel.values(),
+          nextLabel: this.nextLabel,
+          deletedSlots: this.deletedSlots,
+          parameters: this.options,
+        },
+        this.onSaveStep,
+      ),
+    );
     this.saveQueue = run.catch(() => undefined);
     return run;
-  }
-
-  private async saveNow(dir: string): Promise<void> {
-    const tag = newGenerationTag();
-    const indexName = `index-${tag}.hnsw`;
-    const documentsName = `documents-${tag}.json`;
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (error) {
-      throw new StorageError(dir, `cannot create the folder: ${(error as Error).message}`, { cause: error });
-    }
-    // Snapshot index and documents in one synchronous stretch so they agree even while adds go on.
-    const index = this.index;
-    const documentsFile: DocumentsFile = {
-      nextLabel: this.nextLabel,
-      documents: [...this.byLabel.values()],
-    };
-    const documentsText = JSON.stringify(documentsFile);
-    const counts = {
-      documents: this.byLabel.size,
-      deleted: this.deletedSlots,
-      indexElements: index?.getCurrentCount() ?? 0,
-      capacity: index?.getMaxElements() ?? 0,
-    };
-    if (index) {
-      try {
-        index.writeIndexSync(join(dir, `${indexName}.tmp`));
-      } catch (error) {
-        throw new StorageError(join(dir, indexName), `cannot write the index: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-    }
-    const { M, efConstruction, efSearch, seed, numDimensions } = this.options;
-    await commitGeneration(
-      dir,
-      [
-        ...(index ? [{ name: indexName, write: () => undefined }] : []),
-        { name: documentsName, write: (path: string) => writeText(path, documentsText) },
-      ],
-      (written): StoreManifest => ({
-        format: STORE_FORMAT,
-        formatVersion: STORE_FORMAT_VERSION,
-        space: "cosine",
-        numDimensions,
-        M,
-        efConstruction,
-        efSearch,
-        seed,
-        counts,
-        files: {
-          index: written.find((file) => file.name === indexName) ?? null,
-          documents: written.find((file) => file.name === documentsName) as StoreManifest["files"]["documents"],
-        },
-        savedAtMs: Date.now(),
-      }),
-      MANIFEST_FILE,
-      this.onSaveStep,
-    );
   }
 
   /**
@@ -349,33 +291,7 @@ export class HnswLessonStore extends SaveableVectorStore {
       seed,
       ...(options.generateId ? { generateId: options.generateId } : {}),
     });
-    if (indexPath) {
-      const index = new HierarchicalNSW("cosine", numDimensions);
-      try {
-        index.readIndexSync(indexPath, true);
-      } catch (error) {
-        throw new StorageError(indexPath, `hnswlib cannot read the index: ${(error as Error).message}`, {
-          code: "MISMATCH",
-          cause: error,
-        });
-      }
-      index.setEf(efSearch);
-      const present = new Set(index.getIdsList());
-      if (present.size !== manifest.counts.indexElements) {
-        throw new StorageError(
-          dir,
-          `index holds ${present.size} elements, manifest says ${manifest.counts.indexElements}`,
-          { code: "MISMATCH" },
-        );
-      }
-      const missing = documents.documents.find((doc) => !present.has(doc.label));
-      if (missing) {
-        throw new StorageError(dir, `document "${missing.id}" (label ${missing.label}) has no vector in the index`, {
-          code: "MISMATCH",
-        });
-      }
-      store.index = index;
-    }
+    if (indexPath) store.index = readNativeIndex(dir, { manifest, documents, indexPath });
     for (const doc of documents.documents) {
       store.byLabel.set(doc.label, doc);
       store.labelById.set(doc.id, doc.label);
@@ -419,28 +335,12 @@ export class HnswLessonStore extends SaveableVectorStore {
 
   /** Initialises the index on first use and doubles its capacity until `newPoints` fit. */
   private ensureCapacity(newPoints: number): NativeIndex {
-    const { M, efConstruction, seed, initialCapacity, numDimensions, efSearch } = this.options;
-    let index = this.index;
-    if (!index) {
-      index = new HierarchicalNSW("cosine", numDimensions);
-      index.initIndex({
-        maxElements: Math.max(initialCapacity, newPoints),
-        m: M,
-        efConstruction,
-        randomSeed: seed,
-        allowReplaceDeleted: true,
-      });
-      index.setEf(efSearch);
-      this.index = index;
-      return index;
+    if (!this.index) {
+      this.index = createNativeIndex(this.options, Math.max(this.options.initialCapacity, newPoints));
+      return this.index;
     }
-    const needed = index.getCurrentCount() + Math.max(0, newPoints - this.deletedSlots);
-    let capacity = index.getMaxElements();
-    if (needed > capacity) {
-      while (capacity < needed) capacity *= 2;
-      index.resizeIndex(capacity);
-    }
-    return index;
+    growToFit(this.index, this.index.getCurrentCount() + Math.max(0, newPoints - this.deletedSlots));
+    return this.index;
   }
 }
 
@@ -450,8 +350,4 @@ function toDocument(stored: StoredDocument): DocumentInterface {
 
 function clampScore(score: number): number {
   return Math.min(1, Math.max(-1, score));
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  await writeFile(path, text);
 }
