@@ -40,6 +40,8 @@ export { SQLITE_SCHEMA_VERSION } from "./pool/sqlite-migrations.js";
 // Lesson memory implementations
 export type { ExactLessonMemoryOptions } from "./memory/exact-lesson-memory.js";
 export { ExactLessonMemory } from "./memory/exact-lesson-memory.js";
+export type { HashedLexicalEmbeddingsOptions } from "./memory/hashed-lexical-embeddings.js";
+export { HashedLexicalEmbeddings } from "./memory/hashed-lexical-embeddings.js";
 
 // Optimizer implementations
 export type { InMemoryOptimizerOptions } from "./optimizer/in-memory-optimizer.js";
