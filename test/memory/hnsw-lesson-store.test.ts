@@ -307,3 +307,25 @@ test("fromTexts and fromDocuments infer numDimensions from the first embedding",
   const empty = await t.throwsAsync(HnswLessonStore.fromDocuments([], new TableEmbeddings(6)));
   t.true(ConfigError.isInstance(empty));
 });
+
+test("calibrateEfSearch picks the smallest efSearch that reaches the target recall and keeps it", async (t) => {
+  const dims = 24;
+  const vectors = randomVectors(1500, dims, 31);
+  const store = new HnswLessonStore(new TableEmbeddings(dims), { numDimensions: dims, M: 4, efConstruction: 10, efSearch: 4 });
+  await store.addVectors(vectors, vectors.map((_, i) => doc(`d${i}`)));
+  let seed = 1;
+  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const result = store.calibrateEfSearch({ targetRecall: 0.9, candidates: [4, 8, 16, 32, 64, 128, 256], random });
+  t.true(result.reached);
+  const last = result.recallByEf.at(-1)!;
+  t.is(last.efSearch, result.efSearch);
+  t.true(last.recall >= 0.9);
+  for (const earlier of result.recallByEf.slice(0, -1)) t.true(earlier.recall < 0.9);
+  t.true(result.recallByEf.length >= 2, "the low efConstruction index needs more than the smallest ef");
+  t.is(store.efSearch, result.efSearch);
+  const unreachable = store.calibrateEfSearch({ targetRecall: 1.01, candidates: [8, 16], random });
+  t.false(unreachable.reached);
+  t.is(unreachable.efSearch, 16);
+  const empty = new HnswLessonStore(new TableEmbeddings(dims), { numDimensions: dims });
+  t.deepEqual(empty.calibrateEfSearch(), { efSearch: 32, reached: true, recallByEf: [] });
+});

@@ -3,6 +3,7 @@ import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { SaveableVectorStore } from "@langchain/core/vectorstores";
 import { ConfigError, StorageError } from "@lanpo/core";
 import type { SaveStep } from "./atomic-folder.js";
+import { type CalibrateEfSearchOptions, calibrateEfSearch, type EfSearchCalibration } from "./calibrate-ef-search.js";
 import { exactSearch } from "./exact-search.js";
 import { compileFilter, type HnswLessonStoreFilter } from "./hnsw-lesson-store-filter.js";
 import {
@@ -243,6 +244,20 @@ export class HnswLessonStore extends SaveableVectorStore {
       if (candidates.length > hits.length) hits = exactSearch(index, query, candidates, limit);
     }
     return hits.map(({ label, score }) => [toDocument(this.byLabel.get(label) as StoredDocument), score]);
+  }
+
+  /**
+   * Adapts `efSearch` to this index: sets it to the smallest candidate whose recall@k against an
+   * exact scan, on a sample of the stored vectors, reaches `targetRecall` (0.95 by default), and
+   * returns what was measured. Costs one exact pass over all vectors per sample query; call it
+   * after a large build, not per query. The chosen value is saved with the store.
+   */
+  calibrateEfSearch(options?: CalibrateEfSearchOptions): EfSearchCalibration {
+    if (!this.index || this.byLabel.size < 2) return { efSearch: this.options.efSearch, reached: true, recallByEf: [] };
+    const result = calibrateEfSearch(this.index, [...this.byLabel.keys()], options);
+    this.options.efSearch = result.efSearch;
+    this.index.setEf(result.efSearch);
+    return result;
   }
 
   /** Writes the store to `dir` atomically; see the package README for the folder layout. */

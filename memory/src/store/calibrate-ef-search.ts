@@ -1,0 +1,85 @@
+import type { NativeIndex } from "./native-index.js";
+
+/** Options of {@link HnswLessonStore.calibrateEfSearch}. */
+export interface CalibrateEfSearchOptions {
+  /** Recall@k against exact search to reach. @default 0.95 */
+  targetRecall?: number;
+  /** @default 10 */
+  k?: number;
+  /** Stored vectors used as queries (each one's own entry is left out of both answers). @default 50 */
+  sampleSize?: number;
+  /** efSearch values tried, smallest first; the first that reaches the target wins. @default [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512] */
+  candidates?: number[];
+  /** Picks the sample. @default Math.random */
+  random?: () => number;
+}
+
+/** What calibration measured: recall@k per tried efSearch, and the one chosen. */
+export interface EfSearchCalibration {
+  efSearch: number;
+  reached: boolean;
+  recallByEf: { efSearch: number; recall: number }[];
+}
+
+/**
+ * Picks the smallest efSearch whose recall@k, measured on a sample of the index's own vectors
+ * against an exact scan of every live vector, reaches the target. The exact scan is the costly
+ * part (one pass over all vectors per sample query), so this is a maintenance call, not per query.
+ */
+export function calibrateEfSearch(
+  index: NativeIndex,
+  liveLabels: readonly number[],
+  options: CalibrateEfSearchOptions = {},
+): EfSearchCalibration {
+  const targetRecall = options.targetRecall ?? 0.95;
+  const k = Math.min(options.k ?? 10, Math.max(0, liveLabels.length - 1));
+  const candidates = [...(options.candidates ?? [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512])].sort(
+    (a, b) => a - b,
+  );
+  const random = options.random ?? Math.random;
+  const dims = index.getNumDimensions();
+  if (k === 0) return { efSearch: candidates[0] ?? 16, reached: true, recallByEf: [] };
+  // Vectors come back normalised (cosine space), so dot product = cosine similarity.
+  const matrix = new Float32Array(liveLabels.length * dims);
+  liveLabels.forEach((label, row) => matrix.set(index.getPoint(label), row * dims));
+  const sampleSize = Math.min(options.sampleSize ?? 50, liveLabels.length);
+  const rows = new Set<number>();
+  while (rows.size < sampleSize) rows.add(Math.floor(random() * liveLabels.length));
+  const samples = [...rows].map((row) => {
+    const query = Array.from(matrix.subarray(row * dims, (row + 1) * dims));
+    const scores = new Float32Array(liveLabels.length);
+    for (let other = 0; other < liveLabels.length; other++) {
+      let dot = 0;
+      const base = other * dims;
+      for (let j = 0; j < dims; j++) dot += (matrix[base + j] as number) * (query[j] as number);
+      scores[other] = other === row ? Number.NEGATIVE_INFINITY : dot;
+    }
+    const order = [...scores.keys()].sort((a, b) => (scores[b] as number) - (scores[a] as number));
+    return {
+      query,
+      self: liveLabels[row] as number,
+      truth: new Set(order.slice(0, k).map((r) => liveLabels[r] as number)),
+    };
+  });
+  const before = index.getEf();
+  const recallByEf: { efSearch: number; recall: number }[] = [];
+  try {
+    for (const ef of candidates) {
+      index.setEf(Math.max(ef, k + 1));
+      let hits = 0;
+      for (const { query, self, truth } of samples) {
+        const found = index
+          .searchKnn(query, k + 1)
+          .neighbors.filter((label) => label !== self)
+          .slice(0, k);
+        hits += found.filter((label) => truth.has(label)).length;
+      }
+      const recall = hits / (samples.length * k);
+      recallByEf.push({ efSearch: ef, recall });
+      if (recall >= targetRecall) return { efSearch: ef, reached: true, recallByEf };
+    }
+  } finally {
+    index.setEf(before);
+  }
+  return { efSearch: candidates.at(-1) ?? 16, reached: false, recallByEf };
+}
