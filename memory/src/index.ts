@@ -1,5 +1,7 @@
 // Vector store
 
+// Embeddings (memory/src/embeddings/index.ts names them explicitly: defaultEmbeddings, HashedLexicalEmbeddings, ...)
+export * from "./embeddings/index.js";
 // Lesson memory
 export { HnswLessonMemory } from "./lesson-memory/hnsw-lesson-memory.js";
 export type { HnswLessonMemoryOptions } from "./lesson-memory/hnsw-lesson-memory-options.js";
@@ -9,6 +11,7 @@ export { formatLessonsJsonl, parseLessonsJsonl } from "./lesson-memory/lessons-j
 export type { MemoryFolderInfo } from "./lesson-memory/memory-folder.js";
 export { readMemoryFolderInfo } from "./lesson-memory/memory-folder.js";
 export type { SaveStep } from "./store/atomic-folder.js";
+export type { CalibrateEfSearchOptions, EfSearchCalibration } from "./store/calibrate-ef-search.js";
 export type { HnswAddOptions, HnswLoadOptions } from "./store/hnsw-lesson-store.js";
 export { HnswLessonStore } from "./store/hnsw-lesson-store.js";
 export type { HnswLessonStoreFilter } from "./store/hnsw-lesson-store-filter.js";
