@@ -3,11 +3,12 @@ import { cliVersion, createProgram } from "@lanpo/cli";
 import test from "ava";
 import { CommanderError } from "commander";
 
-test("the program registers run and verify and reports the package version", (t) => {
+test("the program registers run, verify and memory and reports the package version", (t) => {
   const program = createProgram();
   const names = program.commands.map((c) => c.name());
   t.true(names.includes("run"));
   t.true(names.includes("verify"));
+  t.true(names.includes("memory"));
   const pkg = JSON.parse(readFileSync(new URL("../../packages/cli/package.json", import.meta.url), "utf8"));
   t.is(cliVersion(), pkg.version);
   t.is(program.version(), pkg.version);

@@ -1,10 +1,16 @@
 // Spawns `lanpo` from its TypeScript sources, as a user would run it.
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 export const TINY_DATASET = fileURLToPath(new URL("../fixtures/cli-tiny.jsonl", import.meta.url));
+
+// Sentence-encoder vectors are cached by text; keep the tests' cache out of the user's home.
+const EMBEDDING_CACHE = mkdtempSync(join(tmpdir(), "lanpo-cli-embeddings-"));
 
 export interface CliResult {
   code: number | null;
@@ -22,7 +28,7 @@ export interface RunningCli {
 export function startCli(args: readonly string[], env: Record<string, string | undefined> = {}): RunningCli {
   const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", BIN, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, OPENAI_API_KEY: undefined, ...env },
+    env: { ...process.env, OPENAI_API_KEY: undefined, LANPO_CACHE_DIR: EMBEDDING_CACHE, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -80,9 +80,12 @@ test.serial("lanpo run with the scripted policy writes the whole run folder", as
     "--out",
     out,
     "--overwrite",
+    "--embeddings",
+    "lexical",
   ]);
   t.is(replaced.code, 0, replaced.stderr);
   t.is(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).rollouts, 2);
+  t.is(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).embeddings, "lexical");
   const notARun = tempDir();
   writeFileSync(join(notARun, "precious.txt"), "keep me");
   const refused = await runCli(["run", "--dataset", TINY_DATASET, "--out", notARun, "--overwrite"]);

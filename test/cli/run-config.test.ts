@@ -73,6 +73,7 @@ const badFlags: [string, Record<string, unknown>, RegExp][] = [
   ["k", { k: "0" }, /--k/],
   ["minScore", { minScore: "1.5" }, /--min-score.*-1 to 1/],
   ["scriptedSuccessRate", { scriptedSuccessRate: "2" }, /--scripted-success-rate/],
+  ["embeddings", { embeddings: "bert" }, /--embeddings.*"bert".*lexical/],
 ];
 for (const [field, flags, message] of badFlags) {
   test(`bad flag ${field} ${JSON.stringify(flags)} is a ConfigError naming it`, (t) => {

@@ -1,5 +1,7 @@
 // Program and commands
 
+export type { EmbeddingsKind, MemoryCommandIo } from "./commands/memory.js";
+export { memoryCommand } from "./commands/memory.js";
 export { runCommand } from "./commands/run.js";
 export type { VerifyCommandIo } from "./commands/verify.js";
 export { verifyCommand } from "./commands/verify.js";

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { memoryCommand } from "./commands/memory.js";
 import { runCommand } from "./commands/run.js";
 import { verifyCommand } from "./commands/verify.js";
 import { cliVersion } from "./version.js";
@@ -14,7 +15,8 @@ export function createProgram(): Command {
     .description("LANPO for LangChain.js: RL where an experience pool feeds language back into exploration")
     .version(cliVersion(), "-V, --version")
     .addCommand(runCommand())
-    .addCommand(verifyCommand());
+    .addCommand(verifyCommand())
+    .addCommand(memoryCommand());
   // addCommand does not pass settings down, so every command gets them here.
   for (const command of [program, ...program.commands])
     command.exitOverride().showHelpAfterError("(run with --help for usage)");

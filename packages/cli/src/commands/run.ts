@@ -41,6 +41,7 @@ export function runCommand(): Command {
     .option("--retries <n>", "extra tries of a failed model call (default 2)")
     .option("--k <n>", "lessons per context at most (default 3)")
     .option("--min-score <s>", "cosine similarity under which lessons are not retrieved (default 0.6)")
+    .option("--embeddings <kind>", "lesson-memory embeddings: default (offline sentence encoder) or lexical (fast)")
     .option("--config <file.json>", "JSON file with any of these settings in camelCase; flags override it")
     .option("--resume <dir>", "continue the run in DIR with its stored settings")
     .option("--overwrite", "delete an earlier run in --out first (never a folder that is not a run folder)")

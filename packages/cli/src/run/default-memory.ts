@@ -1,11 +1,28 @@
-import { ExactLessonMemory, HashedLexicalEmbeddings, type LessonMemory } from "@lanpo/core";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
+import { ConfigError, HashedLexicalEmbeddings, type LessonMemory } from "@lanpo/core";
+import * as memoryPackage from "@lanpo/memory";
+import { HnswLessonMemory } from "@lanpo/memory";
+import type { RunConfig } from "./run-config.js";
 
 /**
- * The lesson memory of `lanpo run`, for the run's `memory/` folder. One function, so the default
- * changes in one line: to `HnswLessonMemory.open({ dir, embeddings: defaultEmbeddings() })` from
- * `@lanpo/memory`, which persists to `dir` so a resumed run keeps its lessons. Until then lessons
- * live in memory: a resumed run starts with none.
+ * The lesson memory of `lanpo run`: an HNSW memory persisted in the run's `memory/` folder, so a
+ * resumed run keeps its lessons. `embeddings` is part of the stored config: a memory folder can
+ * only be reopened with the embeddings that built it. One function, so the default changes in one
+ * place.
  */
-export async function openDefaultMemory(_dir: string): Promise<LessonMemory> {
-  return new ExactLessonMemory(new HashedLexicalEmbeddings());
+export async function openDefaultMemory(dir: string, embeddings: RunConfig["embeddings"]): Promise<LessonMemory> {
+  return HnswLessonMemory.open({ dir, embeddings: createEmbeddings(embeddings) });
+}
+
+function createEmbeddings(kind: RunConfig["embeddings"]): EmbeddingsInterface {
+  if (kind === "lexical") return new HashedLexicalEmbeddings();
+  // Looked up by name so the CLI builds whether or not this build of @lanpo/memory has it.
+  const factory = (memoryPackage as Record<string, unknown>).defaultEmbeddings;
+  if (typeof factory !== "function") {
+    throw new ConfigError(
+      "embeddings",
+      "the default embeddings are not in this build of @lanpo/memory; pass --embeddings lexical",
+    );
+  }
+  return (factory as () => EmbeddingsInterface)();
 }

@@ -103,7 +103,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   let newFailures = 0;
   let lastFailure: string | undefined;
   try {
-    memory = await openDefaultMemory(folder.memory);
+    memory = await openDefaultMemory(folder.memory, config.embeddings);
     optimizer = await openDefaultOptimizer(folder.outbox);
     events = new EventLog(folder.events, now);
     const trainer = new LanpoTrainer({

@@ -31,6 +31,7 @@ export const runConfigFields = {
   k: count(1),
   minScore: z.number().min(-1).max(1),
   mix: feedbackMixSchema,
+  embeddings: z.enum(["default", "lexical"]),
 };
 
 /** What a user may write: every field optional, plus where the run goes and the API key. */
@@ -74,6 +75,10 @@ export const FIELD_HELP: Record<string, { flag: string; example: string }> = {
   mix: {
     flag: "mix (config file only)",
     example: '{ "reflection": 0.2, "abstraction": 0.2, "both": 0.1 } summing to less than 1',
+  },
+  embeddings: {
+    flag: "--embeddings",
+    example: '"default" (offline sentence encoder) or "lexical" (hashed words, fast)',
   },
   out: { flag: "--out", example: "a folder path such as runs/demo" },
   apiKey: { flag: "--api-key", example: "the server's key, or set OPENAI_API_KEY" },

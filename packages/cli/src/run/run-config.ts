@@ -42,6 +42,8 @@ export interface RunConfig {
   /** Cosine similarity under which lessons are not retrieved. */
   minScore: number;
   mix: FeedbackMix;
+  /** Embeddings of the lesson memory: the offline sentence encoder, or hashed words (fast). */
+  embeddings: "default" | "lexical";
 }
 
 /** Defaults of every {@link RunConfig} field but `dataset`: applied here and nowhere else. */
@@ -65,6 +67,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, "dataset"> = {
   k: 3,
   minScore: 0.6,
   mix: { reflection: 0.2, abstraction: 0.2, both: 0.1 },
+  embeddings: "default",
 };
 
 /** Fields a resumed run may change: they alter how fast it runs, not what it computes. */
