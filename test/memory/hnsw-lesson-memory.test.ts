@@ -181,3 +181,18 @@ test("import keeps ids and counts and replaces by id", async (t) => {
   const hits = await target.search(TRAIN, { ...all, k: 1 });
   t.deepEqual(hits[0]?.lesson.sourceProblemIds, ["train"]);
 });
+
+test("embeddings that state their dimensions are not probed; others are probed once", async (t) => {
+  const stated = new BagOfWordsEmbeddings({ dimensions: 64 });
+  await HnswLessonMemory.open({ embeddings: stated });
+  t.is(stated.queryCalls, 0);
+  let probes = 0;
+  const unstated = new ScriptedEmbeddings(() => {
+    probes++;
+    return [1, 0, 0];
+  });
+  const memory = await HnswLessonMemory.open({ embeddings: unstated });
+  t.is(probes, 1);
+  await memory.add([RATE_TRAIN]);
+  t.is((await memory.search(TRAIN, { ...all, k: 1 })).length, 1);
+});

@@ -12,7 +12,10 @@ export interface HnswLessonMemoryOptions {
    * one instead of being stored again. @default 0.92
    */
   mergeThreshold?: number;
-  /** Vector size of the embeddings; probed with one `embedQuery` call when absent. */
+  /**
+   * Vector size of the embeddings. @default the embeddings' own `dimensions` property when it has
+   * one, else the length of one probing `embedQuery` call
+   */
   numDimensions?: number;
   /**
    * Names the embeddings in the folder so a memory built with one model is not searched with

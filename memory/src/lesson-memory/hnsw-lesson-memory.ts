@@ -68,7 +68,13 @@ export class HnswLessonMemory implements LessonMemory {
     }
     const embeddings = options.embeddings;
     const embeddingsId = options.embeddingsId ?? embeddings.constructor?.name ?? "unknown";
-    const numDimensions = options.numDimensions ?? (await embeddings.embedQuery("dimension probe")).length;
+    // Embeddings that state their size (DefaultEmbeddings, HashedLexicalEmbeddings) spare a probe call.
+    const stated = (embeddings as { dimensions?: unknown }).dimensions;
+    const numDimensions =
+      options.numDimensions ??
+      (typeof stated === "number" && Number.isInteger(stated) && stated > 0
+        ? stated
+        : (await embeddings.embedQuery("dimension probe")).length);
     const generateId = options.generateId ?? (() => crypto.randomUUID());
     const settings = {
       dir: options.dir,
