@@ -311,10 +311,21 @@ test("fromTexts and fromDocuments infer numDimensions from the first embedding",
 test("calibrateEfSearch picks the smallest efSearch that reaches the target recall and keeps it", async (t) => {
   const dims = 24;
   const vectors = randomVectors(1500, dims, 31);
-  const store = new HnswLessonStore(new TableEmbeddings(dims), { numDimensions: dims, M: 4, efConstruction: 10, efSearch: 4 });
-  await store.addVectors(vectors, vectors.map((_, i) => doc(`d${i}`)));
+  const store = new HnswLessonStore(new TableEmbeddings(dims), {
+    numDimensions: dims,
+    M: 4,
+    efConstruction: 10,
+    efSearch: 4,
+  });
+  await store.addVectors(
+    vectors,
+    vectors.map((_, i) => doc(`d${i}`)),
+  );
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed - 1) / 2147483646;
+  };
   const result = store.calibrateEfSearch({ targetRecall: 0.9, candidates: [4, 8, 16, 32, 64, 128, 256], random });
   t.true(result.reached);
   const last = result.recallByEf.at(-1)!;

@@ -41,7 +41,7 @@ export function calibrateEfSearch(
   if (k === 0) return { efSearch: candidates[0] ?? 16, reached: true, recallByEf: [] };
   // Vectors come back normalised (cosine space), so dot product = cosine similarity.
   const matrix = new Float32Array(liveLabels.length * dims);
-  liveLabels.forEach((label, row) => matrix.set(index.getPoint(label), row * dims));
+  for (const [row, label] of liveLabels.entries()) matrix.set(index.getPoint(label), row * dims);
   const sampleSize = Math.min(options.sampleSize ?? 50, liveLabels.length);
   const rows = new Set<number>();
   while (rows.size < sampleSize) rows.add(Math.floor(random() * liveLabels.length));
