@@ -146,6 +146,9 @@ test("a predicate filter still returns k results when k pass, even if they are f
   t.is(store.efSearch, 1, "the raised ef is not left behind");
   // More than pass: capped at what passes.
   t.is((await store.similaritySearchVectorWithScore(query, 50, (d) => d.metadata.keep === true)).length, 7);
+  // Nothing passes: a correct empty answer.
+  t.deepEqual(await store.similaritySearchVectorWithScore(query, 5, () => false), []);
+  t.deepEqual(await store.similaritySearchVectorWithScore(query, 5, { excludeIds: store.ids() }), []);
 });
 
 test("excluded ids do not eat into k", async (t) => {

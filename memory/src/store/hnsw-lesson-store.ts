@@ -17,6 +17,9 @@ import type { StoredDocument } from "./store-manifest.js";
 import { assertVector, VectorInputError } from "./vector-input-error.js";
 import { writeStoreFolder } from "./write-store-folder.js";
 
+/** Below this many passing documents, a short filtered search falls back to an exact scan at once. */
+const EXACT_SCAN_MAX = 2048;
+
 /** Options of `addVectors` / `addDocuments`. */
 export interface HnswAddOptions {
   /** Ids of the documents, position by position; they win over `Document.id`. */
@@ -214,7 +217,7 @@ export class HnswLessonStore extends SaveableVectorStore {
     const index = this.index;
     if (k === 0 || !index || this.byLabel.size === 0) return [];
     const accept = compileFilter(filter);
-    const limit = Math.min(k, this.byLabel.size);
+    let limit = Math.min(k, this.byLabel.size);
     const elements = index.getCurrentCount();
     const labelFilter = accept
       ? (label: number) => {
@@ -222,27 +225,39 @@ export class HnswLessonStore extends SaveableVectorStore {
           return doc !== undefined && accept(doc.id, doc);
         }
       : undefined;
-    let ef = Math.max(this.options.efSearch, limit);
-    let found: { distances: number[]; neighbors: number[] };
-    try {
-      for (;;) {
-        index.setEf(ef);
-        found = index.searchKnn(query, limit, labelFilter);
-        if (found.neighbors.length >= limit || ef >= elements) break;
-        ef = Math.min(ef * 2, elements);
+    const search = (ef: number) => {
+      index.setEf(ef);
+      try {
+        const { neighbors, distances } = index.searchKnn(query, limit, labelFilter);
+        return neighbors.map((label, i) => ({ label, score: clampScore(1 - (distances[i] as number)) }));
+      } finally {
+        index.setEf(this.options.efSearch);
       }
-    } finally {
-      index.setEf(this.options.efSearch);
+    };
+    let ef = Math.max(this.options.efSearch, limit);
+    let hits = search(ef);
+    let passing: number[] | undefined;
+    if (hits.length < limit && accept) {
+      // Short: count what passes (cheaper than searching the whole graph for results that do not
+      // exist), and scan a small passing set exactly.
+      passing = [...this.byLabel.values()].filter((doc) => accept(doc.id, doc)).map((doc) => doc.label);
+      limit = Math.min(limit, passing.length);
+      if (hits.length < limit && passing.length <= EXACT_SCAN_MAX)
+        return this.toResults(exactSearch(index, query, passing, limit));
     }
-    let hits = found.neighbors.map((label, i) => ({ label, score: clampScore(1 - (found.distances[i] as number)) }));
+    while (hits.length < limit && ef < elements) {
+      ef = Math.min(ef * 2, elements);
+      hits = search(ef);
+    }
     if (hits.length < limit) {
-      // The graph search came up short even at ef = every element (possible with filters that
-      // cut the graph apart): fall back to an exact scan of the documents that pass.
-      const candidates = [...this.byLabel.values()]
-        .filter((doc) => !accept || accept(doc.id, doc))
-        .map((doc) => doc.label);
-      if (candidates.length > hits.length) hits = exactSearch(index, query, candidates, limit);
+      // Still short at ef = every element (a filter can cut the graph apart): scan exactly.
+      passing ??= [...this.byLabel.values()].filter((doc) => !accept || accept(doc.id, doc)).map((doc) => doc.label);
+      hits = exactSearch(index, query, passing, limit);
     }
+    return this.toResults(hits);
+  }
+
+  private toResults(hits: { label: number; score: number }[]): [DocumentInterface, number][] {
     return hits.map(({ label, score }) => [toDocument(this.byLabel.get(label) as StoredDocument), score]);
   }
 
