@@ -149,6 +149,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     for await (const _report of trainer.run(dataset.problems, { steps: config.steps, batchSize: config.batch })) {
       // Reports are consumed through "step-end"; the loop only drives the run.
     }
+  } catch (error) {
+    // The pool already holds every verified group; close it cleanly so a resume finds it as left.
+    await pool.close().catch(() => {});
+    throw error;
   } finally {
     progress.stop();
     events?.close();
