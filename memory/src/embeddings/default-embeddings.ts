@@ -70,9 +70,12 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
     lexicalDimensions: options.lexicalDimensions ?? 1024,
     onBatch: options.onBatch ?? (() => {}),
   };
-  if (!Number.isInteger(resolved.workers) || resolved.workers < 1) throw new ConfigError("workers", `must be an integer >= 1, got ${resolved.workers}`);
-  if (!Number.isInteger(resolved.batchSize) || resolved.batchSize < 1) throw new ConfigError("batchSize", `must be an integer >= 1, got ${resolved.batchSize}`);
-  if (!(resolved.lexicalWeight >= 0 && resolved.lexicalWeight < 1)) throw new ConfigError("lexicalWeight", `must be in [0, 1), got ${resolved.lexicalWeight}`);
+  if (!Number.isInteger(resolved.workers) || resolved.workers < 1)
+    throw new ConfigError("workers", `must be an integer >= 1, got ${resolved.workers}`);
+  if (!Number.isInteger(resolved.batchSize) || resolved.batchSize < 1)
+    throw new ConfigError("batchSize", `must be an integer >= 1, got ${resolved.batchSize}`);
+  if (!(resolved.lexicalWeight >= 0 && resolved.lexicalWeight < 1))
+    throw new ConfigError("lexicalWeight", `must be in [0, 1), got ${resolved.lexicalWeight}`);
   if (!Number.isInteger(resolved.lexicalDimensions) || resolved.lexicalDimensions < 1) {
     throw new ConfigError("lexicalDimensions", `must be an integer >= 1, got ${resolved.lexicalDimensions}`);
   }
@@ -96,7 +99,10 @@ export class DefaultEmbeddings extends Embeddings {
   constructor(options: DefaultEmbeddingsOptions = {}) {
     super({ maxRetries: 2, ...options, onFailedAttempt: options.onFailedAttempt ?? stopOnPermanentError });
     this.options = resolveOptions(options);
-    this.lexical = new HashedLexicalEmbeddings({ dimensions: this.options.lexicalDimensions, termWeight: generalWordWeight });
+    this.lexical = new HashedLexicalEmbeddings({
+      dimensions: this.options.lexicalDimensions,
+      termWeight: generalWordWeight,
+    });
     this.dimensions = USE_LITE_DIMENSIONS + (this.options.lexicalWeight > 0 ? this.options.lexicalDimensions : 0);
     this.pool = new UseLiteWorkerPool({ workers: this.options.workers });
   }
@@ -128,7 +134,10 @@ export class DefaultEmbeddings extends Embeddings {
   private openCache(): EmbeddingCache {
     if (this.cache === undefined) {
       const { cacheDir } = this.options;
-      this.cache = cacheDir === false ? new MemoryEmbeddingCache() : new FileEmbeddingCache(join(cacheDir, CACHE_FILE), USE_LITE_DIMENSIONS);
+      this.cache =
+        cacheDir === false
+          ? new MemoryEmbeddingCache()
+          : new FileEmbeddingCache(join(cacheDir, CACHE_FILE), USE_LITE_DIMENSIONS);
     }
     return this.cache;
   }
@@ -145,7 +154,8 @@ export class DefaultEmbeddings extends Embeddings {
     this.counters.cacheHits += found.size;
     missing.sort((a, b) => a.length - b.length);
     const batches: string[][] = [];
-    for (let i = 0; i < missing.length; i += this.options.batchSize) batches.push(missing.slice(i, i + this.options.batchSize));
+    for (let i = 0; i < missing.length; i += this.options.batchSize)
+      batches.push(missing.slice(i, i + this.options.batchSize));
     // Longest batches first: they take the most time, so the pool's two workers finish together.
     batches.reverse();
     await Promise.all(
@@ -155,7 +165,7 @@ export class DefaultEmbeddings extends Embeddings {
         this.counters.batches += 1;
         this.counters.embedded += batch.length;
         cache.setMany(batch.map((text, i) => [text, vectors[i] as Float32Array] as const));
-        batch.forEach((text, i) => found.set(text, vectors[i] as Float32Array));
+        for (const [i, text] of batch.entries()) found.set(text, vectors[i] as Float32Array);
       }),
     );
     return found;

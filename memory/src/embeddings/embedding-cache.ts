@@ -63,7 +63,11 @@ export class FileEmbeddingCache implements EmbeddingCache {
     } catch (error) {
       if (this.fd !== undefined) closeSync(this.fd);
       if (StorageError.isInstance(error)) throw error;
-      throw new StorageError(path, `cannot open the embedding cache: ${(error as Error).message}. Check the folder is writable, or pass cacheDir: false.`, { cause: error });
+      throw new StorageError(
+        path,
+        `cannot open the embedding cache: ${(error as Error).message}. Check the folder is writable, or pass cacheDir: false.`,
+        { cause: error },
+      );
     }
   }
 
@@ -89,7 +93,10 @@ export class FileEmbeddingCache implements EmbeddingCache {
     const version = header.readUInt32LE(8);
     const dimensions = header.readUInt32LE(12);
     if (version !== VERSION || dimensions !== this.dimensions) {
-      throw new StorageError(this.path, `cache holds version ${version} vectors of ${dimensions} dimensions, expected version ${VERSION} and ${this.dimensions}. Delete the file or use another cacheDir.`);
+      throw new StorageError(
+        this.path,
+        `cache holds version ${version} vectors of ${dimensions} dimensions, expected version ${VERSION} and ${this.dimensions}. Delete the file or use another cacheDir.`,
+      );
     }
     const records = Math.floor((size - HEADER_BYTES) / this.recordBytes);
     const body = Buffer.alloc(records * this.recordBytes);
@@ -119,7 +126,10 @@ export class FileEmbeddingCache implements EmbeddingCache {
     const out = Buffer.alloc(fresh.length * this.recordBytes);
     fresh.forEach(([text, vector], i) => {
       if (vector.length !== this.dimensions) {
-        throw new StorageError(this.path, `refusing to cache a vector of ${vector.length} dimensions, expected ${this.dimensions}.`);
+        throw new StorageError(
+          this.path,
+          `refusing to cache a vector of ${vector.length} dimensions, expected ${this.dimensions}.`,
+        );
       }
       const offset = i * this.recordBytes;
       textHash(text).copy(out, offset);
@@ -130,7 +140,9 @@ export class FileEmbeddingCache implements EmbeddingCache {
         writeSync(this.fd, out, offset, this.recordBytes);
       }
     } catch (error) {
-      throw new StorageError(this.path, `cannot append to the embedding cache: ${(error as Error).message}`, { cause: error });
+      throw new StorageError(this.path, `cannot append to the embedding cache: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     for (const [text, vector] of fresh) this.entries.set(textHash(text).toString("base64"), vector);
   }

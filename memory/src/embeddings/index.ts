@@ -1,13 +1,13 @@
-export { HashedLexicalEmbeddings } from "@lanpo/core";
 export type { HashedLexicalEmbeddingsOptions } from "@lanpo/core";
+export { HashedLexicalEmbeddings } from "@lanpo/core";
 export type { DefaultEmbeddingsOptions, DefaultEmbeddingsStats } from "./default-embeddings.js";
 export { DefaultEmbeddings, defaultEmbeddings } from "./default-embeddings.js";
 export type { EmbeddingCache } from "./embedding-cache.js";
 export { FileEmbeddingCache, MemoryEmbeddingCache } from "./embedding-cache.js";
 export { EmbeddingsError } from "./embeddings-error.js";
-export { latexToWords, prepareForSentenceEncoder, stripAnswerInstructions } from "./latex-to-words.js";
+export { generalWordWeight } from "./general-word-weights.js";
 export type { HuggingFaceEmbeddingsOptions } from "./hugging-face-embeddings.js";
 export { HUGGING_FACE_MAX_BATCH, HuggingFaceEmbeddings } from "./hugging-face-embeddings.js";
+export { latexToWords, prepareForSentenceEncoder, stripAnswerInstructions } from "./latex-to-words.js";
 export type { OpenAICompatibleEmbeddingsOptions } from "./openai-embeddings.js";
 export { openAIEmbeddings } from "./openai-embeddings.js";
-export { generalWordWeight } from "./general-word-weights.js";

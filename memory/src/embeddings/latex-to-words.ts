@@ -106,7 +106,10 @@ export function latexToWords(text: string): string {
   out = out.replace(/\\begin\{([a-z*]+)\}/g, (_, env: string) => ` ${ENVIRONMENT_WORDS[env] ?? ""} `);
   out = out.replace(/\\end\{[a-z*]+\}/g, " ");
   out = out.replace(/\\operatorname\{([a-zA-Z]+)\}/g, (_, name: string) => ` \\${name} `);
-  out = out.replace(/\\text(?:bf|it|rm)?\{([^{}]*)\}|\\mbox\{([^{}]*)\}/g, (_, a?: string, b?: string) => ` ${a ?? b ?? ""} `);
+  out = out.replace(
+    /\\text(?:bf|it|rm)?\{([^{}]*)\}|\\mbox\{([^{}]*)\}/g,
+    (_, a?: string, b?: string) => ` ${a ?? b ?? ""} `,
+  );
   out = out.replace(/\\mathbb\{R\}/g, " real numbers ").replace(/\\mathbb\{Z\}/g, " integers ");
   out = out.replace(/\\mathbb\{C\}/g, " complex numbers ");
   out = out.replace(/\^\s*\{?\s*\\circ\s*\}?/g, " degrees ");
@@ -115,7 +118,9 @@ export function latexToWords(text: string): string {
   out = out.replace(/\^/g, " to the power ");
   out = out.replace(/(\d|[a-zA-Z)])\s*!/g, "$1 factorial ");
   out = out.replace(/\\([a-zA-Z]+|[%$])/g, (_, name: string) => ` ${COMMAND_WORDS[name] ?? ""} `);
-  out = out.replace(/\d[\d,]*(?:\.\d+)?/g, (number) => (number.replace(/[,.]/g, "").length > MAX_NUMBER_LENGTH ? " number " : number));
+  out = out.replace(/\d[\d,]*(?:\.\d+)?/g, (number) =>
+    number.replace(/[,.]/g, "").length > MAX_NUMBER_LENGTH ? " number " : number,
+  );
   out = out.replace(/[\\${}_&~]/g, " ");
   return out.replace(/\s+/g, " ").trim();
 }

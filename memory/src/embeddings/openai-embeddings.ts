@@ -59,18 +59,36 @@ class CompatibleOpenAIEmbeddings extends OpenAIEmbeddings {
       return await call();
     } catch (error) {
       if (EmbeddingsError.isInstance(error)) throw error;
-      const name = (error as { name?: string; constructor?: { name?: string } } | null)?.constructor?.name ?? "";
+      // LangChain re-wraps some SDK errors, so look at both the class and the `name` it sets.
+      const e = error as { name?: string; constructor?: { name?: string } } | null;
+      const name = `${e?.constructor?.name ?? ""} ${e?.name ?? ""}`;
       const status = (error as { status?: unknown } | null)?.status;
       const message = (error as Error | null)?.message ?? String(error);
       if (/Timeout/.test(name)) {
-        throw new EmbeddingsError(this.endpoint, `no answer within ${this.timeout} ms for ${count} texts; raise timeoutMs or check the server.`, { isRetryable: true, cause: error });
+        throw new EmbeddingsError(
+          this.endpoint,
+          `no answer within ${this.timeout} ms for ${count} texts; raise timeoutMs or check the server.`,
+          { isRetryable: true, cause: error },
+        );
       }
       if (typeof status === "number") {
         const hint = status === 413 ? " The batch is too large for the server: lower batchSize." : "";
-        throw new EmbeddingsError(this.endpoint, `HTTP ${status}: ${message}.${hint}`, { isRetryable: isRetryableStatus(status), statusCode: status, cause: error });
+        throw new EmbeddingsError(this.endpoint, `HTTP ${status}: ${message}.${hint}`, {
+          isRetryable: isRetryableStatus(status),
+          statusCode: status,
+          cause: error,
+        });
       }
-      if (/Connection/.test(name)) throw new EmbeddingsError(this.endpoint, `cannot reach the server: ${message}`, { isRetryable: true, cause: error });
-      throw new EmbeddingsError(this.endpoint, `unusable answer: ${message}. Is this an OpenAI-compatible /v1/embeddings endpoint?`, { isRetryable: false, cause: error });
+      if (/Connection/.test(name))
+        throw new EmbeddingsError(this.endpoint, `cannot reach the server: ${message}`, {
+          isRetryable: true,
+          cause: error,
+        });
+      throw new EmbeddingsError(
+        this.endpoint,
+        `unusable answer: ${message}. Is this an OpenAI-compatible /v1/embeddings endpoint?`,
+        { isRetryable: false, cause: error },
+      );
     }
   }
 }
@@ -87,7 +105,11 @@ class CompatibleOpenAIEmbeddings extends OpenAIEmbeddings {
  * ```
  */
 export function openAIEmbeddings(options: OpenAICompatibleEmbeddingsOptions): OpenAIEmbeddings {
-  if (!/^https?:\/\//.test(options.baseURL)) throw new ConfigError("baseURL", `must be an http(s) URL such as http://localhost:8000/v1, got "${options.baseURL}"`);
+  if (!/^https?:\/\//.test(options.baseURL))
+    throw new ConfigError(
+      "baseURL",
+      `must be an http(s) URL such as http://localhost:8000/v1, got "${options.baseURL}"`,
+    );
   if (!options.model) throw new ConfigError("model", "name the embedding model the server serves.");
   return new CompatibleOpenAIEmbeddings(options.baseURL, {
     model: options.model,

@@ -72,7 +72,10 @@ export class UseLiteWorkerPool {
 
   /** Embeds one batch; resolves with one 512-float vector per text, in order. */
   embed(texts: readonly string[]): Promise<Float32Array[]> {
-    if (this.closed) return Promise.reject(new EmbeddingsError(ENDPOINT, "the embedding worker pool is closed.", { isRetryable: false }));
+    if (this.closed)
+      return Promise.reject(
+        new EmbeddingsError(ENDPOINT, "the embedding worker pool is closed.", { isRetryable: false }),
+      );
     if (texts.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, texts, resolve, reject });
@@ -83,7 +86,8 @@ export class UseLiteWorkerPool {
   /** Stops every worker; pending batches fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new EmbeddingsError(ENDPOINT, "the embedding worker pool was closed.", { isRetryable: false }));
+    for (const job of this.queue.splice(0))
+      job.reject(new EmbeddingsError(ENDPOINT, "the embedding worker pool was closed.", { isRetryable: false }));
     await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
   }
 
@@ -116,12 +120,24 @@ export class UseLiteWorkerPool {
       slot.job = undefined;
       worker.unref();
       if (message.error !== undefined || message.buffer === undefined || message.dims === undefined) {
-        job.reject(new EmbeddingsError(ENDPOINT, `the model failed on a batch of ${job.texts.length}: ${message.error ?? "no vectors"}`, { isRetryable: false }));
+        job.reject(
+          new EmbeddingsError(
+            ENDPOINT,
+            `the model failed on a batch of ${job.texts.length}: ${message.error ?? "no vectors"}`,
+            { isRetryable: false },
+          ),
+        );
       } else {
         const flat = new Float32Array(message.buffer);
         const dims = message.dims;
         if (dims !== USE_LITE_DIMENSIONS || flat.length !== dims * job.texts.length) {
-          job.reject(new EmbeddingsError(ENDPOINT, `the model answered ${flat.length / Math.max(dims, 1)} vectors of ${dims} dimensions for ${job.texts.length} texts, expected ${USE_LITE_DIMENSIONS}.`, { isRetryable: false }));
+          job.reject(
+            new EmbeddingsError(
+              ENDPOINT,
+              `the model answered ${flat.length / Math.max(dims, 1)} vectors of ${dims} dimensions for ${job.texts.length} texts, expected ${USE_LITE_DIMENSIONS}.`,
+              { isRetryable: false },
+            ),
+          );
         } else {
           job.resolve(job.texts.map((_, i) => flat.subarray(i * dims, (i + 1) * dims)));
         }
@@ -134,7 +150,13 @@ export class UseLiteWorkerPool {
       this.slots.splice(index, 1);
       const job = slot.job;
       slot.job = undefined;
-      job?.reject(new EmbeddingsError(ENDPOINT, `an embedding worker ${reason}; its batch of ${job.texts.length} was lost and may be retried.`, { isRetryable: true, cause }));
+      job?.reject(
+        new EmbeddingsError(
+          ENDPOINT,
+          `an embedding worker ${reason}; its batch of ${job.texts.length} was lost and may be retried.`,
+          { isRetryable: true, cause },
+        ),
+      );
       if (!this.closed) this.pump();
     };
     worker.on("error", (error) => fail(`crashed (${error.message})`, error));
