@@ -34,3 +34,10 @@ test("a malformed problem never throws", (t) => {
   t.is(mathReward({ id: "x", question: "q" } as unknown as Problem, "\\boxed{1}"), 0);
   t.is(mathReward(undefined as unknown as Problem, "\\boxed{1}"), 0);
 });
+
+test("createMathReward's first reward waits for Compute Engine instead of scoring a right answer 0", async (t) => {
+  // \gcd is outside our own grammar, so this pair is decided by the Compute Engine worker, which
+  // has only just been started: the reward must not spend its time budget on that start-up.
+  const reward = createMathReward({ timeoutMs: 200 });
+  t.is(await reward({ id: "g", question: "What is gcd(12, 18)?", answer: "6" }, "So \\boxed{\\gcd(12, 18)}"), 1);
+});

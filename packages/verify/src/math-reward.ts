@@ -29,7 +29,13 @@ export function mathReward(problem: Problem, completion: string, options?: MathR
 /** A {@link RewardFn} with fixed options, for `LanpoTrainer`'s `reward` and `lanpo run`. */
 export function createMathReward(options?: MathRewardOptions): RewardFn {
   const fixed = { ...options };
-  // Start Compute Engine's worker now, so the first fallback does not spend its budget on start-up.
-  if (fixed.computeEngineFallback !== false) warmUpComputeEngine().catch(() => undefined);
-  return (problem, completion) => mathReward(problem, completion, fixed);
+  if (fixed.computeEngineFallback === false) return (problem, completion) => mathReward(problem, completion, fixed);
+  // Start Compute Engine's worker now and let the first rewards wait for it: a comparison made
+  // while it starts would spend its time budget on start-up and score a right answer 0, a wrong
+  // gradient. If the worker cannot start, rewards go on without the fallback.
+  const ready = warmUpComputeEngine().catch(() => undefined);
+  return async (problem, completion) => {
+    await ready;
+    return mathReward(problem, completion, fixed);
+  };
 }
