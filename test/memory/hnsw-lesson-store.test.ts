@@ -337,9 +337,12 @@ test("calibrateEfSearch picks the smallest efSearch that reaches the target reca
   for (const earlier of result.recallByEf.slice(0, -1)) t.true(earlier.recall < 0.9);
   t.true(result.recallByEf.length >= 2, "the low efConstruction index needs more than the smallest ef");
   t.is(store.efSearch, result.efSearch);
-  const unreachable = store.calibrateEfSearch({ targetRecall: 1.01, candidates: [8, 16], random });
+  const unreachable = store.calibrateEfSearch({ targetRecall: 1.01, candidates: [2, 4, 512, 1024], random });
   t.false(unreachable.reached);
-  t.is(unreachable.efSearch, 16);
+  const best = Math.max(...unreachable.recallByEf.map((r) => r.recall));
+  t.true(best > (unreachable.recallByEf[0]?.recall ?? 1), "recall grows with ef");
+  t.is(unreachable.efSearch, unreachable.recallByEf.find((r) => r.recall >= best - 0.005)?.efSearch);
+  t.not(unreachable.efSearch, 2);
   const empty = new HnswLessonStore(new TableEmbeddings(dims), { numDimensions: dims });
   t.deepEqual(empty.calibrateEfSearch(), { efSearch: 32, reached: true, recallByEf: [] });
 });

@@ -8,7 +8,10 @@ export interface CalibrateEfSearchOptions {
   k?: number;
   /** Stored vectors used as queries (each one's own entry is left out of both answers). @default 50 */
   sampleSize?: number;
-  /** efSearch values tried, smallest first; the first that reaches the target wins. @default [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512] */
+  /**
+   * efSearch values tried, smallest first; the first that reaches the target wins. When none does,
+   * the smallest within 0.005 of the best recall seen is taken. @default [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
+   */
   candidates?: number[];
   /** Picks the sample. @default Math.random */
   random?: () => number;
@@ -81,5 +84,9 @@ export function calibrateEfSearch(
   } finally {
     index.setEf(before);
   }
-  return { efSearch: candidates.at(-1) ?? 16, reached: false, recallByEf };
+  // Unreachable: recall has plateaued below the target, so larger ef only costs time. Take the
+  // smallest ef within 0.005 of the best recall seen.
+  const best = Math.max(...recallByEf.map((r) => r.recall));
+  const efSearch = recallByEf.find((r) => r.recall >= best - 0.005)?.efSearch ?? candidates.at(-1) ?? 16;
+  return { efSearch, reached: false, recallByEf };
 }

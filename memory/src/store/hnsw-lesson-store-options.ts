@@ -6,21 +6,21 @@ export interface HnswLessonStoreOptions {
   /** Length of every vector; the embeddings must produce exactly this many numbers. */
   numDimensions: number;
   /**
-   * Graph degree of the HNSW index: more links give better recall at the cost of memory and build
-   * time.
-   * @default 16
+   * Graph degree of the HNSW index. Paired with a small `efConstruction`, a higher degree than
+   * hnswlib's 16 keeps the graph well connected (recall at 100k) while building much faster.
+   * @default 20
    */
   M?: number;
   /**
-   * Candidate list size while inserting. hnswlib's own default is 200; 64 builds about three
-   * times faster and the lost recall is bought back by `efSearch` at query time.
-   * @default 64
+   * Candidate list size while inserting. hnswlib's own default is 200; 48 (with M 20) built about
+   * four times faster on clustered 512-dim data, and `efSearch` buys the recall back at query time.
+   * @default 48
    */
   efConstruction?: number;
   /**
    * Candidate list size while searching; raised automatically to at least `k`, and further when a
-   * filter leaves fewer than `k` results. 32 gives recall@10 about 0.99 on clustered 512-dim data
-   * with the defaults above.
+   * filter leaves fewer than `k` results. For large indexes, `calibrateEfSearch()` picks the
+   * smallest value that reaches a target recall.
    * @default 32
    */
   efSearch?: number;
@@ -36,8 +36,8 @@ export interface HnswLessonStoreOptions {
 export type ResolvedHnswLessonStoreOptions = Required<HnswLessonStoreOptions>;
 
 export const HNSW_STORE_DEFAULTS = {
-  M: 16,
-  efConstruction: 64,
+  M: 20,
+  efConstruction: 48,
   efSearch: 32,
   initialCapacity: 1024,
   seed: 100,
