@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChatMessageRecord, Problem } from "@lanpo/core";
-import { LanpoTrainer, OutboxOptimizer, SqliteExperiencePool, gsm8kReward } from "@lanpo/core";
+import { gsm8kReward, LanpoTrainer, OutboxOptimizer, SqliteExperiencePool } from "@lanpo/core";
 import { MockChatModel } from "@lanpo/core/testing";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -28,7 +28,8 @@ function fakePolicy(delayMs: number): MockChatModel {
     respond: (messages: ChatMessageRecord[], i: number) => {
       const system = messages[0]?.content ?? "";
       if (system.includes("[lanpo:reflect]")) return "The second step multiplies the wrong quantities.";
-      if (system.includes("[lanpo:abstract]")) return `- Multiply the count of boxes by the items per box (${i % 5}).\n- Check units.`;
+      if (system.includes("[lanpo:abstract]"))
+        return `- Multiply the count of boxes by the items per box (${i % 5}).\n- Check units.`;
       const user = messages.at(-1)?.content ?? "";
       const m = /sells (\d+) boxes of (\d+)/.exec(user);
       const right = (m ? Number(m[1]) * Number(m[2]) : 0) + (i % 2);
@@ -43,7 +44,16 @@ async function setup(dir: string, delayMs: number, concurrency: number) {
   const pool = SqliteExperiencePool.open(join(dir, "pool.sqlite"));
   const optimizer = await OutboxOptimizer.open({ directory: join(dir, "outbox") });
   const policy = fakePolicy(delayMs);
-  const trainer = new LanpoTrainer({ policy, reward: gsm8kReward, pool, optimizer, groupSize: 8, concurrency, retrieval: { k: 3, minScore: 0.3 }, seed: 1 });
+  const trainer = new LanpoTrainer({
+    policy,
+    reward: gsm8kReward,
+    pool,
+    optimizer,
+    groupSize: 8,
+    concurrency,
+    retrieval: { k: 3, minScore: 0.3 },
+    seed: 1,
+  });
   return { trainer, pool, optimizer, policy };
 }
 
@@ -73,9 +83,15 @@ async function overhead() {
   const ours = median(perRollout);
   const base = median(plain);
   console.log("1. Trainer time per rollout, instant fake policy, SQLite pool + fsync'd outbox, G=8, 32 problems/step");
-  console.log(`   LanpoTrainer (everything: context, call, reward, advantages, pool, distil, outbox): median ${ours.toFixed(3)} ms/rollout  (${(1000 / ours).toFixed(0)} rollouts/s)`);
-  console.log(`   baseline, plain sequential LangChain .invoke on the same model:                   median ${base.toFixed(3)} ms/call`);
-  console.log(`   ratio trainer/plain invoke: ${(ours / base).toFixed(2)}x   target: median <= 0.5 ms/rollout -> ${ours <= 0.5 ? "PASS" : "FAIL"}`);
+  console.log(
+    `   LanpoTrainer (everything: context, call, reward, advantages, pool, distil, outbox): median ${ours.toFixed(3)} ms/rollout  (${(1000 / ours).toFixed(0)} rollouts/s)`,
+  );
+  console.log(
+    `   baseline, plain sequential LangChain .invoke on the same model:                   median ${base.toFixed(3)} ms/call`,
+  );
+  console.log(
+    `   ratio trainer/plain invoke: ${(ours / base).toFixed(2)}x   target: median <= 0.5 ms/rollout -> ${ours <= 0.5 ? "PASS" : "FAIL"}`,
+  );
 }
 
 async function throughput() {
@@ -102,10 +118,18 @@ async function throughput() {
   const rss10 = rss[9] as number;
   const rss100 = rss[99] as number;
   const growth = (rss100 - rss10) / rss10;
-  console.log(`2. Throughput, fake policy ${delayMs} ms/call, concurrency ${concurrency}, 100 steps x 64 problems x G=8`);
-  console.log(`   model calls (rollouts + reflections + distillations): ${calls} in ${seconds.toFixed(1)} s = ${achieved.toFixed(1)} calls/s`);
-  console.log(`   ideal ${concurrency} / ${delayMs / 1000} s = ${ideal.toFixed(0)} calls/s; ratio ${(achieved / ideal).toFixed(3)}   target >= 0.90 -> ${achieved / ideal >= 0.9 ? "PASS" : "FAIL"}`);
-  console.log(`   RSS step 10 ${(rss10 / 2 ** 20).toFixed(1)} MiB -> step 100 ${(rss100 / 2 ** 20).toFixed(1)} MiB: ${(growth * 100).toFixed(1)}%   target within 10% -> ${Math.abs(growth) <= 0.1 ? "PASS" : "FAIL"}`);
+  console.log(
+    `2. Throughput, fake policy ${delayMs} ms/call, concurrency ${concurrency}, 100 steps x 64 problems x G=8`,
+  );
+  console.log(
+    `   model calls (rollouts + reflections + distillations): ${calls} in ${seconds.toFixed(1)} s = ${achieved.toFixed(1)} calls/s`,
+  );
+  console.log(
+    `   ideal ${concurrency} / ${delayMs / 1000} s = ${ideal.toFixed(0)} calls/s; ratio ${(achieved / ideal).toFixed(3)}   target >= 0.90 -> ${achieved / ideal >= 0.9 ? "PASS" : "FAIL"}`,
+  );
+  console.log(
+    `   RSS step 10 ${(rss10 / 2 ** 20).toFixed(1)} MiB -> step 100 ${(rss100 / 2 ** 20).toFixed(1)} MiB: ${(growth * 100).toFixed(1)}%   target within 10% -> ${Math.abs(growth) <= 0.1 ? "PASS" : "FAIL"}`,
+  );
 }
 
 await overhead();

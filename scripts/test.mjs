@@ -20,6 +20,7 @@ function scan(chunk) {
   for (const line of lines) count(line);
 }
 function count(line) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the reporter's ANSI colour codes
   const plain = line.replace(/\u001b\[[0-9;]*m/g, "").trim();
   if (plain.startsWith("✔")) ticks++;
   const match =

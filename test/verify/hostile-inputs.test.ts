@@ -33,7 +33,7 @@ const hostile: Array<[string, unknown, unknown]> = [
   [
     "200x200 matrix",
     "1",
-    `\\begin{pmatrix}${Array.from({ length: 200 }, () => "1&".repeat(199) + "1").join("\\\\")}\\end{pmatrix}`,
+    `\\begin{pmatrix}${Array.from({ length: 200 }, () => `${"1&".repeat(199)}1`).join("\\\\")}\\end{pmatrix}`,
   ],
   ["lone surrogates", "\ud800", "\udfff"],
   ["an integral Compute Engine chews on", "\\int_0^1 x^{x^{x}} dx", "\\frac12"],

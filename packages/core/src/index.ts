@@ -1,4 +1,61 @@
 // Types
+
+// Errors
+export { ConfigError, DatasetError, LanpoError, ModelError, StorageError } from "./errors/index.js";
+export { mentionsAnswer } from "./guard/answer-mentions.js";
+// Leakage guard and prompts
+export type { GuardedPart } from "./guard/leakage-guard.js";
+export { LeakageGuard } from "./guard/leakage-guard.js";
+// Lesson memory implementations
+export type { ExactLessonMemoryOptions } from "./memory/exact-lesson-memory.js";
+export { ExactLessonMemory } from "./memory/exact-lesson-memory.js";
+export type { HashedLexicalEmbeddingsOptions } from "./memory/hashed-lexical-embeddings.js";
+export { HashedLexicalEmbeddings } from "./memory/hashed-lexical-embeddings.js";
+export type {
+  LessonAddResult,
+  LessonMemory,
+  LessonMemoryStats,
+  LessonSearchOptions,
+  LessonUse,
+} from "./memory/lesson-memory.js";
+export type { BatchSink } from "./optimizer/batch-sink.js";
+export { isRetryableDeliveryError } from "./optimizer/batch-sink.js";
+export { DeliveryError } from "./optimizer/delivery-error.js";
+// Optimizer implementations
+export type { InMemoryOptimizerOptions } from "./optimizer/in-memory-optimizer.js";
+export { InMemoryOptimizer } from "./optimizer/in-memory-optimizer.js";
+export { JsonlFileSink } from "./optimizer/jsonl-file-sink.js";
+export type { Optimizer, SubmitResult, TrainingBatch, TrainingSample } from "./optimizer/optimizer.js";
+export type { DeliveryFailure, OutboxOptimizerOptions } from "./optimizer/outbox-optimizer.js";
+export { OutboxOptimizer } from "./optimizer/outbox-optimizer.js";
+// Policies and rewards that need no server
+export type { ScriptedPolicyOptions } from "./policy/scripted-policy.js";
+export { ScriptedPolicy } from "./policy/scripted-policy.js";
+// Interfaces implemented by other packages
+export type { AttemptSelection, ExperiencePool, PoolStats, VerifiedGroup } from "./pool/experience-pool.js";
+// Experience pool implementations
+export { InMemoryExperiencePool } from "./pool/in-memory-experience-pool.js";
+export type { SqliteExperiencePoolOptions } from "./pool/sqlite-experience-pool.js";
+export { SqliteExperiencePool } from "./pool/sqlite-experience-pool.js";
+export { SQLITE_SCHEMA_VERSION } from "./pool/sqlite-migrations.js";
+export type { GradedAttempt } from "./prompts/abstraction-prompt.js";
+export { ABSTRACTION_MARKER, abstractionMessages, parseLessons } from "./prompts/abstraction-prompt.js";
+export { REFLECTION_MARKER, reflectionMessages } from "./prompts/reflection-prompt.js";
+export type { RolloutFeedback } from "./prompts/rollout-prompt.js";
+export { DEFAULT_INSTRUCTION, originalMessages, rolloutMessages } from "./prompts/rollout-prompt.js";
+export { gsm8kReward } from "./reward/gsm8k-reward.js";
+export type { RewardFn } from "./reward/reward-fn.js";
+// Trainer
+export type { AdvantageEstimator, GroupAdvantageOptions } from "./trainer/group-advantages.js";
+export { groupAdvantages } from "./trainer/group-advantages.js";
+export { planGroup } from "./trainer/group-plan.js";
+export type { RunOptions } from "./trainer/lanpo-trainer.js";
+export { LanpoTrainer } from "./trainer/lanpo-trainer.js";
+export type { ModelCallOptions, ModelReply } from "./trainer/model-call.js";
+export { callModel } from "./trainer/model-call.js";
+export { TRAINER_DEFAULTS } from "./trainer/resolve-options.js";
+export type { TrainerEventName, TrainerEvents } from "./trainer/trainer-events.js";
+export type { FeedbackMix, LanpoTrainerOptions, RetrievalOptions } from "./trainer/trainer-options.js";
 export type {
   ChatMessageRecord,
   FeedbackKind,
@@ -15,67 +72,3 @@ export type {
   TokenUsage,
 } from "./types/index.js";
 export { FEEDBACK_KINDS } from "./types/index.js";
-
-// Errors
-export { ConfigError, DatasetError, LanpoError, ModelError, StorageError } from "./errors/index.js";
-
-// Interfaces implemented by other packages
-export type { AttemptSelection, ExperiencePool, PoolStats, VerifiedGroup } from "./pool/experience-pool.js";
-export type {
-  LessonAddResult,
-  LessonMemory,
-  LessonMemoryStats,
-  LessonSearchOptions,
-  LessonUse,
-} from "./memory/lesson-memory.js";
-export type { Optimizer, SubmitResult, TrainingBatch, TrainingSample } from "./optimizer/optimizer.js";
-export type { RewardFn } from "./reward/reward-fn.js";
-
-// Experience pool implementations
-export { InMemoryExperiencePool } from "./pool/in-memory-experience-pool.js";
-export type { SqliteExperiencePoolOptions } from "./pool/sqlite-experience-pool.js";
-export { SqliteExperiencePool } from "./pool/sqlite-experience-pool.js";
-export { SQLITE_SCHEMA_VERSION } from "./pool/sqlite-migrations.js";
-
-// Lesson memory implementations
-export type { ExactLessonMemoryOptions } from "./memory/exact-lesson-memory.js";
-export { ExactLessonMemory } from "./memory/exact-lesson-memory.js";
-export type { HashedLexicalEmbeddingsOptions } from "./memory/hashed-lexical-embeddings.js";
-export { HashedLexicalEmbeddings } from "./memory/hashed-lexical-embeddings.js";
-
-// Optimizer implementations
-export type { InMemoryOptimizerOptions } from "./optimizer/in-memory-optimizer.js";
-export { InMemoryOptimizer } from "./optimizer/in-memory-optimizer.js";
-export type { DeliveryFailure, OutboxOptimizerOptions } from "./optimizer/outbox-optimizer.js";
-export { OutboxOptimizer } from "./optimizer/outbox-optimizer.js";
-export type { BatchSink } from "./optimizer/batch-sink.js";
-export { isRetryableDeliveryError } from "./optimizer/batch-sink.js";
-export { DeliveryError } from "./optimizer/delivery-error.js";
-export { JsonlFileSink } from "./optimizer/jsonl-file-sink.js";
-
-// Trainer
-export type { AdvantageEstimator, GroupAdvantageOptions } from "./trainer/group-advantages.js";
-export { groupAdvantages } from "./trainer/group-advantages.js";
-export type { FeedbackMix, LanpoTrainerOptions, RetrievalOptions } from "./trainer/trainer-options.js";
-export type { TrainerEventName, TrainerEvents } from "./trainer/trainer-events.js";
-export type { RunOptions } from "./trainer/lanpo-trainer.js";
-export { LanpoTrainer } from "./trainer/lanpo-trainer.js";
-export { planGroup } from "./trainer/group-plan.js";
-export type { ModelCallOptions, ModelReply } from "./trainer/model-call.js";
-export { callModel } from "./trainer/model-call.js";
-export { TRAINER_DEFAULTS } from "./trainer/resolve-options.js";
-
-// Leakage guard and prompts
-export type { GuardedPart } from "./guard/leakage-guard.js";
-export { LeakageGuard } from "./guard/leakage-guard.js";
-export { mentionsAnswer } from "./guard/answer-mentions.js";
-export { REFLECTION_MARKER, reflectionMessages } from "./prompts/reflection-prompt.js";
-export type { GradedAttempt } from "./prompts/abstraction-prompt.js";
-export { ABSTRACTION_MARKER, abstractionMessages, parseLessons } from "./prompts/abstraction-prompt.js";
-export type { RolloutFeedback } from "./prompts/rollout-prompt.js";
-export { DEFAULT_INSTRUCTION, originalMessages, rolloutMessages } from "./prompts/rollout-prompt.js";
-
-// Policies and rewards that need no server
-export type { ScriptedPolicyOptions } from "./policy/scripted-policy.js";
-export { ScriptedPolicy } from "./policy/scripted-policy.js";
-export { gsm8kReward } from "./reward/gsm8k-reward.js";

@@ -7,10 +7,9 @@ const SYMBOL = Symbol.for(MARKER);
  * Messages say what was wrong and what to do about it.
  */
 export class LanpoError extends Error {
-  private readonly [SYMBOL] = true;
-
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    Object.defineProperty(this, SYMBOL, { value: true });
     this.name = "LanpoError";
   }
 
