@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
@@ -15,6 +16,7 @@ import {
 } from "@lanpo/core";
 import { HnswLessonStore } from "../store/hnsw-lesson-store.js";
 import { readStoreFolder } from "../store/read-store-folder.js";
+import { MANIFEST_FILE } from "../store/store-manifest.js";
 import { assertVector, VectorInputError } from "../store/vector-input-error.js";
 import { type HnswLessonMemoryOptions, LESSON_MEMORY_DEFAULTS } from "./hnsw-lesson-memory-options.js";
 import { describeIssue, lessonDraftSchema, lessonSchema } from "./lesson-schema.js";
@@ -85,7 +87,10 @@ export class HnswLessonMemory implements LessonMemory {
       generateId,
     };
     const info = options.dir ? await readMemoryFolderInfo(options.dir) : undefined;
-    if (!info || !options.dir) {
+    // A folder whose first save never committed (the process died before the problems store's
+    // manifest was renamed into place) holds no lessons yet: it opens as a new memory.
+    const committed = info && options.dir ? existsSync(join(options.dir, PROBLEMS_DIR, MANIFEST_FILE)) : false;
+    if (!info || !options.dir || !committed) {
       const storeOptions = { ...options.store, numDimensions, generateId };
       const memory = new HnswLessonMemory(
         new HnswLessonStore(embeddings, storeOptions),
@@ -280,9 +285,8 @@ export class HnswLessonMemory implements LessonMemory {
         if (lesson) this.problems.updateMetadata(id, lessonMetadata(lesson));
       }
       this.dirty.clear();
-      // Texts first: a crash between the two saves leaves extra text vectors, which open() drops.
-      await this.texts.save(join(dir, TEXTS_DIR));
-      await this.problems.save(join(dir, PROBLEMS_DIR));
+      // The info file comes first, so a folder with anything in it is recognisably ours even if
+      // this first save dies half-way; the problems store's manifest is the commit point.
       if (!this.infoWritten) {
         await writeMemoryFolderInfo(dir, {
           numDimensions: this.problems.numDimensions,
@@ -290,6 +294,9 @@ export class HnswLessonMemory implements LessonMemory {
         });
         this.infoWritten = true;
       }
+      // Texts before problems: a crash between the two saves leaves extra text vectors, which open() drops.
+      await this.texts.save(join(dir, TEXTS_DIR));
+      await this.problems.save(join(dir, PROBLEMS_DIR));
     });
   }
 

@@ -1,4 +1,4 @@
-import { open, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StorageError } from "@lanpo/core";
 import { z } from "zod";
@@ -56,6 +56,7 @@ export async function writeMemoryFolderInfo(
   const path = join(dir, MEMORY_INFO_FILE);
   const temp = `${path}.tmp`;
   try {
+    await mkdir(dir, { recursive: true });
     await writeFile(temp, `${JSON.stringify({ format: "lanpo-lesson-memory", formatVersion: 1, ...info }, null, 2)}\n`);
     const handle = await open(temp, "r");
     await handle.sync().finally(() => handle.close());
