@@ -6,7 +6,9 @@ import { type EmbeddingCache, FileEmbeddingCache, MemoryEmbeddingCache } from ".
 import { stopOnPermanentError } from "./embeddings-error.js";
 import { generalWordWeight } from "./general-word-weights.js";
 import { prepareForSentenceEncoder } from "./latex-to-words.js";
-import { USE_LITE_DIMENSIONS, UseLiteWorkerPool } from "./use-lite-worker-pool.js";
+import { SentencePieceTokenizer, USE_LITE_MAX_TOKENS } from "./sentence-piece-tokenizer.js";
+import { planTokenBatches } from "./token-batches.js";
+import { USE_LITE_DIMENSIONS, UseLiteWorkerPool, type WorkerBackendInfo } from "./use-lite-worker-pool.js";
 
 /** Options of {@link defaultEmbeddings}. */
 export interface DefaultEmbeddingsOptions extends EmbeddingsParams {
@@ -22,11 +24,24 @@ export interface DefaultEmbeddingsOptions extends EmbeddingsParams {
    */
   workers?: number;
   /**
-   * Texts per model call. Texts are sorted by length before batching, so a batch holds texts of
-   * similar length and little work is spent on padding.
-   * @default 16
+   * Most texts per model call. Texts are tokenised and sorted by token count before batching, so a
+   * call holds texts of nearly equal length and little work is spent on padding.
+   * @default 32
    */
   batchSize?: number;
+  /**
+   * Most padded tokens per model call (texts × the longest one's tokens): long texts go in small
+   * calls, short ones share large calls that spread the fixed cost of running the graph.
+   * @default 1024
+   */
+  maxBatchTokens?: number;
+  /**
+   * Tokens of each text the encoder reads. The model itself reads only the first 128, so the default
+   * changes nothing and only saves tokenising and padding what it would drop; a smaller value trades
+   * quality on long texts for speed (vectors are cached separately per value).
+   * @default 128
+   */
+  maxTokens?: number;
   /**
    * Share of the squared norm given to the hashed lexical part; the sentence encoder gets the rest.
    * 0 returns sentence-encoder vectors only (512 dimensions).
@@ -52,9 +67,14 @@ export interface DefaultEmbeddingsStats {
   embedded: number;
   /** Model calls made. */
   batches: number;
+  /** Tokens sent to the model (padding not counted). */
+  tokens: number;
 }
 
-const CACHE_FILE = "use-lite-0.2.0-f32-512.bin";
+// Vectors depend on the token cap; at the model's own cap they are those of the uncapped model.
+function cacheFile(maxTokens: number): string {
+  return maxTokens === USE_LITE_MAX_TOKENS ? "use-lite-0.2.0-f32-512.bin" : `use-lite-0.2.0-f32-512-t${maxTokens}.bin`;
+}
 
 function defaultCacheDir(): string {
   const root = process.env.LANPO_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "lanpo");
@@ -65,7 +85,9 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
   const resolved = {
     cacheDir: options.cacheDir ?? defaultCacheDir(),
     workers: options.workers ?? Math.min(2, availableParallelism()),
-    batchSize: options.batchSize ?? 16,
+    batchSize: options.batchSize ?? 32,
+    maxBatchTokens: options.maxBatchTokens ?? 1024,
+    maxTokens: options.maxTokens ?? USE_LITE_MAX_TOKENS,
     lexicalWeight: options.lexicalWeight ?? 0.3,
     lexicalDimensions: options.lexicalDimensions ?? 1024,
     onBatch: options.onBatch ?? (() => {}),
@@ -74,6 +96,14 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
     throw new ConfigError("workers", `must be an integer >= 1, got ${resolved.workers}`);
   if (!Number.isInteger(resolved.batchSize) || resolved.batchSize < 1)
     throw new ConfigError("batchSize", `must be an integer >= 1, got ${resolved.batchSize}`);
+  if (!Number.isInteger(resolved.maxBatchTokens) || resolved.maxBatchTokens < 1)
+    throw new ConfigError("maxBatchTokens", `must be an integer >= 1, got ${resolved.maxBatchTokens}`);
+  if (!Number.isInteger(resolved.maxTokens) || resolved.maxTokens < 1 || resolved.maxTokens > USE_LITE_MAX_TOKENS) {
+    throw new ConfigError(
+      "maxTokens",
+      `must be an integer from 1 to ${USE_LITE_MAX_TOKENS} (the model reads no more), got ${resolved.maxTokens}`,
+    );
+  }
   if (!(resolved.lexicalWeight >= 0 && resolved.lexicalWeight < 1))
     throw new ConfigError("lexicalWeight", `must be in [0, 1), got ${resolved.lexicalWeight}`);
   if (!Number.isInteger(resolved.lexicalDimensions) || resolved.lexicalDimensions < 1) {
@@ -94,7 +124,8 @@ export class DefaultEmbeddings extends Embeddings {
   private readonly lexical: HashedLexicalEmbeddings;
   private readonly pool: UseLiteWorkerPool;
   private cache: EmbeddingCache | undefined;
-  private readonly counters: DefaultEmbeddingsStats = { texts: 0, cacheHits: 0, embedded: 0, batches: 0 };
+  private tokenizer: SentencePieceTokenizer | undefined;
+  private readonly counters: DefaultEmbeddingsStats = { texts: 0, cacheHits: 0, embedded: 0, batches: 0, tokens: 0 };
 
   constructor(options: DefaultEmbeddingsOptions = {}) {
     super({ maxRetries: 2, ...options, onFailedAttempt: options.onFailedAttempt ?? stopOnPermanentError });
@@ -119,7 +150,17 @@ export class DefaultEmbeddings extends Embeddings {
     return vector as number[];
   }
 
-  /** Counters since construction: texts asked for, cache hits, texts embedded, model calls. */
+  /**
+   * Starts every worker and waits until each has loaded the model and run a first batch, so later
+   * calls do not pay for start-up; resolves with the TF.js backend each worker runs on. Optional.
+   */
+  async warmUp(): Promise<WorkerBackendInfo[]> {
+    this.tokenizer ??= SentencePieceTokenizer.forUseLite();
+    this.lexical.embedSync("warm up");
+    return this.pool.start();
+  }
+
+  /** Counters since construction: texts asked for, cache hits, texts embedded, model calls, tokens. */
   stats(): DefaultEmbeddingsStats {
     return { ...this.counters };
   }
@@ -137,7 +178,7 @@ export class DefaultEmbeddings extends Embeddings {
       this.cache =
         cacheDir === false
           ? new MemoryEmbeddingCache()
-          : new FileEmbeddingCache(join(cacheDir, CACHE_FILE), USE_LITE_DIMENSIONS);
+          : new FileEmbeddingCache(join(cacheDir, cacheFile(this.options.maxTokens)), USE_LITE_DIMENSIONS);
     }
     return this.cache;
   }
@@ -152,20 +193,33 @@ export class DefaultEmbeddings extends Embeddings {
       else found.set(text, hit);
     }
     this.counters.cacheHits += found.size;
-    missing.sort((a, b) => a.length - b.length);
-    const batches: string[][] = [];
-    for (let i = 0; i < missing.length; i += this.options.batchSize)
-      batches.push(missing.slice(i, i + this.options.batchSize));
-    // Longest batches first: they take the most time, so the pool's two workers finish together.
-    batches.reverse();
+    this.tokenizer ??= SentencePieceTokenizer.forUseLite();
+    const tokenized: { text: string; ids: number[] }[] = [];
+    for (const text of missing) {
+      const ids = this.tokenizer.encode(text, this.options.maxTokens);
+      // Nothing for the encoder to read (the text was only notation it drops): no sentence part.
+      if (ids.length === 0) found.set(text, new Float32Array(USE_LITE_DIMENSIONS));
+      else tokenized.push({ text, ids });
+    }
+    const plan = planTokenBatches(
+      tokenized.map((t) => t.ids.length),
+      { maxTexts: this.options.batchSize, maxPaddedTokens: this.options.maxBatchTokens },
+    );
     await Promise.all(
-      batches.map(async (batch) => {
+      plan.map(async (indices) => {
+        const members = indices.map((i) => tokenized[i] as { text: string; ids: number[] });
+        const batch = {
+          ids: Int32Array.from(members.flatMap((m) => m.ids)),
+          lengths: Int32Array.from(members, (m) => m.ids.length),
+        };
+        const texts = members.map((m) => m.text);
         const vectors = await this.caller.call(() => this.pool.embed(batch));
-        this.options.onBatch(batch);
+        this.options.onBatch(texts);
         this.counters.batches += 1;
-        this.counters.embedded += batch.length;
-        cache.setMany(batch.map((text, i) => [text, vectors[i] as Float32Array] as const));
-        for (const [i, text] of batch.entries()) found.set(text, vectors[i] as Float32Array);
+        this.counters.embedded += texts.length;
+        this.counters.tokens += batch.ids.length;
+        cache.setMany(texts.map((text, i) => [text, vectors[i] as Float32Array] as const));
+        for (const [i, text] of texts.entries()) found.set(text, vectors[i] as Float32Array);
       }),
     );
     return found;
@@ -201,8 +255,9 @@ export class DefaultEmbeddings extends Embeddings {
  * - **Hybrid.** Concatenated with a 1024-dim hashed lexical vector carrying 30 % of the squared norm,
  *   the result L2-normalised (1536 dims by default): the lexical half rewards shared rare terms
  *   ("hexagon", "remainder") that the small encoder blurs.
- * - **Speed.** Distinct uncached texts are sorted by length, batched, and embedded by a pool of
- *   worker threads (both cores by default).
+ * - **Speed.** Distinct uncached texts are tokenised here, sorted by token count and batched under a
+ *   padded-token budget, then embedded by a pool of worker threads (both cores by default) on TF.js's
+ *   SIMD WASM build; only the 128 tokens the model reads are sent.
  * - **Cache.** Sentence-encoder vectors persist by text hash under `cacheDir`; nothing is embedded
  *   twice.
  *

@@ -11,3 +11,5 @@ export { HUGGING_FACE_MAX_BATCH, HuggingFaceEmbeddings } from "./hugging-face-em
 export { latexToWords, prepareForSentenceEncoder, stripAnswerInstructions } from "./latex-to-words.js";
 export type { OpenAICompatibleEmbeddingsOptions } from "./openai-embeddings.js";
 export { openAIEmbeddings } from "./openai-embeddings.js";
+export { SentencePieceTokenizer, USE_LITE_MAX_TOKENS } from "./sentence-piece-tokenizer.js";
+export type { WorkerBackendInfo } from "./use-lite-worker-pool.js";

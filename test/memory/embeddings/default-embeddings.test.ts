@@ -9,7 +9,13 @@ import {
   latexToWords,
   prepareForSentenceEncoder,
 } from "../../../memory/src/embeddings/index.js";
-import { UseLiteWorkerPool } from "../../../memory/src/embeddings/use-lite-worker-pool.js";
+import { USE_LITE_MAX_TOKENS } from "../../../memory/src/embeddings/sentence-piece-tokenizer.js";
+import { type TokenBatch, UseLiteWorkerPool } from "../../../memory/src/embeddings/use-lite-worker-pool.js";
+
+const batchOf = (...texts: number[][]): TokenBatch => ({
+  ids: Int32Array.from(texts.flat()),
+  lengths: Int32Array.from(texts, (t) => t.length),
+});
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
 const tempDir = () => mkdtempSync(join(tmpdir(), "lanpo-emb-test-"));
@@ -139,7 +145,7 @@ test.serial("LANPO_CACHE_DIR sets where the cache lives", async (t) => {
 test.serial("both worker threads are used when there are batches for both", async (t) => {
   const pool = new UseLiteWorkerPool({ workers: 2 });
   try {
-    const results = await Promise.all([pool.embed(["one short text"]), pool.embed(["another short text"])]);
+    const results = await Promise.all([pool.embed(batchOf([30, 120, 400])), pool.embed(batchOf([30, 77]))]);
     t.is(results.length, 2);
     t.is(results[0]?.[0]?.length, 512);
     t.is((pool as unknown as { slots: unknown[] }).slots.length, 2);
@@ -152,11 +158,11 @@ test.serial("a worker that crashes fails its batch with a retryable EmbeddingsEr
   const crashing = `require("node:worker_threads").parentPort.on("message", () => { throw new Error("boom"); });`;
   const pool = new UseLiteWorkerPool({ workers: 1, workerSource: crashing });
   try {
-    const error = await t.throwsAsync(pool.embed(["x"]));
+    const error = await t.throwsAsync(pool.embed(batchOf([30])));
     t.true(EmbeddingsError.isInstance(error));
     t.true((error as EmbeddingsError).isRetryable);
     t.regex(String(error?.message), /local:use-lite.*crashed.*boom/);
-    const again = await t.throwsAsync(pool.embed(["y"]));
+    const again = await t.throwsAsync(pool.embed(batchOf([31])));
     t.true(EmbeddingsError.isInstance(again));
   } finally {
     await pool.close();
@@ -168,7 +174,7 @@ test.serial("a worker that answers garbage is a non-retryable EmbeddingsError", 
     parentPort.on("message", ({ id }) => parentPort.postMessage({ id, dims: 3, buffer: new Float32Array(3).buffer }));`;
   const pool = new UseLiteWorkerPool({ workers: 1, workerSource: wrong });
   try {
-    const error = await t.throwsAsync(pool.embed(["x"]));
+    const error = await t.throwsAsync(pool.embed(batchOf([30])));
     t.true(EmbeddingsError.isInstance(error));
     t.false((error as EmbeddingsError).isRetryable);
     t.regex(String(error?.message), /3 dimensions/);
@@ -184,10 +190,106 @@ test.serial("a closed instance refuses work with a clear error", async (t) => {
   t.regex(String(error?.message), /closed/);
 });
 
+test.serial("start() loads the model in every worker on the SIMD WASM backend", async (t) => {
+  const pool = new UseLiteWorkerPool({ workers: 2 });
+  try {
+    const backends = await pool.start();
+    // Node 20 always has WASM SIMD: the scalar build would be about 2.5x slower.
+    t.deepEqual(backends, [
+      { backend: "wasm", simd: true, threads: false },
+      { backend: "wasm", simd: true, threads: false },
+    ]);
+  } finally {
+    await pool.close();
+  }
+  await t.throwsAsync(pool.start(), { message: /closed/ });
+});
+
+test.serial("a worker that cannot load the model fails start() with a non-retryable EmbeddingsError", async (t) => {
+  const broken = `require("node:worker_threads").parentPort.postMessage({ ready: { error: "model.json: not found" } });`;
+  const pool = new UseLiteWorkerPool({ workers: 1, workerSource: broken });
+  try {
+    const error = await t.throwsAsync(pool.start());
+    t.true(EmbeddingsError.isInstance(error));
+    t.false((error as EmbeddingsError).isRetryable);
+    t.regex(String(error?.message), /could not load the model: model\.json: not found/);
+  } finally {
+    await pool.close();
+  }
+});
+
+test.serial("batching by token count changes no vector: a batch equals its texts embedded one by one", async (t) => {
+  const texts = [
+    "What is the remainder when 2 to the power 100 is divided by 7?",
+    "Find the area of a circle of radius 3.",
+    "A bag holds 4 red and 6 blue marbles. Two are drawn without replacement; what is the probability both are red?",
+    "Solve for x.",
+  ];
+  const together = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0 });
+  const alone = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, batchSize: 1 });
+  try {
+    const a = await together.embedDocuments(texts);
+    const b = await alone.embedDocuments(texts);
+    t.like(together.stats(), { batches: 1 });
+    t.like(alone.stats(), { batches: 4 });
+    for (const [i, v] of a.entries()) t.true(dot(v, b[i] as number[]) > 1 - 1e-5);
+  } finally {
+    await together.close();
+    await alone.close();
+  }
+});
+
+test.serial("the token cap is lossless: text past the model's 128 tokens does not change the vector", async (t) => {
+  const long = Array.from({ length: 60 }, (_, i) => `step ${i} adds the previous two terms`).join(", ");
+  const embeddings = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0 });
+  try {
+    const [a, b] = await embeddings.embedDocuments([long, `${long} and then a hexagon is inscribed in a circle`]);
+    t.true(dot(a as number[], b as number[]) > 1 - 1e-6);
+    t.is(embeddings.stats().tokens, 2 * USE_LITE_MAX_TOKENS);
+  } finally {
+    await embeddings.close();
+  }
+});
+
+test.serial("a lower maxTokens reads less, and caches in a file of its own", async (t) => {
+  const cacheDir = tempDir();
+  const long = Array.from({ length: 40 }, (_, i) => `clause ${i} of a long problem statement`).join(", ");
+  const capped = defaultEmbeddings({ cacheDir, lexicalWeight: 0, maxTokens: 16 });
+  const full = defaultEmbeddings({ cacheDir, lexicalWeight: 0 });
+  try {
+    const [a] = await capped.embedDocuments([long]);
+    const [b] = await full.embedDocuments([long]);
+    t.is(capped.stats().tokens, 16);
+    t.true(dot(a as number[], b as number[]) < 0.999);
+    t.deepEqual(readdirSync(cacheDir).sort(), ["use-lite-0.2.0-f32-512-t16.bin", "use-lite-0.2.0-f32-512.bin"]);
+  } finally {
+    await capped.close();
+    await full.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test.serial("texts with nothing for the encoder to read get a finite vector, not an error", async (t) => {
+  const embeddings = defaultEmbeddings({ cacheDir: false });
+  try {
+    const vectors = await embeddings.embedDocuments(["", "$ $", "Find the sum of the roots.", "{}"]);
+    t.is(vectors.length, 4);
+    for (const v of vectors) t.true(v.length === embeddings.dimensions && v.every(Number.isFinite));
+    t.like(embeddings.stats(), { embedded: 1, batches: 1 });
+    t.true(Math.abs(dot(vectors[2] as number[], vectors[2] as number[]) - 1) < 1e-6);
+  } finally {
+    await embeddings.close();
+  }
+});
+
 test("bad options are ConfigErrors naming the field", (t) => {
   for (const [options, field] of [
     [{ workers: 0 }, "workers"],
     [{ batchSize: 1.5 }, "batchSize"],
+    [{ maxBatchTokens: 0 }, "maxBatchTokens"],
+    [{ maxTokens: 0 }, "maxTokens"],
+    [{ maxTokens: 129 }, "maxTokens"],
+    [{ maxTokens: 2.5 }, "maxTokens"],
     [{ lexicalWeight: 1 }, "lexicalWeight"],
     [{ lexicalDimensions: -3 }, "lexicalDimensions"],
   ] as const) {
