@@ -23,8 +23,11 @@ const MAX_PM_EXPANSIONS = 3;
 const OPEN = new Set(["(", "[", "{"]);
 const CLOSE = new Set([")", "]", "}"]);
 
-/** Splits at `sep` characters outside brackets (half-open intervals balance too). */
-export function splitTopLevel(s: string, seps: string): string[] {
+/**
+ * Splits at separator characters outside brackets (half-open intervals balance too); with
+ * `keepSeparators` the separators stay in the result at odd indices.
+ */
+function splitOutsideBrackets(s: string, seps: string, keepSeparators: boolean): string[] {
   const out: string[] = [];
   let depth = 0;
   let start = 0;
@@ -37,11 +40,17 @@ export function splitTopLevel(s: string, seps: string): string[] {
     else if (CLOSE.has(c)) depth--;
     else if (depth === 0 && seps.includes(c)) {
       out.push(s.slice(start, i));
+      if (keepSeparators) out.push(c);
       start = i + 1;
     }
   }
   out.push(s.slice(start));
-  return out.map((p) => p.trim());
+  return out;
+}
+
+/** Splits at `sep` characters outside brackets, trimming the parts. */
+export function splitTopLevel(s: string, seps: string): string[] {
+  return splitOutsideBrackets(s, seps, false).map((p) => p.trim());
 }
 
 /** Index of the bracket closing the one at 0, or -1. */
@@ -153,23 +162,7 @@ function expandPlusMinus(s: string, depth: number): string[] | undefined {
 
 /** Splits at relation symbols outside brackets, keeping the symbols at odd indices. */
 function splitRelations(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (c === "\\" && (s[i + 1] === "{" || s[i + 1] === "}")) {
-      depth += s[i + 1] === "{" ? 1 : -1;
-      i++;
-    } else if (OPEN.has(c)) depth++;
-    else if (CLOSE.has(c)) depth--;
-    else if (depth === 0 && "=<>≤≥≠≈∈".includes(c)) {
-      out.push(s.slice(start, i), c);
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out;
+  return splitOutsideBrackets(s, "=<>≤≥≠≈∈", true);
 }
 
 function relation(s: string, depth: number): AnswerValue | undefined {
