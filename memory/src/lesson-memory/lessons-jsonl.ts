@@ -1,5 +1,5 @@
 import type { Lesson } from "@lanpo/core";
-import { DatasetError } from "@lanpo/core";
+import { DatasetError, jsonLines } from "@lanpo/core";
 import { describeIssue, lessonSchema } from "./lesson-schema.js";
 
 /** One lesson per line, every field kept (ids, provenance, counts). */
@@ -16,30 +16,25 @@ export function parseLessonsJsonl(file: string, content: string): Lesson[] {
   const lessons: Lesson[] = [];
   const problems: { line: number; message: string }[] = [];
   const seen = new Map<string, number>();
-  content.split(/\r?\n/).forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === "") return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      problems.push({ line, message: `not valid JSON (${(error as Error).message})` });
-      return;
+  for (const { line, value, error } of jsonLines(content)) {
+    if (error !== undefined) {
+      problems.push({ line, message: error });
+      continue;
     }
-    const parsed = lessonSchema.safeParse(json);
+    const parsed = lessonSchema.safeParse(value);
     if (!parsed.success) {
       const { path, message } = describeIssue(parsed.error);
       problems.push({ line, message: `${path || "lesson"}: ${message}` });
-      return;
+      continue;
     }
     const first = seen.get(parsed.data.id);
     if (first !== undefined) {
       problems.push({ line, message: `lesson id "${parsed.data.id}" already appears on line ${first}` });
-      return;
+      continue;
     }
     seen.set(parsed.data.id, line);
     lessons.push(parsed.data);
-  });
+  }
   if (problems.length > 0) {
     const listed = problems
       .slice(0, 10)

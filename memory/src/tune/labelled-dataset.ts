@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { DatasetError } from "@lanpo/core";
+import { DatasetError, jsonLines } from "@lanpo/core";
 import { z } from "zod";
 
 /** Texts with a class label each; "same label" is what counts as relevant when tuning. */
@@ -41,16 +41,9 @@ export function parseLabelledDataset(
 ): LabelledDataset {
   const texts: string[] = [];
   const labels: string[] = [];
-  content.split(/\r?\n/).forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === "") return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      throw new DatasetError(file, line, `not valid JSON (${(error as Error).message})`);
-    }
-    const row = rowSchema.safeParse(json);
+  for (const { line, value, error } of jsonLines(content)) {
+    if (error !== undefined) throw new DatasetError(file, line, error);
+    const row = rowSchema.safeParse(value);
     if (!row.success) throw new DatasetError(file, line, "expected a JSON object per line");
     const text = row.data[fields.textField];
     const label = row.data[fields.labelField];
@@ -66,7 +59,7 @@ export function parseLabelledDataset(
     }
     texts.push(text);
     labels.push(String(label));
-  });
+  }
   if (texts.length < 2)
     throw new DatasetError(file, undefined, `needs at least 2 rows to leave one out, found ${texts.length}`);
   return { texts, labels };

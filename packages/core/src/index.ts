@@ -72,3 +72,6 @@ export type {
   TokenUsage,
 } from "./types/index.js";
 export { FEEDBACK_KINDS } from "./types/index.js";
+// Utilities shared by the packages
+export type { JsonLine } from "./util/json-lines.js";
+export { jsonLines } from "./util/json-lines.js";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { DatasetError } from "@lanpo/core";
+import { DatasetError, jsonLines } from "@lanpo/core";
 
 /** One parsed JSON Lines row and the 1-based line it came from. */
 export interface JsonlRow {
@@ -32,20 +32,12 @@ export function readJsonl(file: string): JsonlRow[] {
     );
   }
   const rows: JsonlRow[] = [];
-  const lines = text.split(/\r?\n/);
-  for (const [i, raw] of lines.entries()) {
-    const line = i + 1;
-    const trimmed = raw.trim();
-    if (trimmed === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch (cause) {
+  for (const { line, value, error } of jsonLines(text)) {
+    if (error !== undefined) {
       throw new DatasetError(
         file,
         line,
-        `not valid JSON (${(cause as Error).message}); each line must be one JSON object such as {"question": "...", "answer": "..."}`,
-        { cause },
+        `${error}; each line must be one JSON object such as {"question": "...", "answer": "..."}`,
       );
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
