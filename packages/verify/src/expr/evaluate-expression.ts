@@ -1,4 +1,4 @@
-import type { ExprNode } from "./expr-node.js";
+import { childrenOf, type ExprNode } from "./expr-node.js";
 
 /** Values for free symbols at one sample point, and a seed for indexed symbols like `F_{n-1}`. */
 export interface SamplePoint {
@@ -157,36 +157,14 @@ export function evaluateExpression(node: ExprNode, point: SamplePoint): number {
 
 /** Symbols that appear in the bounds of a sum or product: they must be sampled as integers. */
 export function integerSymbols(node: ExprNode, out = new Set<string>(), inBound = false): Set<string> {
-  switch (node.kind) {
-    case "sym":
-      if (inBound) out.add(node.name);
-      break;
-    case "num":
-      break;
-    case "add":
-    case "mul":
-    case "fn":
-      for (const a of node.args) integerSymbols(a, out, inBound);
-      break;
-    case "div":
-      integerSymbols(node.num, out, inBound);
-      integerSymbols(node.den, out, inBound);
-      break;
-    case "neg":
-      integerSymbols(node.arg, out, inBound);
-      break;
-    case "pow":
-      integerSymbols(node.base, out, inBound);
-      integerSymbols(node.exp, out, inBound);
-      break;
-    case "sub":
-      integerSymbols(node.index, out, inBound);
-      break;
-    case "big":
-      integerSymbols(node.lo, out, true);
-      integerSymbols(node.hi, out, true);
-      integerSymbols(node.body, out, inBound);
-      break;
+  if (node.kind === "sym") {
+    if (inBound) out.add(node.name);
+  } else if (node.kind === "big") {
+    integerSymbols(node.lo, out, true);
+    integerSymbols(node.hi, out, true);
+    integerSymbols(node.body, out, inBound);
+  } else {
+    for (const child of childrenOf(node)) integerSymbols(child, out, inBound);
   }
   return out;
 }

@@ -68,44 +68,44 @@ export function canonicalKey(node: ExprNode): string {
   }
 }
 
+/** The direct subtrees of a node, in order (a sum's or product's bounds before its body). */
+export function childrenOf(node: ExprNode): readonly ExprNode[] {
+  switch (node.kind) {
+    case "num":
+    case "sym":
+      return [];
+    case "add":
+    case "mul":
+    case "fn":
+      return node.args;
+    case "div":
+      return [node.num, node.den];
+    case "neg":
+      return [node.arg];
+    case "pow":
+      return [node.base, node.exp];
+    case "sub":
+      return [node.index];
+    case "big":
+      return [node.lo, node.hi, node.body];
+  }
+}
+
 /** Free symbol names of a tree (bound variables of sums excluded). */
 export function freeSymbols(
   node: ExprNode,
   bound: ReadonlySet<string> = new Set(),
   out = new Set<string>(),
 ): Set<string> {
-  switch (node.kind) {
-    case "num":
-      break;
-    case "sym":
-      if (!bound.has(node.name) && !CONSTANT_NAMES.has(node.name)) out.add(node.name);
-      break;
-    case "add":
-    case "mul":
-    case "fn":
-      for (const a of node.args) freeSymbols(a, bound, out);
-      break;
-    case "div":
-      freeSymbols(node.num, bound, out);
-      freeSymbols(node.den, bound, out);
-      break;
-    case "neg":
-      freeSymbols(node.arg, bound, out);
-      break;
-    case "pow":
-      freeSymbols(node.base, bound, out);
-      freeSymbols(node.exp, bound, out);
-      break;
-    case "sub":
-      out.add(`${node.base}_`);
-      freeSymbols(node.index, bound, out);
-      break;
-    case "big": {
-      freeSymbols(node.lo, bound, out);
-      freeSymbols(node.hi, bound, out);
-      freeSymbols(node.body, new Set([...bound, node.variable]), out);
-      break;
-    }
+  if (node.kind === "sym") {
+    if (!bound.has(node.name) && !CONSTANT_NAMES.has(node.name)) out.add(node.name);
+  } else if (node.kind === "big") {
+    freeSymbols(node.lo, bound, out);
+    freeSymbols(node.hi, bound, out);
+    freeSymbols(node.body, new Set([...bound, node.variable]), out);
+  } else {
+    if (node.kind === "sub") out.add(`${node.base}_`);
+    for (const child of childrenOf(node)) freeSymbols(child, bound, out);
   }
   return out;
 }
