@@ -121,3 +121,11 @@ test("bad problems and run options get a ConfigError naming the field", async (t
   await t.throwsAsync(it.next(), { message: /steps/ });
   t.true(ModelError.isInstance(new ModelError("x", { isRetryable: false })));
 });
+
+test("step() without a step number continues from the last step it ran", async (t) => {
+  const trainer1 = trainer(new MockChatModel({ respond: right }));
+  t.is((await trainer1.step(PROBLEMS.slice(0, 1))).step, 0);
+  t.is((await trainer1.step(PROBLEMS.slice(0, 1))).step, 1);
+  t.is((await trainer1.step(PROBLEMS.slice(0, 1), 7)).step, 7);
+  t.is((await trainer1.step(PROBLEMS.slice(0, 1))).step, 8);
+});

@@ -82,6 +82,7 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
   readonly memory: LessonMemory;
   readonly optimizer: Optimizer;
   private readonly guard = new LeakageGuard();
+  private nextStep = 0;
 
   constructor(options: LanpoTrainerOptions) {
     super();
@@ -134,10 +135,14 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     }
   }
 
-  /** Runs one step over `problems` (DESIGN.md section 3) and reports it. */
-  async step(problems: readonly Problem[], step: number): Promise<StepReport> {
+  /**
+   * Runs one step over `problems` (DESIGN.md section 3) and reports it. `step` numbers it (and keys
+   * resume and batch ids); left out, it is one more than the last step this trainer ran, from 0.
+   */
+  async step(problems: readonly Problem[], step: number = this.nextStep): Promise<StepReport> {
     checkProblems(problems);
     if (!Number.isInteger(step) || step < 0) throw new ConfigError("step", "must be an integer >= 0");
+    this.nextStep = step + 1;
     const started = performance.now();
     const blocksBefore = this.guard.counts.total;
     const counters: StepCounters = {
