@@ -26,7 +26,9 @@ const trainer = new LanpoTrainer({
   retrieval: { k: 3, minScore: 0.3 },
   seed: 1,
 });
-trainer.on("run-start", ({ notices }) => notices.forEach((n) => console.log(`note: ${n}`)));
+trainer.on("run-start", ({ notices }) => {
+  for (const notice of notices) console.log(`note: ${notice}`);
+});
 
 // %% Run six steps and look at reward by feedback kind
 for await (const report of trainer.run(problems, { steps: 6, batchSize: 8 })) {
