@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { DatasetError, jsonLines } from "@lanpo/core";
+import { DatasetError, jsonLines, readDatasetFile } from "@lanpo/core";
 import { z } from "zod";
 
 /** Texts with a class label each; "same label" is what counts as relevant when tuning. */
@@ -19,17 +18,7 @@ export async function readLabelledDataset(
   file: string,
   fields: { textField: string; labelField: string },
 ): Promise<LabelledDataset> {
-  let content: string;
-  try {
-    content = await readFile(file, "utf8");
-  } catch (error) {
-    throw new DatasetError(
-      file,
-      undefined,
-      `cannot read the file (${(error as Error).message}); check the --dataset path`,
-      { cause: error },
-    );
-  }
+  const content = await readDatasetFile(file, "check the --dataset path");
   return parseLabelledDataset(file, content, fields);
 }
 

@@ -75,3 +75,4 @@ export { FEEDBACK_KINDS } from "./types/index.js";
 // Utilities shared by the packages
 export type { JsonLine } from "./util/json-lines.js";
 export { jsonLines } from "./util/json-lines.js";
+export { readDatasetFile } from "./util/read-dataset-file.js";

@@ -1,8 +1,8 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
-import { ConfigError, DatasetError, HashedLexicalEmbeddings, type Lesson } from "@lanpo/core";
+import { ConfigError, HashedLexicalEmbeddings, type Lesson, readDatasetFile } from "@lanpo/core";
 import * as memoryPackage from "@lanpo/memory";
 import {
   formatLessonsJsonl,
@@ -163,16 +163,7 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
     .argument("<file>", "JSONL of lessons")
     .addOption(EMBEDDINGS_OPTION())
     .action(async (dir: string, file: string, flags: { embeddings: EmbeddingsKind }) => {
-      let content: string;
-      try {
-        content = await readFile(file, "utf8");
-      } catch (error) {
-        throw new DatasetError(
-          file,
-          undefined,
-          `cannot read it (${(error as NodeJS.ErrnoException).code ?? "error"}); check the path`,
-        );
-      }
+      const content = await readDatasetFile(file, "check the path of the lessons file");
       const lessons = parseLessonsJsonl(file, content);
       const memory = await HnswLessonMemory.open({ dir, embeddings: await makeEmbeddings(flags.embeddings) });
       const { added, replaced } = await memory.importLessons(lessons);
