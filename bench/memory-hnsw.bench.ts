@@ -14,6 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
+import { mulberry32 } from "@lanpo/core";
 import hnswlib from "hnswlib-node";
 import { HnswLessonStore } from "../memory/src/store/hnsw-lesson-store.js";
 import spectrum from "./fixtures/use-lite-spectrum.json" with { type: "json" };
@@ -25,15 +26,6 @@ const QUERIES = 100;
 const BASELINE_N = Math.min(10_000, N);
 const K = 10;
 
-function mulberry32(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(2024);
 const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
 const NOISE = 1.2;

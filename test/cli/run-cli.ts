@@ -25,18 +25,24 @@ export interface RunningCli {
   done: Promise<CliResult>;
 }
 
-export function startCli(args: readonly string[], env: Record<string, string | undefined> = {}): RunningCli {
+/** `input`, when given, is written to the command's standard input, which is then closed. */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): RunningCli {
   const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", BIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, OPENAI_API_KEY: undefined, LANPO_CACHE_DIR: EMBEDDING_CACHE, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
+  child.stdout?.on("data", (d: Buffer) => {
     stdout += d.toString();
   });
-  child.stderr.on("data", (d: Buffer) => {
+  child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
   const done = new Promise<CliResult>((resolve) =>
@@ -45,6 +51,10 @@ export function startCli(args: readonly string[], env: Record<string, string | u
   return { pid: child.pid, kill: (signal) => child.kill(signal), done };
 }
 
-export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): Promise<CliResult> {
+  return startCli(args, env, input).done;
 }

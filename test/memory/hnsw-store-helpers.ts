@@ -2,24 +2,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
+import { mulberry32 } from "@lanpo/core";
 
 export async function tempDir(prefix = "lanpo-store-"): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** Deterministic PRNG (mulberry32) so tests build the same vectors every run. */
-export function random(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randomVectors(count: number, dims: number, seed = 1): number[][] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   return Array.from({ length: count }, () => Array.from({ length: dims }, () => next() * 2 - 1));
 }
 

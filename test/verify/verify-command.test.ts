@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { DatasetError } from "@lanpo/core";
 import test from "ava";
 import { Command, CommanderError } from "commander";
 import { verifyCommand } from "../../packages/cli/src/commands/verify.js";
+import { runCli } from "../cli/run-cli.js";
 
 interface Run {
   stdout: string;
@@ -140,21 +139,12 @@ test("usage errors: neither mode, half a pair, or both modes", async (t) => {
   }
 });
 
-test("piping into a real process: stdout lines, stderr message and exit code", async (t) => {
-  const script = fileURLToPath(new URL("./verify-cli-script.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", script, "verify", "--jsonl", "-"], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdin.end(`${JSON.stringify({ gold: "5", pred: "\\boxed{5}" })}\n[1,2]\n`);
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+test("piping into the real lanpo process: stdout lines, stderr message and exit code", async (t) => {
+  const { code, stdout, stderr } = await runCli(
+    ["verify", "--jsonl", "-"],
+    {},
+    `${JSON.stringify({ gold: "5", pred: "\\boxed{5}" })}\n[1,2]\n`,
+  );
   t.is(code, 2);
   const lines = stdout.trim().split("\n");
   t.deepEqual(JSON.parse(lines[0] as string), { equal: true, reason: "identical" });
