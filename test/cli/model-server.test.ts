@@ -7,7 +7,7 @@ import { checkModelServer, ModelServerError, openAiBaseUrl } from "@lanpo/cli";
 import { ConfigError } from "@lanpo/core";
 import test from "ava";
 import { startFakeOpenAiServer } from "../fixtures/openai-fake-server.js";
-import { runCli, TINY_DATASET } from "./run-cli.js";
+import { runCli, runFlags, TINY_DATASET } from "./run-cli.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "lanpo-cli-model-"));
 
@@ -79,12 +79,7 @@ test.serial("lanpo run against an unreachable URL fails fast, names the URL and 
   const out = join(tempDir(), "never");
   const result = await runCli([
     "run",
-    "--dataset",
-    TINY_DATASET,
-    "--out",
-    out,
-    "--model-url",
-    `http://127.0.0.1:${port}/v1`,
+    ...runFlags({ dataset: TINY_DATASET, out, modelUrl: `http://127.0.0.1:${port}/v1` }),
   ]);
   t.is(result.code, 2);
   t.regex(
@@ -105,20 +100,7 @@ test.serial("a server answering garbage: the run completes, every rollout verifi
   const out = join(tempDir(), "garbage");
   const result = await runCli([
     "run",
-    "--dataset",
-    TINY_DATASET,
-    "--group",
-    "2",
-    "--steps",
-    "2",
-    "--batch",
-    "2",
-    "--out",
-    out,
-    "--model-url",
-    server.url,
-    "--retries",
-    "0",
+    ...runFlags({ dataset: TINY_DATASET, group: 2, steps: 2, batch: 2, out, modelUrl: server.url, retries: 0 }),
   ]);
   t.is(result.code, 0, result.stderr);
   const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
@@ -139,20 +121,7 @@ for (const [name, reply] of [
       const out = join(tempDir(), "failing");
       const result = await runCli([
         "run",
-        "--dataset",
-        TINY_DATASET,
-        "--group",
-        "2",
-        "--steps",
-        "1",
-        "--batch",
-        "2",
-        "--out",
-        out,
-        "--model-url",
-        server.url,
-        "--retries",
-        "1",
+        ...runFlags({ dataset: TINY_DATASET, group: 2, steps: 1, batch: 2, out, modelUrl: server.url, retries: 1 }),
       ]);
       t.is(result.code, 2, result.stderr);
       t.regex(result.stderr, /every one of the 4 rollouts failed \(last: model call failed after 2 tries/);
@@ -171,14 +140,7 @@ test.serial("a model the server does not serve is refused before the run starts"
   const out = join(tempDir(), "wrong-model");
   const result = await runCli([
     "run",
-    "--dataset",
-    TINY_DATASET,
-    "--out",
-    out,
-    "--model-url",
-    server.url,
-    "--model",
-    "other",
+    ...runFlags({ dataset: TINY_DATASET, out, modelUrl: server.url, model: "other" }),
   ]);
   t.is(result.code, 2);
   t.regex(result.stderr, /config field "model": "other" is not served .* served/);

@@ -58,3 +58,14 @@ export function runCli(
 ): Promise<CliResult> {
   return startCli(args, env, input).done;
 }
+
+/**
+ * `lanpo run` flags from one object, so tests name each setting once: `{ group: 2, overwrite: true }`
+ * gives `["--group", "2", "--overwrite"]`; camelCase keys become kebab-case flags.
+ */
+export function runFlags(flags: Record<string, string | number | boolean>): string[] {
+  return Object.entries(flags).flatMap(([key, value]) => {
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return value === true ? [flag] : value === false ? [] : [flag, String(value)];
+  });
+}

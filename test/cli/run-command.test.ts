@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { SqliteExperiencePool } from "@lanpo/core";
 import test from "ava";
 import { startFakeOpenAiServer } from "../fixtures/openai-fake-server.js";
-import { runCli, startCli, TINY_DATASET } from "./run-cli.js";
+import { runCli, runFlags, startCli, TINY_DATASET } from "./run-cli.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "lanpo-cli-run-"));
 const readJsonl = (file: string) =>
@@ -15,19 +15,7 @@ const readJsonl = (file: string) =>
 
 test.serial("lanpo run with the scripted policy writes the whole run folder", async (t) => {
   const out = join(tempDir(), "run");
-  const result = await runCli([
-    "run",
-    "--dataset",
-    TINY_DATASET,
-    "--group",
-    "4",
-    "--steps",
-    "3",
-    "--batch",
-    "2",
-    "--out",
-    out,
-  ]);
+  const result = await runCli(["run", ...runFlags({ dataset: TINY_DATASET, group: 4, steps: 3, batch: 2, out })]);
   t.is(result.code, 0, result.stderr);
   for (const name of [
     "config.json",
@@ -69,19 +57,7 @@ test.serial("lanpo run with the scripted policy writes the whole run folder", as
   // --overwrite replaces it; a folder that is not a run is never deleted.
   const replaced = await runCli([
     "run",
-    "--dataset",
-    TINY_DATASET,
-    "--group",
-    "2",
-    "--steps",
-    "1",
-    "--batch",
-    "1",
-    "--out",
-    out,
-    "--overwrite",
-    "--embeddings",
-    "lexical",
+    ...runFlags({ dataset: TINY_DATASET, group: 2, steps: 1, batch: 1, out, overwrite: true, embeddings: "lexical" }),
   ]);
   t.is(replaced.code, 0, replaced.stderr);
   t.is(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).rollouts, 2);
