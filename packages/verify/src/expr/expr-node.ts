@@ -16,32 +16,6 @@ export type ExprNode =
   | { kind: "sub"; base: string; index: ExprNode }
   | { kind: "big"; op: "sum" | "prod"; variable: string; lo: ExprNode; hi: ExprNode; body: ExprNode };
 
-/** Names our parser knows as functions of one argument (plus `log` with a base and `binom`). */
-export const FUNCTION_NAMES: ReadonlySet<string> = new Set([
-  "sin",
-  "cos",
-  "tan",
-  "sec",
-  "csc",
-  "cot",
-  "arcsin",
-  "arccos",
-  "arctan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "ln",
-  "log",
-  "exp",
-  "sqrt",
-  "abs",
-  "floor",
-  "ceil",
-  "fact",
-  "binom",
-  "root",
-]);
-
 /** A key that is equal for trees equal up to the order of sums and products. */
 export function canonicalKey(node: ExprNode): string {
   switch (node.kind) {
