@@ -1,21 +1,10 @@
-import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { ConfigError, ExactLessonMemory, type LessonDraft } from "@lanpo/core";
 import test from "ava";
 import { BagOfWordsEmbeddings } from "../fixtures/memory-bag-of-words-embeddings.js";
+import { ScriptedEmbeddings } from "../fixtures/scripted-embeddings.ts";
 import { BUS, DRAFTS, lessonMemoryContract, RATE_TRAIN, TRAIN } from "./lesson-memory-contract.js";
 
 lessonMemoryContract("ExactLessonMemory", () => new ExactLessonMemory(new BagOfWordsEmbeddings()));
-
-/** Embeddings whose answers a test scripts, to feed the memory garbage. */
-class ScriptedEmbeddings implements EmbeddingsInterface {
-  constructor(private readonly vectorFor: (text: string) => unknown) {}
-  async embedDocuments(documents: string[]): Promise<number[][]> {
-    return documents.map((d) => this.vectorFor(d) as number[]);
-  }
-  async embedQuery(document: string): Promise<number[]> {
-    return this.vectorFor(document) as number[];
-  }
-}
 
 test("ids and timestamps come from the injected generator and clock", async (t) => {
   let next = 0;

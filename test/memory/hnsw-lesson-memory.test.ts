@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { ConfigError, type LessonDraft, StorageError } from "@lanpo/core";
 import test from "ava";
 import { HnswLessonMemory } from "../../memory/src/lesson-memory/hnsw-lesson-memory.ts";
 import { BUS, CAR, DRAFTS, lessonMemoryContract, RATE_TRAIN, TRAIN } from "../core/lesson-memory-contract.ts";
 import { BagOfWordsEmbeddings } from "../fixtures/memory-bag-of-words-embeddings.ts";
+import { ScriptedEmbeddings } from "../fixtures/scripted-embeddings.ts";
 
 lessonMemoryContract("HnswLessonMemory", () => HnswLessonMemory.open({ embeddings: new BagOfWordsEmbeddings() }));
 
@@ -16,16 +16,6 @@ lessonMemoryContract("HnswLessonMemory (persisted)", async () =>
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "lanpo-memory-"));
-}
-
-class ScriptedEmbeddings implements EmbeddingsInterface {
-  constructor(private readonly vectorFor: (text: string) => unknown) {}
-  async embedDocuments(documents: string[]): Promise<number[][]> {
-    return documents.map((d) => this.vectorFor(d) as number[]);
-  }
-  async embedQuery(document: string): Promise<number[]> {
-    return this.vectorFor(document) as number[];
-  }
 }
 
 const all = { k: 10, minScore: -1, excludeProblemIds: [] as string[] };
