@@ -95,7 +95,10 @@ async function removeStale(dir: string, keep: ReadonlySet<string>): Promise<void
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     if (keep.has(name)) continue;
-    if (/^(index|documents)-[a-z0-9]+-[0-9a-f]{8}\.(hnsw|json)(\.tmp)?$/.test(name) || name.endsWith(".json.tmp")) {
+    if (
+      /^(index|documents|vectors|projection)-[a-z0-9]+-[0-9a-f]{8}\.(hnsw|json|f32)(\.tmp)?$/.test(name) ||
+      name.endsWith(".json.tmp")
+    ) {
       const path = join(dir, name);
       if ((await stat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
     }

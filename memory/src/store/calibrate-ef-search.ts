@@ -1,4 +1,4 @@
-import type { NativeIndex } from "./native-index.js";
+import type { LabelIndex } from "./label-index.js";
 
 /** Options of {@link HnswLessonStore.calibrateEfSearch}. */
 export interface CalibrateEfSearchOptions {
@@ -26,11 +26,12 @@ export interface EfSearchCalibration {
 
 /**
  * Picks the smallest efSearch whose recall@k, measured on a sample of the index's own vectors
- * against an exact scan of every live vector, reaches the target. The exact scan is the costly
- * part (one pass over all vectors per sample query), so this is a maintenance call, not per query.
+ * against an exact scan of every live vector, reaches the target. The search measured is the
+ * store's own (re-ranking included, for a projected index). The exact scan is the costly part (one
+ * pass over all vectors per sample query), so this is a maintenance call, not per query.
  */
 export function calibrateEfSearch(
-  index: NativeIndex,
+  index: LabelIndex,
   liveLabels: readonly number[],
   options: CalibrateEfSearchOptions = {},
 ): EfSearchCalibration {
@@ -40,11 +41,11 @@ export function calibrateEfSearch(
     (a, b) => a - b,
   );
   const random = options.random ?? Math.random;
-  const dims = index.getNumDimensions();
   if (k === 0) return { efSearch: candidates[0] ?? 16, reached: true, recallByEf: [] };
-  // Vectors come back normalised (cosine space), so dot product = cosine similarity.
+  const dims = index.vector(liveLabels[0] as number).length;
+  // Stored vectors are unit length, so dot product = cosine similarity.
   const matrix = new Float32Array(liveLabels.length * dims);
-  for (const [row, label] of liveLabels.entries()) matrix.set(index.getPoint(label), row * dims);
+  for (const [row, label] of liveLabels.entries()) matrix.set(index.vector(label), row * dims);
   const sampleSize = Math.min(options.sampleSize ?? 50, liveLabels.length);
   const rows = new Set<number>();
   while (rows.size < sampleSize) rows.add(Math.floor(random() * liveLabels.length));
@@ -64,25 +65,20 @@ export function calibrateEfSearch(
       truth: new Set(order.slice(0, k).map((r) => liveLabels[r] as number)),
     };
   });
-  const before = index.getEf();
   const recallByEf: { efSearch: number; recall: number }[] = [];
-  try {
-    for (const ef of candidates) {
-      index.setEf(Math.max(ef, k + 1));
-      let hits = 0;
-      for (const { query, self, truth } of samples) {
-        const found = index
-          .searchKnn(query, k + 1)
-          .neighbors.filter((label) => label !== self)
-          .slice(0, k);
-        hits += found.filter((label) => truth.has(label)).length;
-      }
-      const recall = hits / (samples.length * k);
-      recallByEf.push({ efSearch: ef, recall });
-      if (recall >= targetRecall) return { efSearch: ef, reached: true, recallByEf };
+  for (const ef of candidates) {
+    let hits = 0;
+    for (const { query, self, truth } of samples) {
+      const found = index
+        .search(query, k + 1, Math.max(ef, k + 1))
+        .map((hit) => hit.label)
+        .filter((label) => label !== self)
+        .slice(0, k);
+      hits += found.filter((label) => truth.has(label)).length;
     }
-  } finally {
-    index.setEf(before);
+    const recall = hits / (samples.length * k);
+    recallByEf.push({ efSearch: ef, recall });
+    if (recall >= targetRecall) return { efSearch: ef, reached: true, recallByEf };
   }
   // Unreachable: recall has plateaued below the target, so larger ef only costs time. Take the
   // smallest ef within 0.005 of the best recall seen.

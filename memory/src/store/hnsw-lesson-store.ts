@@ -4,14 +4,16 @@ import { SaveableVectorStore } from "@langchain/core/vectorstores";
 import { ConfigError, StorageError } from "@lanpo/core";
 import type { SaveStep } from "./atomic-folder.js";
 import { type CalibrateEfSearchOptions, calibrateEfSearch, type EfSearchCalibration } from "./calibrate-ef-search.js";
-import { exactSearch } from "./exact-search.js";
+import { DirectIndex } from "./direct-index.js";
 import { compileFilter, type HnswLessonStoreFilter } from "./hnsw-lesson-store-filter.js";
 import {
   type HnswLessonStoreOptions,
   type ResolvedHnswLessonStoreOptions,
   resolveHnswLessonStoreOptions,
 } from "./hnsw-lesson-store-options.js";
-import { createNativeIndex, growToFit, type NativeIndex, readNativeIndex } from "./native-index.js";
+import type { LabelIndex, ScoredLabel } from "./label-index.js";
+import { openLabelIndex } from "./open-label-index.js";
+import { ProjectedIndex } from "./projected-index.js";
 import { readStoreFolder } from "./read-store-folder.js";
 import type { StoredDocument } from "./store-manifest.js";
 import { assertVector, VectorInputError } from "./vector-input-error.js";
@@ -55,11 +57,9 @@ export class HnswLessonStore extends SaveableVectorStore {
   declare FilterType: HnswLessonStoreFilter;
 
   private readonly options: ResolvedHnswLessonStoreOptions;
-  private index: NativeIndex | undefined;
+  private index: LabelIndex | undefined;
   private readonly byLabel = new Map<number, StoredDocument>();
   private readonly labelById = new Map<string, number>();
-  /** Marked-deleted slots in the index; hnswlib reuses them for new points. */
-  private deletedSlots = 0;
   private nextLabel = 0;
   private saveQueue: Promise<void> = Promise.resolve();
   /** Test hook: called between the steps of a save, to simulate a crash at each one. */
@@ -98,6 +98,17 @@ export class HnswLessonStore extends SaveableVectorStore {
     return { M, efConstruction, efSearch };
   }
 
+  /**
+   * The projected layout's settings and, once fitted, the share of energy its basis keeps; null
+   * for the direct layout (see `HnswLessonStoreOptions.projection`).
+   */
+  get projection(): { dimensions: number; fitAfter: number; rerank: number; energy: number | null } | null {
+    const settings = this.options.projection;
+    if (!settings) return null;
+    const fitted = this.index instanceof ProjectedIndex ? this.index.fitted : undefined;
+    return { ...settings, energy: fitted?.energy ?? null };
+  }
+
   /** Live documents. */
   get size(): number {
     return this.byLabel.size;
@@ -105,7 +116,7 @@ export class HnswLessonStore extends SaveableVectorStore {
 
   /** Slots the index holds before it must grow (0 before the first add). */
   get capacity(): number {
-    return this.index?.getMaxElements() ?? 0;
+    return this.index?.capacity ?? 0;
   }
 
   /** Document with this id, or undefined. */
@@ -175,12 +186,11 @@ export class HnswLessonStore extends SaveableVectorStore {
       };
       const existing = this.labelById.get(id);
       if (existing !== undefined) {
-        index.addPoint(vectors[i] as number[], existing);
+        index.update(vectors[i] as number[], existing);
         stored.label = existing;
       } else {
         stored.label = this.nextLabel++;
-        index.addPoint(vectors[i] as number[], stored.label, this.deletedSlots > 0);
-        if (this.deletedSlots > 0) this.deletedSlots--;
+        index.insert(vectors[i] as number[], stored.label);
         this.labelById.set(id, stored.label);
       }
       this.byLabel.set(stored.label, stored);
@@ -194,10 +204,9 @@ export class HnswLessonStore extends SaveableVectorStore {
     for (const id of params.ids) {
       const label = this.labelById.get(id);
       if (label === undefined || !this.index) continue;
-      this.index.markDelete(label);
+      this.index.remove(label);
       this.labelById.delete(id);
       this.byLabel.delete(label);
-      this.deletedSlots++;
     }
   }
 
@@ -218,22 +227,14 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (k === 0 || !index || this.byLabel.size === 0) return [];
     const accept = compileFilter(filter);
     let limit = Math.min(k, this.byLabel.size);
-    const elements = index.getCurrentCount();
+    const elements = index.elementCount;
     const labelFilter = accept
       ? (label: number) => {
           const doc = this.byLabel.get(label);
           return doc !== undefined && accept(doc.id, doc);
         }
       : undefined;
-    const search = (ef: number) => {
-      index.setEf(ef);
-      try {
-        const { neighbors, distances } = index.searchKnn(query, limit, labelFilter);
-        return neighbors.map((label, i) => ({ label, score: clampScore(1 - (distances[i] as number)) }));
-      } finally {
-        index.setEf(this.options.efSearch);
-      }
-    };
+    const search = (ef: number) => index.search(query, limit, ef, labelFilter);
     let ef = Math.max(this.options.efSearch, limit);
     let hits = search(ef);
     let passing: number[] | undefined;
@@ -243,7 +244,7 @@ export class HnswLessonStore extends SaveableVectorStore {
       passing = [...this.byLabel.values()].filter((doc) => accept(doc.id, doc)).map((doc) => doc.label);
       limit = Math.min(limit, passing.length);
       if (hits.length < limit && passing.length <= EXACT_SCAN_MAX)
-        return this.toResults(exactSearch(index, query, passing, limit));
+        return this.toResults(index.exact(query, passing, limit));
     }
     while (hits.length < limit && ef < elements) {
       ef = Math.min(ef * 2, elements);
@@ -252,12 +253,12 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (hits.length < limit) {
       // Still short at ef = every element (a filter can cut the graph apart): scan exactly.
       passing ??= [...this.byLabel.values()].filter((doc) => !accept || accept(doc.id, doc)).map((doc) => doc.label);
-      hits = exactSearch(index, query, passing, limit);
+      hits = index.exact(query, passing, limit);
     }
     return this.toResults(hits);
   }
 
-  private toResults(hits: { label: number; score: number }[]): [DocumentInterface, number][] {
+  private toResults(hits: ScoredLabel[]): [DocumentInterface, number][] {
     return hits.map(({ label, score }) => [toDocument(this.byLabel.get(label) as StoredDocument), score]);
   }
 
@@ -271,7 +272,6 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (!this.index || this.byLabel.size < 2) return { efSearch: this.options.efSearch, reached: true, recallByEf: [] };
     const result = calibrateEfSearch(this.index, [...this.byLabel.keys()], options);
     this.options.efSearch = result.efSearch;
-    this.index.setEf(result.efSearch);
     return result;
   }
 
@@ -284,7 +284,6 @@ export class HnswLessonStore extends SaveableVectorStore {
           index: this.index,
           documents: this.byLabel.values(),
           nextLabel: this.nextLabel,
-          deletedSlots: this.deletedSlots,
           parameters: this.options,
         },
         this.onSaveStep,
@@ -304,7 +303,8 @@ export class HnswLessonStore extends SaveableVectorStore {
     embeddings: EmbeddingsInterface,
     options: HnswLoadOptions = {},
   ): Promise<HnswLessonStore> {
-    const { manifest, documents, indexPath } = await readStoreFolder(dir);
+    const contents = await readStoreFolder(dir);
+    const { manifest, documents } = contents;
     if (options.numDimensions !== undefined && options.numDimensions !== manifest.numDimensions) {
       throw new StorageError(
         dir,
@@ -312,21 +312,25 @@ export class HnswLessonStore extends SaveableVectorStore {
         { code: "DIMENSIONS" },
       );
     }
-    const { numDimensions, M, efConstruction, efSearch, seed } = manifest;
+    const { numDimensions, M, efConstruction, efSearch, seed, projection } = manifest;
     const store = new HnswLessonStore(embeddings, {
       numDimensions,
       M,
       efConstruction,
       efSearch,
       seed,
+      ...(projection
+        ? {
+            projection: { dimensions: projection.dimensions, fitAfter: projection.fitAfter, rerank: projection.rerank },
+          }
+        : {}),
       ...(options.generateId ? { generateId: options.generateId } : {}),
     });
-    if (indexPath) store.index = readNativeIndex(dir, { manifest, documents, indexPath });
+    store.index = await openLabelIndex(dir, contents, store.options);
     for (const doc of documents.documents) {
       store.byLabel.set(doc.label, doc);
       store.labelById.set(doc.id, doc.label);
     }
-    store.deletedSlots = manifest.counts.deleted;
     store.nextLabel = documents.nextLabel;
     return store;
   }
@@ -364,20 +368,20 @@ export class HnswLessonStore extends SaveableVectorStore {
   }
 
   /** Initialises the index on first use and doubles its capacity until `newPoints` fit. */
-  private ensureCapacity(newPoints: number): NativeIndex {
+  private ensureCapacity(newPoints: number): LabelIndex {
     if (!this.index) {
-      this.index = createNativeIndex(this.options, Math.max(this.options.initialCapacity, newPoints));
+      const capacity = Math.max(this.options.initialCapacity, newPoints);
+      const { numDimensions, projection } = this.options;
+      this.index = projection
+        ? ProjectedIndex.create(numDimensions, this.options, projection, capacity)
+        : DirectIndex.create(numDimensions, this.options, capacity);
       return this.index;
     }
-    growToFit(this.index, this.index.getCurrentCount() + Math.max(0, newPoints - this.deletedSlots));
+    this.index.reserve(newPoints);
     return this.index;
   }
 }
 
 function toDocument(stored: StoredDocument): DocumentInterface {
   return new Document({ pageContent: stored.pageContent, metadata: { ...stored.metadata }, id: stored.id });
-}
-
-function clampScore(score: number): number {
-  return Math.min(1, Math.max(-1, score));
 }

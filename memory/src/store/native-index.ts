@@ -1,24 +1,38 @@
 import { StorageError } from "@lanpo/core";
 import hnswlib from "hnswlib-node";
-import type { ResolvedHnswLessonStoreOptions } from "./hnsw-lesson-store-options.js";
-import type { StoreFolderContents } from "./read-store-folder.js";
 
 const { HierarchicalNSW } = hnswlib;
 
 /** hnswlib-node's index class. */
 export type NativeIndex = InstanceType<typeof HierarchicalNSW>;
 
-/** A new cosine index with deleted-slot reuse enabled. */
-export function createNativeIndex(options: ResolvedHnswLessonStoreOptions, capacity: number): NativeIndex {
-  const index = new HierarchicalNSW("cosine", options.numDimensions);
+/** Graph parameters of a new native index. */
+export interface NativeIndexParameters {
+  M: number;
+  efConstruction: number;
+  efSearch: number;
+  seed: number;
+}
+
+/**
+ * A new index with deleted-slot reuse enabled. `"cosine"` normalises what it stores; `"ip"` takes
+ * vectors as they are (the projections of unit vectors, whose inner products approximate cosines).
+ */
+export function createNativeIndex(
+  space: "cosine" | "ip",
+  dimensions: number,
+  parameters: NativeIndexParameters,
+  capacity: number,
+): NativeIndex {
+  const index = new HierarchicalNSW(space, dimensions);
   index.initIndex({
     maxElements: capacity,
-    m: options.M,
-    efConstruction: options.efConstruction,
-    randomSeed: options.seed,
+    m: parameters.M,
+    efConstruction: parameters.efConstruction,
+    randomSeed: parameters.seed,
     allowReplaceDeleted: true,
   });
-  index.setEf(options.efSearch);
+  index.setEf(parameters.efSearch);
   return index;
 }
 
@@ -31,12 +45,19 @@ export function growToFit(index: NativeIndex, needed: number): void {
 }
 
 /**
- * Reads a verified folder's index (the file already passed its size, checksum and header checks,
- * so hnswlib never parses garbage) and checks that it holds a vector for every document.
+ * Reads an index file that already passed its size, checksum and header checks (so hnswlib never
+ * parses garbage) and checks that it holds `expectedElements` elements and a vector for every label.
  */
-export function readNativeIndex(dir: string, contents: StoreFolderContents & { indexPath: string }): NativeIndex {
-  const { manifest, documents, indexPath } = contents;
-  const index = new HierarchicalNSW("cosine", manifest.numDimensions);
+export function readNativeIndex(
+  dir: string,
+  indexPath: string,
+  space: "cosine" | "ip",
+  dimensions: number,
+  efSearch: number,
+  expectedElements: number,
+  labels: readonly { id: string; label: number }[],
+): NativeIndex {
+  const index = new HierarchicalNSW(space, dimensions);
   try {
     index.readIndexSync(indexPath, true);
   } catch (error) {
@@ -45,22 +66,44 @@ export function readNativeIndex(dir: string, contents: StoreFolderContents & { i
       cause: error,
     });
   }
-  index.setEf(manifest.efSearch);
+  index.setEf(efSearch);
   const present = new Set(index.getIdsList());
-  if (present.size !== manifest.counts.indexElements) {
-    throw new StorageError(
-      dir,
-      `index holds ${present.size} elements, manifest says ${manifest.counts.indexElements}`,
-      {
-        code: "MISMATCH",
-      },
-    );
+  if (present.size !== expectedElements) {
+    throw new StorageError(dir, `index holds ${present.size} elements, manifest says ${expectedElements}`, {
+      code: "MISMATCH",
+    });
   }
-  const missing = documents.documents.find((doc) => !present.has(doc.label));
+  const missing = labels.find((doc) => !present.has(doc.label));
   if (missing) {
     throw new StorageError(dir, `document "${missing.id}" (label ${missing.label}) has no vector in the index`, {
       code: "MISMATCH",
     });
   }
   return index;
+}
+
+/** Writes the index to `path` (synchronously, so the file matches the documents captured with it). */
+export function writeNativeIndex(index: NativeIndex, path: string): void {
+  try {
+    index.writeIndexSync(path);
+  } catch (error) {
+    throw new StorageError(path, `cannot write the index: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Runs one native search at candidate list size `ef`, then puts the index's own ef back. */
+export function searchNative(
+  index: NativeIndex,
+  query: number[],
+  k: number,
+  ef: number,
+  restoreEf: number,
+  accept?: (label: number) => boolean,
+): { neighbors: number[]; distances: number[] } {
+  index.setEf(ef);
+  try {
+    return index.searchKnn(query, k, accept);
+  } finally {
+    index.setEf(restoreEf);
+  }
 }

@@ -17,6 +17,10 @@ export interface StoreFolderContents {
   documents: DocumentsFile;
   /** Null when the store was saved before anything was added. */
   indexPath: string | null;
+  /** Projected layout: the exact vectors file (null for the direct layout or an empty store). */
+  vectorsPath: string | null;
+  /** Projected layout, once fitted: the basis file. */
+  projectionPath: string | null;
 }
 
 /**
@@ -45,7 +49,8 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
       `store uses space "${manifest.space}", HnswLessonStore only reads "cosine"; rebuild it from the documents`,
     );
   }
-  for (const entry of [manifest.files.documents, manifest.files.index]) {
+  const { files } = manifest;
+  for (const entry of [files.documents, files.index, files.vectors, files.projection]) {
     if (!entry) continue;
     const path = join(dir, entry.name);
     const found = await stat(path).catch(() => undefined);
@@ -64,13 +69,39 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
     if (sha256 !== entry.sha256)
       throw fail("CHECKSUM", `${entry.name} does not match its checksum in ${MANIFEST_FILE}: the file is corrupt`);
   }
-  const indexPath = manifest.files.index ? join(dir, manifest.files.index.name) : null;
+  const path = (entry: { name: string } | null | undefined) => (entry ? join(dir, entry.name) : null);
+  const indexPath = path(files.index);
   if (indexPath) await checkIndexHeader(dir, indexPath, manifest);
   else if (manifest.counts.indexElements > 0)
     throw fail("MISMATCH", `${MANIFEST_FILE} counts index elements but names no index file`);
-  const documents = await readDocuments(dir, join(dir, manifest.files.documents.name));
+  checkProjectedLayout(dir, manifest);
+  const documents = await readDocuments(dir, join(dir, files.documents.name));
   checkDocuments(dir, manifest, documents);
-  return { manifest, documents, indexPath };
+  return { manifest, documents, indexPath, vectorsPath: path(files.vectors), projectionPath: path(files.projection) };
+}
+
+/** The projected layout names its vectors with its index, and its basis once the basis is fitted. */
+function checkProjectedLayout(dir: string, manifest: StoreManifest): void {
+  const { projection, files } = manifest;
+  const fail = (message: string) => new StorageError(dir, message, { code: "MISMATCH" });
+  if (!projection) {
+    if (files.vectors || files.projection)
+      throw fail(`${MANIFEST_FILE} names vectors or projection files but no projection settings`);
+    return;
+  }
+  if (files.index && !files.vectors) throw fail(`${MANIFEST_FILE} has a projected index but names no vectors file`);
+  if ((projection.energy === null) !== !files.projection) {
+    throw fail(
+      `${MANIFEST_FILE} says the projection is ${projection.energy === null ? "not " : ""}fitted but ${files.projection ? "names" : "does not name"} a projection file`,
+    );
+  }
+}
+
+/** Length of the vectors the index file holds: the projection's once it is fitted. */
+function indexDimensions(manifest: StoreManifest): number {
+  return manifest.projection && manifest.projection.energy !== null
+    ? manifest.projection.dimensions
+    : manifest.numDimensions;
 }
 
 async function readManifest(dir: string): Promise<StoreManifest> {
@@ -129,7 +160,8 @@ async function checkIndexHeader(dir: string, indexPath: string, manifest: StoreM
         code: "MISMATCH",
       },
     );
-  if (dimensions !== manifest.numDimensions) throw mismatch("dimensions", dimensions, manifest.numDimensions);
+  const expected = indexDimensions(manifest);
+  if (dimensions !== expected) throw mismatch("dimensions", dimensions, expected);
   if (M !== manifest.M) throw mismatch("M", M, manifest.M);
   if (count !== manifest.counts.indexElements) throw mismatch("element count", count, manifest.counts.indexElements);
 }

@@ -1,7 +1,11 @@
 import { z } from "zod";
 
-/** Bumped whenever the folder layout changes in a way older readers cannot follow. */
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * Bumped whenever the folder layout changes in a way older readers cannot follow. Version 2 added
+ * the projected layout (`projection`, `files.vectors`, `files.projection`); stores without a
+ * projection are still written as version 1, which every reader can open.
+ */
+export const STORE_FORMAT_VERSION = 2;
 export const STORE_FORMAT = "lanpo-hnsw-lesson-store";
 export const MANIFEST_FILE = "manifest.json";
 
@@ -25,13 +29,31 @@ export const storeManifestSchema = z.object({
   efConstruction: z.number().int().positive(),
   efSearch: z.number().int().positive(),
   seed: z.number().int().nonnegative(),
+  /** The projected layout's settings; absent or null for the direct layout. */
+  projection: z
+    .object({
+      dimensions: z.number().int().positive(),
+      fitAfter: z.number().int().positive(),
+      rerank: z.number().min(1),
+      /** Share of energy the fitted basis keeps; null until it is fitted. */
+      energy: z.number().min(0).max(1).nullable(),
+    })
+    .nullable()
+    .optional(),
   counts: z.object({
     documents: z.number().int().nonnegative(),
     deleted: z.number().int().nonnegative(),
     indexElements: z.number().int().nonnegative(),
     capacity: z.number().int().nonnegative(),
   }),
-  files: z.object({ index: fileEntry.nullable(), documents: fileEntry }),
+  files: z.object({
+    index: fileEntry.nullable(),
+    documents: fileEntry,
+    /** Projected layout: the exact unit vectors, `nextLabel` rows of float32. */
+    vectors: fileEntry.nullable().optional(),
+    /** Projected layout, once fitted: the basis, `projection.dimensions` rows of float32. */
+    projection: fileEntry.nullable().optional(),
+  }),
   savedAtMs: z.number(),
 });
 

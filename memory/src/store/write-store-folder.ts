@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { StorageError } from "@lanpo/core";
 import { commitGeneration, newGenerationTag, type SaveStep } from "./atomic-folder.js";
-import type { NativeIndex } from "./native-index.js";
+import type { LabelIndex } from "./label-index.js";
 import {
   type DocumentsFile,
   MANIFEST_FILE,
@@ -14,10 +13,9 @@ import {
 
 /** What a save writes: the live index (absent before the first add), documents and parameters. */
 export interface StoreSnapshotSource {
-  index: NativeIndex | undefined;
+  index: LabelIndex | undefined;
   documents: Iterable<StoredDocument>;
   nextLabel: number;
-  deletedSlots: number;
   parameters: Pick<StoreManifest, "numDimensions" | "M" | "efConstruction" | "efSearch" | "seed">;
 }
 
@@ -31,7 +29,6 @@ export async function writeStoreFolder(
   onStep?: (step: SaveStep) => void | Promise<void>,
 ): Promise<void> {
   const tag = newGenerationTag();
-  const indexName = `index-${tag}.hnsw`;
   const documentsName = `documents-${tag}.json`;
   try {
     await mkdir(dir, { recursive: true });
@@ -39,43 +36,45 @@ export async function writeStoreFolder(
     throw new StorageError(dir, `cannot create the folder: ${(error as Error).message}`, { cause: error });
   }
   // From here to the first await: the snapshot.
-  const { index } = source;
   const documentsFile: DocumentsFile = { nextLabel: source.nextLabel, documents: [...source.documents] };
   const documentsText = JSON.stringify(documentsFile);
+  const snapshot = source.index?.snapshot(dir, tag);
   const counts = {
     documents: documentsFile.documents.length,
-    deleted: source.deletedSlots,
-    indexElements: index?.getCurrentCount() ?? 0,
-    capacity: index?.getMaxElements() ?? 0,
+    deleted: snapshot?.deleted ?? 0,
+    indexElements: snapshot?.elementCount ?? 0,
+    capacity: snapshot?.capacity ?? 0,
   };
-  if (index) {
-    try {
-      index.writeIndexSync(join(dir, `${indexName}.tmp`));
-    } catch (error) {
-      throw new StorageError(join(dir, indexName), `cannot write the index: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
+  const projection = snapshot?.projection ?? null;
+  const indexFiles = snapshot?.files ?? [];
   await commitGeneration(
     dir,
     [
-      // The index temp file is already written above.
-      ...(index ? [{ name: indexName, write: () => undefined }] : []),
+      ...indexFiles.map((entry) => entry.file),
       { name: documentsName, write: (path: string) => writeFile(path, documentsText) },
     ],
-    (written): StoreManifest => ({
-      format: STORE_FORMAT,
-      formatVersion: STORE_FORMAT_VERSION,
-      space: "cosine",
-      ...source.parameters,
-      counts,
-      files: {
-        index: written.find((file) => file.name === indexName) ?? null,
-        documents: written.find((file) => file.name === documentsName) as StoreManifest["files"]["documents"],
-      },
-      savedAtMs: Date.now(),
-    }),
+    (written): StoreManifest => {
+      const entry = (name: string | undefined) => written.find((file) => file.name === name) ?? null;
+      const named = (key: string) => entry(indexFiles.find((file) => file.key === key)?.file.name);
+      return {
+        format: STORE_FORMAT,
+        formatVersion: projection ? STORE_FORMAT_VERSION : 1,
+        space: "cosine",
+        numDimensions: source.parameters.numDimensions,
+        M: source.parameters.M,
+        efConstruction: source.parameters.efConstruction,
+        efSearch: source.parameters.efSearch,
+        seed: source.parameters.seed,
+        ...(projection ? { projection } : {}),
+        counts,
+        files: {
+          index: named("index"),
+          documents: entry(documentsName) as StoreManifest["files"]["documents"],
+          ...(projection ? { vectors: named("vectors"), projection: named("projection") } : {}),
+        },
+        savedAtMs: Date.now(),
+      };
+    },
     MANIFEST_FILE,
     onStep,
   );

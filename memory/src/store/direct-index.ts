@@ -1,0 +1,100 @@
+import { join } from "node:path";
+import { clampScore, type IndexSnapshot, type LabelIndex, type ScoredLabel, topByScore } from "./label-index.js";
+import {
+  createNativeIndex,
+  growToFit,
+  type NativeIndex,
+  type NativeIndexParameters,
+  searchNative,
+  writeNativeIndex,
+} from "./native-index.js";
+
+/** The plain layout: one cosine hnswlib graph over the vectors themselves. */
+export class DirectIndex implements LabelIndex {
+  private constructor(
+    private readonly native: NativeIndex,
+    private readonly parameters: NativeIndexParameters,
+    private deleted: number,
+  ) {}
+
+  static create(dimensions: number, parameters: NativeIndexParameters, capacity: number): DirectIndex {
+    return new DirectIndex(createNativeIndex("cosine", dimensions, parameters, capacity), parameters, 0);
+  }
+
+  /** Wraps an index read from a save (see `readNativeIndex`). */
+  static fromNative(native: NativeIndex, parameters: NativeIndexParameters, deleted: number): DirectIndex {
+    return new DirectIndex(native, parameters, deleted);
+  }
+
+  get elementCount(): number {
+    return this.native.getCurrentCount();
+  }
+
+  get capacity(): number {
+    return this.native.getMaxElements();
+  }
+
+  get deletedCount(): number {
+    return this.deleted;
+  }
+
+  reserve(newPoints: number): void {
+    growToFit(this.native, this.elementCount + Math.max(0, newPoints - this.deleted));
+  }
+
+  insert(vector: readonly number[], label: number): void {
+    this.native.addPoint(vector as number[], label, this.deleted > 0);
+    if (this.deleted > 0) this.deleted--;
+  }
+
+  update(vector: readonly number[], label: number): void {
+    this.native.addPoint(vector as number[], label);
+  }
+
+  remove(label: number): void {
+    this.native.markDelete(label);
+    this.deleted++;
+  }
+
+  search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {
+    const { neighbors, distances } = searchNative(
+      this.native,
+      query as number[],
+      k,
+      ef,
+      this.parameters.efSearch,
+      accept,
+    );
+    return neighbors.map((label, i) => ({ label, score: clampScore(1 - (distances[i] as number)) }));
+  }
+
+  exact(query: readonly number[], labels: readonly number[], k: number): ScoredLabel[] {
+    let norm = 0;
+    for (const x of query) norm += x * x;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    return topByScore(labels, k, (label) => {
+      // Read back already normalised (cosine space).
+      const point = this.native.getPoint(label);
+      let dot = 0;
+      for (let j = 0; j < point.length; j++) dot += (point[j] as number) * (query[j] as number);
+      return dot * scale;
+    });
+  }
+
+  vector(label: number): ArrayLike<number> {
+    return this.native.getPoint(label);
+  }
+
+  snapshot(dir: string, tag: string): IndexSnapshot {
+    const name = `index-${tag}.hnsw`;
+    // Written now, not when the commit gets to it: the file must match the documents of this instant.
+    writeNativeIndex(this.native, join(dir, `${name}.tmp`));
+    return {
+      files: [{ key: "index", file: { name, write: () => undefined } }],
+      elementCount: this.elementCount,
+      capacity: this.capacity,
+      deleted: this.deleted,
+      projection: null,
+    };
+  }
+}

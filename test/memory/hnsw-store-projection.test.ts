@@ -1,0 +1,268 @@
+import { spawn } from "node:child_process";
+import { readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Document } from "@langchain/core/documents";
+import { ConfigError, mulberry32, StorageError } from "@lanpo/core";
+import test from "ava";
+import { HnswLessonStore } from "../../memory/src/store/hnsw-lesson-store.ts";
+import { PcaProjection } from "../../memory/src/store/pca-projection.ts";
+import { cosine, TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
+
+const dims = 24;
+const embeddings = new TableEmbeddings(dims);
+const projection = { dimensions: 6, fitAfter: 60 };
+
+/** Clustered vectors whose energy sits mostly in the first few coordinates, like sentence embeddings. */
+function clustered(count: number, seed: number): number[][] {
+  const next = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
+  const scale = Array.from({ length: dims }, (_, j) => 1 / (1 + j) ** 1.5);
+  const centres = Array.from({ length: 8 }, () => scale.map((s) => s * gauss()));
+  return Array.from({ length: count }, () => {
+    const centre = centres[Math.floor(next() * centres.length)]!;
+    return centre.map((c, j) => c + 0.3 * scale[j]! * gauss());
+  });
+}
+
+const docs = (count: number, prefix = "d") =>
+  Array.from(
+    { length: count },
+    (_, i) => new Document({ pageContent: `${prefix}${i}`, id: `${prefix}${i}`, metadata: { i } }),
+  );
+
+function exactTop(vectors: number[][], query: number[], k: number, skip?: (i: number) => boolean): string[] {
+  return vectors
+    .map((v, i) => ({ id: `d${i}`, s: cosine(v, query), i }))
+    .filter(({ i }) => !skip?.(i))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, k)
+    .map((e) => e.id);
+}
+
+async function projectedStore(count: number, seed = 1) {
+  const store = new HnswLessonStore(embeddings, { numDimensions: dims, projection });
+  const vectors = clustered(count, seed);
+  await store.addVectors(vectors, docs(count));
+  return { store, vectors };
+}
+
+test("below fitAfter the projected layout answers exactly; the fit comes with the add that reaches it", async (t) => {
+  const store = new HnswLessonStore(embeddings, { numDimensions: dims, projection });
+  const vectors = clustered(59, 2);
+  await store.addVectors(vectors, docs(59));
+  t.deepEqual(store.projection, { dimensions: 6, fitAfter: 60, rerank: 3, energy: null });
+  const query = clustered(1, 99)[0]!;
+  const hits = await store.similaritySearchVectorWithScore(query, 10);
+  t.deepEqual(
+    hits.map(([d]) => d.id),
+    exactTop(vectors, query, 10),
+  );
+  await store.addVectors(clustered(1, 3), docs(1, "x"));
+  const energy = store.projection?.energy;
+  t.true(energy !== null && energy !== undefined && energy > 0.9 && energy <= 1, `energy ${energy}`);
+  t.is(store.size, 60);
+});
+
+test("after the fit, results are found by projection and scored by exact cosine", async (t) => {
+  const { store, vectors } = await projectedStore(600);
+  t.not(store.projection?.energy, null);
+  let hits = 0;
+  const queries = clustered(40, 7);
+  for (const query of queries) {
+    const found = await store.similaritySearchVectorWithScore(query, 10);
+    const truth = new Set(exactTop(vectors, query, 10));
+    hits += found.filter(([d]) => truth.has(d.id as string)).length;
+    for (const [d, score] of found) t.true(Math.abs(score - cosine(vectors[Number(d.id?.slice(1))]!, query)) < 1e-5);
+    t.true(
+      found.every(([, s], i) => i === 0 || s <= found[i - 1]![1]),
+      "best first",
+    );
+  }
+  t.true(hits / (queries.length * 10) >= 0.9, `recall@10 ${hits / (queries.length * 10)}`);
+});
+
+test("deletes, updates, filters and slot reuse work after the fit", async (t) => {
+  const { store, vectors } = await projectedStore(200);
+  const query = vectors[5]!;
+  const [first] = await store.similaritySearchVectorWithScore(query, 1);
+  t.is(first?.[0].id, "d5");
+  await store.delete({ ids: ["d5"] });
+  t.false((await store.similaritySearchVectorWithScore(query, 20)).some(([d]) => d.id === "d5"));
+  // Update d7 to point where d5 was: it is found there with its new vector.
+  await store.addVectors([query], [new Document({ pageContent: "moved", id: "d7" })]);
+  const [moved] = await store.similaritySearchVectorWithScore(query, 1);
+  t.is(moved?.[0].id, "d7");
+  t.true(Math.abs((moved?.[1] ?? 0) - 1) < 1e-5);
+  const capacity = store.capacity;
+  await store.addVectors(clustered(1, 11), docs(1, "new"));
+  t.is(store.capacity, capacity, "the deleted slot is reused");
+  const odd = await store.similaritySearchVectorWithScore(query, 10, (d) => (d.metadata.i as number) % 2 === 1);
+  t.is(odd.length, 10);
+  t.true(odd.every(([d]) => (d.metadata.i as number) % 2 === 1));
+});
+
+test("calibrateEfSearch measures the projected search against exact cosine", async (t) => {
+  const { store } = await projectedStore(400);
+  const result = store.calibrateEfSearch({ targetRecall: 0.9, k: 5, random: mulberry32(3) });
+  t.true(result.reached);
+  t.is(store.efSearch, result.efSearch);
+});
+
+test("save and load keep the layout, the basis and the answers, before and after the fit", async (t) => {
+  for (const count of [30, 300]) {
+    const { store, vectors } = await projectedStore(count, count);
+    await store.delete({ ids: ["d1"] });
+    const dir = await tempDir();
+    await store.save(dir);
+    const names = (await readdir(dir)).map((f) => f.replace(/-[a-z0-9]+-[0-9a-f]{8}/, "-TAG")).sort();
+    const fitted = count >= projection.fitAfter;
+    t.deepEqual(names, [
+      "documents-TAG.json",
+      "index-TAG.hnsw",
+      "manifest.json",
+      ...(fitted ? ["projection-TAG.f32"] : []),
+      "vectors-TAG.f32",
+    ]);
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    t.like(manifest, { formatVersion: 2, projection: { dimensions: 6, fitAfter: 60, rerank: 3 } });
+    const loaded = await HnswLessonStore.load(dir, embeddings);
+    t.deepEqual(loaded.projection, store.projection);
+    for (const query of clustered(5, 50)) {
+      t.deepEqual(
+        await loaded.similaritySearchVectorWithScore(query, 5),
+        await store.similaritySearchVectorWithScore(query, 5),
+      );
+    }
+    // The loaded store goes on: adds (reaching the fit for the small one) and deletes.
+    await loaded.addVectors(clustered(60, 5), docs(60, "more"));
+    t.not(loaded.projection?.energy, null);
+    t.is(loaded.size, count - 1 + 60);
+    const [hit] = await loaded.similaritySearchVectorWithScore(vectors[2]!, 1);
+    t.is(hit?.[0].id, "d2");
+  }
+});
+
+test("the direct layout still saves as format 1, which every reader opens", async (t) => {
+  const store = new HnswLessonStore(embeddings, { numDimensions: dims });
+  await store.addVectors(clustered(10, 4), docs(10));
+  const dir = await tempDir();
+  await store.save(dir);
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+  t.is(manifest.formatVersion, 1);
+  t.false("projection" in manifest);
+  t.false("vectors" in manifest.files);
+});
+
+async function loadError(dir: string): Promise<StorageError> {
+  const error = await HnswLessonStore.load(dir, embeddings).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!StorageError.isInstance(error)) throw new Error(`expected a StorageError, got ${String(error)}`);
+  return error;
+}
+
+async function savedProjected() {
+  const { store } = await projectedStore(100);
+  const dir = await tempDir();
+  await store.save(dir);
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+  return { dir, manifest };
+}
+
+test("a damaged projected save is refused with the reason, before anything is built from it", async (t) => {
+  const a = await savedProjected();
+  const vectorsFile = join(a.dir, a.manifest.files.vectors.name);
+  await truncate(vectorsFile, 100);
+  t.is((await loadError(a.dir)).code, "TRUNCATED");
+
+  const b = await savedProjected();
+  await rm(join(b.dir, b.manifest.files.projection.name));
+  t.is((await loadError(b.dir)).code, "TRUNCATED");
+
+  // A manifest that says fitted but names no basis, or names vectors without settings.
+  const c = await savedProjected();
+  const write = (m: object) => writeFile(join(c.dir, "manifest.json"), JSON.stringify(m));
+  await write({ ...c.manifest, files: { ...c.manifest.files, projection: null } });
+  const unfitted = await loadError(c.dir);
+  t.is(unfitted.code, "MISMATCH");
+  t.regex(unfitted.message, /fitted/);
+  const { projection: _settings, ...withoutSettings } = c.manifest;
+  await write(withoutSettings);
+  t.is((await loadError(c.dir)).code, "MISMATCH");
+  // Settings whose basis size disagrees with the index file.
+  await write({ ...c.manifest, projection: { ...c.manifest.projection, dimensions: 5 } });
+  t.is((await loadError(c.dir)).code, "MISMATCH");
+  await write(c.manifest);
+  t.is((await HnswLessonStore.load(c.dir, embeddings)).size, 100, "the untouched folder still loads");
+});
+
+test("a process killed mid-save of a projected store never leaves a folder that fails to load", async (t) => {
+  const writer = fileURLToPath(new URL("./store-crash-writer.ts", import.meta.url));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const dir = await tempDir();
+    const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", writer, dir, "projected"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const saved: number[] = [];
+    await new Promise<void>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        for (const line of chunk.toString().split("\n"))
+          if (line.startsWith("saved ")) saved.push(Number(line.slice(6)));
+        if (saved.length >= 3) setTimeout(() => child.kill("SIGKILL"), attempt * 5);
+      });
+      child.on("exit", () => resolve());
+    });
+    const loaded = await HnswLessonStore.load(dir, new TableEmbeddings(64));
+    t.true(loaded.size >= (saved.at(-1) ?? 0));
+    t.is(loaded.size % 500, 0, "a whole save, never a torn one");
+    t.not(loaded.projection?.energy, null, "saved after the fit at 1,000");
+  }
+});
+
+test("bad projection options are ConfigErrors naming the field", (t) => {
+  const make = (options: object) => () =>
+    new HnswLessonStore(embeddings, { numDimensions: dims, ...options } as { numDimensions: number });
+  const field = (options: object) => t.throws(make(options), { instanceOf: ConfigError }).field;
+  t.is(field({ projection: { dimensions: 24 } }), "projection.dimensions");
+  t.is(field({ projection: { dimensions: 0 } }), "projection.dimensions");
+  t.is(field({ projection: { dimensions: 4, fitAfter: 3 } }), "projection.fitAfter");
+  t.is(field({ projection: { dimensions: 4, rerank: 0.5 } }), "projection.rerank");
+  t.is(field({ projection: "yes" }), "projection");
+  t.regex(t.throws(make({ projection: { dimensions: 30 } }))?.message ?? "", /below numDimensions \(24\)/);
+});
+
+test("PcaProjection finds the subspace the data lives in and keeps inner products there", (t) => {
+  // 200 unit vectors in the span of three fixed directions of a 10-dim space.
+  const next = mulberry32(5);
+  const axes = Array.from({ length: 3 }, () => Array.from({ length: 10 }, () => next() - 0.5));
+  const rows = new Float32Array(200 * 10);
+  for (let r = 0; r < 200; r++) {
+    const w = [next() - 0.5, next() - 0.5, next() - 0.5];
+    const v = Array.from({ length: 10 }, (_, j) => axes.reduce((s, a, i) => s + w[i]! * a[j]!, 0));
+    const norm = Math.hypot(...v);
+    rows.set(
+      v.map((x) => x / norm),
+      r * 10,
+    );
+  }
+  const fitted = PcaProjection.fit(rows, 200, 10, 3);
+  t.true(fitted.energy > 0.9999, `energy ${fitted.energy}`);
+  const a = rows.subarray(0, 10);
+  const b = rows.subarray(10, 20);
+  const pa = fitted.project(a);
+  const pb = fitted.project(b);
+  const inner = pa.reduce((s, x, i) => s + x * pb[i]!, 0);
+  t.true(Math.abs(inner - cosine([...a], [...b])) < 1e-4);
+  // Rows of the basis are orthonormal.
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      const dot = Array.from({ length: 10 }, (_, c) => fitted.basis[i * 10 + c]! * fitted.basis[j * 10 + c]!).reduce(
+        (s, x) => s + x,
+      );
+      t.true(Math.abs(dot - (i === j ? 1 : 0)) < 1e-4);
+    }
+  }
+  t.throws(() => PcaProjection.fromBytes("basis.f32", new Uint8Array(7), 10, 3, 1), { instanceOf: StorageError });
+});

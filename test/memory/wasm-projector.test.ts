@@ -1,0 +1,36 @@
+import { readFile } from "node:fs/promises";
+import { mulberry32 } from "@lanpo/core";
+import test from "ava";
+import { WasmProjector } from "../../memory/src/store/wasm-projector.ts";
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { assemble, render, WASM_MODULES } from "../../scripts/build-wasm.mjs";
+
+test("the SIMD product equals a plain one, for sizes that are not multiples of the lane block", (t) => {
+  const next = mulberry32(8);
+  for (const [rows, columns] of [
+    [1, 1],
+    [7, 37],
+    [128, 512],
+    [3, 1536],
+  ] as const) {
+    const matrix = Float32Array.from({ length: rows * columns }, () => next() - 0.5);
+    const projector = new WasmProjector(matrix, rows, columns);
+    for (let trial = 0; trial < 3; trial++) {
+      const vector = Float32Array.from({ length: columns }, () => next() - 0.5);
+      const got = projector.project(vector);
+      t.is(got.length, rows);
+      for (let r = 0; r < rows; r++) {
+        let expected = 0;
+        for (let c = 0; c < columns; c++) expected += matrix[r * columns + c]! * vector[c]!;
+        t.true(Math.abs(got[r]! - expected) < 1e-4 * Math.sqrt(columns), `${rows}x${columns} row ${r}`);
+      }
+    }
+  }
+});
+
+test("the committed WebAssembly bytes are those of the .wat source (run npm run build:wasm if not)", async (t) => {
+  for (const { wat, out, name } of WASM_MODULES as { wat: string; out: string; name: string }[]) {
+    const bytes = await assemble(wat);
+    t.is(await readFile(out, "utf8"), render(bytes, wat, name), `${out} is stale`);
+  }
+});
