@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { attentionKernelBytes } from "./attention-kernel.js";
 import { EmbeddingsError } from "./embeddings-error.js";
+import { createUseLiteEncoder } from "./use-lite-encoder.js";
 
 /** Dimensions of the Universal Sentence Encoder lite vectors. */
 export const USE_LITE_DIMENSIONS = 512;
@@ -9,18 +11,24 @@ const ENDPOINT = "local:use-lite";
 // The worker is plain CommonJS kept in a string and started with `eval: true`: the same code runs
 // whether this module was loaded from TypeScript sources under tsx or from the built dist/ JS, with
 // no loader hooks needed inside the thread. The model packages are CommonJS and are resolved in the
-// parent, so the worker `require`s absolute paths. It receives token ids (tokenised by the caller),
-// feeds them straight to the graph as the sparse input it expects, and sends the vectors back as a
-// transferred Float32Array. It answers one batch at a time: TF.js on WASM is single-threaded in Node
-// (its threaded build is browser-only), so parallelism comes from running one worker per core.
+// parent, so the worker `require`s absolute paths. It receives token ids (tokenised by the caller)
+// and sends the vectors back as a transferred Float32Array. It answers one batch at a time: TF.js on
+// WASM is single-threaded in Node (its threaded build is browser-only), so parallelism comes from
+// running one worker per core. Batches run through `createUseLiteEncoder` (its source text is pasted
+// in; `__name` is the helper tsx's transform calls in it), the model's own forward pass from its
+// weights in fewer, faster kernels; a batch it does not take (a text over the model's 128 tokens, an
+// id outside the vocabulary) runs through the GraphModel itself, fed the sparse input it expects.
 // Before it reports ready it runs one small batch, so the first real batch does not pay for
 // compiling kernels and packing weights.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const tf = require(workerData.corePath);
 const { modelSource } = require(workerData.modelPath);
+var __name = (target) => target;
+const createUseLiteEncoder = (${createUseLiteEncoder.toString()});
 let model;
-async function run(ids, lengths) {
+let encoder;
+async function runGraph(ids, lengths) {
   const indices = new Int32Array(ids.length * 2);
   let at = 0;
   for (let row = 0; row < lengths.length; row++)
@@ -29,14 +37,19 @@ async function run(ids, lengths) {
   try {
     const output = await model.executeAsync(inputs);
     try {
-      const data = await output.data();
-      return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+      return await output.data();
     } finally { output.dispose(); }
   } finally { inputs.indices.dispose(); inputs.values.dispose(); }
+}
+async function run(ids, lengths) {
+  const fits = lengths.every((n) => n >= 1 && n <= encoder.maxTokens) && ids.every((id) => id >= 0 && id < encoder.vocabulary);
+  const data = fits ? encoder.encode(ids, lengths) : await runGraph(ids, lengths);
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
 }
 const ready = (async () => {
   const [source] = await Promise.all([modelSource(), tf.ready()]);
   model = source.model;
+  encoder = createUseLiteEncoder(tf, model, workerData.attentionWasm);
   await run(Int32Array.of(30, 100, 200), Int32Array.of(3));
   return {
     backend: tf.getBackend(),
@@ -175,6 +188,7 @@ export class UseLiteWorkerPool {
         // The core the model package itself loads, so the worker's TF.js is the one holding the graph.
         corePath: createRequire(modelPath).resolve("@energetic-ai/core"),
         modelPath,
+        attentionWasm: attentionKernelBytes(),
       },
     });
     let settleReady: { resolve(info: WorkerBackendInfo): void; reject(error: unknown): void } | undefined;
