@@ -15,7 +15,11 @@ export type { CalibrateEfSearchOptions, EfSearchCalibration } from "./store/cali
 export type { HnswAddOptions, HnswLoadOptions } from "./store/hnsw-lesson-store.js";
 export { HnswLessonStore } from "./store/hnsw-lesson-store.js";
 export type { HnswLessonStoreFilter } from "./store/hnsw-lesson-store-filter.js";
-export type { HnswLessonStoreOptions, ResolvedHnswLessonStoreOptions } from "./store/hnsw-lesson-store-options.js";
+export type {
+  HnswLessonStoreOptions,
+  ProjectionOptions,
+  ResolvedHnswLessonStoreOptions,
+} from "./store/hnsw-lesson-store-options.js";
 export { HNSW_STORE_DEFAULTS } from "./store/hnsw-lesson-store-options.js";
 export type { StoreFolderContents } from "./store/read-store-folder.js";
 export { readStoreFolder } from "./store/read-store-folder.js";
