@@ -115,9 +115,24 @@ test("memory tune reports bad datasets and flags clearly", async (t) => {
   t.true(noDataset.error instanceof CommanderError);
 });
 
-async function savedMemory(): Promise<{ dir: string; lessons: Lesson[] }> {
+test("memory inspect names a projected layout and whether its basis is fitted", async (t) => {
+  const { dir } = await savedMemory({ projection: { dimensions: 8, fitAfter: 64 } });
+  const text = await run(["inspect", dir]);
+  t.regex(text.out, /projected to 8 dims \(not fitted yet\)/);
+  const json = JSON.parse((await run(["inspect", dir, "--json"])).out);
+  t.deepEqual(json.index.projection, { dimensions: 8, energy: null });
+  t.is(JSON.parse((await run(["inspect", (await savedMemory()).dir, "--json"])).out).index.projection, null);
+});
+
+async function savedMemory(
+  store?: Parameters<typeof HnswLessonMemory.open>[0]["store"],
+): Promise<{ dir: string; lessons: Lesson[] }> {
   const dir = await tempDir("lanpo-cli-");
-  const memory = await HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings() });
+  const memory = await HnswLessonMemory.open({
+    dir,
+    embeddings: new BagOfWordsEmbeddings(),
+    ...(store ? { store } : {}),
+  });
   await memory.add(DRAFTS);
   await memory.add([{ ...DRAFTS[0]!, sourceProblemIds: ["extra"] }]);
   const [first] = memory.list();

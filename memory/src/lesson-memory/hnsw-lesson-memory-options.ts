@@ -22,8 +22,12 @@ export interface HnswLessonMemoryOptions {
    * another of the same size. @default embeddings.constructor.name
    */
   embeddingsId?: string;
-  /** HNSW parameters of both indexes (problem texts and lesson texts). */
-  store?: Pick<HnswLessonStoreOptions, "M" | "efConstruction" | "efSearch" | "initialCapacity">;
+  /**
+   * HNSW parameters of both indexes (problem texts and lesson texts), for a new memory; an existing
+   * one keeps what it was saved with. `projection` pays only for very large memories on embeddings
+   * whose energy concentrates (not the lexical third of `defaultEmbeddings()`).
+   */
+  store?: Pick<HnswLessonStoreOptions, "M" | "efConstruction" | "efSearch" | "initialCapacity" | "projection">;
   /** Clock for `createdAtMs`. @default Date.now */
   now?: () => number;
   /** Lesson id generator. @default crypto.randomUUID */

@@ -195,7 +195,13 @@ export interface MemoryInspection {
   sourceProblems: number;
   embeddingsId: string | null;
   numDimensions: number | null;
-  index: { M: number; efConstruction: number; efSearch: number; deletedSlots: number } | null;
+  index: {
+    M: number;
+    efConstruction: number;
+    efSearch: number;
+    deletedSlots: number;
+    projection: { dimensions: number; energy: number | null } | null;
+  } | null;
   mostUsed: Lesson[];
   mostMerged: Lesson[];
 }
@@ -220,6 +226,9 @@ async function inspectMemory(dir: string, top: number): Promise<MemoryInspection
       efConstruction: manifest.efConstruction,
       efSearch: manifest.efSearch,
       deletedSlots: manifest.counts.deleted,
+      projection: manifest.projection
+        ? { dimensions: manifest.projection.dimensions, energy: manifest.projection.energy }
+        : null,
     },
     mostUsed: [...lessons].sort((a, b) => b.uses - a.uses || b.retrievals - a.retrievals).slice(0, top),
     mostMerged: lessons
@@ -227,6 +236,13 @@ async function inspectMemory(dir: string, top: number): Promise<MemoryInspection
       .sort((a, b) => b.mergedCount - a.mergedCount)
       .slice(0, top),
   };
+}
+
+function formatProjection(projection: { dimensions: number; energy: number | null } | null): string {
+  if (!projection) return "";
+  const fitted =
+    projection.energy === null ? "not fitted yet" : `keeps ${(projection.energy * 100).toFixed(1)}% of the energy`;
+  return `, projected to ${projection.dimensions} dims (${fitted})`;
 }
 
 function formatInspection(dir: string, s: MemoryInspection): string {
@@ -238,7 +254,7 @@ function formatInspection(dir: string, s: MemoryInspection): string {
     `  retrievals ${s.retrievals}, uses ${s.uses}, never retrieved ${s.neverRetrieved}`,
     `  embeddings ${s.embeddingsId ?? "?"} (${s.numDimensions ?? "?"} dims)` +
       (s.index
-        ? `, index M=${s.index.M} efConstruction=${s.index.efConstruction} efSearch=${s.index.efSearch}, ${s.index.deletedSlots} free slots`
+        ? `, index M=${s.index.M} efConstruction=${s.index.efConstruction} efSearch=${s.index.efSearch}, ${s.index.deletedSlots} free slots${formatProjection(s.index.projection)}`
         : ""),
     "most used:",
     ...(s.mostUsed.length === 0
