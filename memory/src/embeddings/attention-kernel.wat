@@ -1,5 +1,6 @@
-;; WASM SIMD kernels of the sentence encoder's attention (see use-lite-encoder.ts), the one part of the
-;; model that TF.js WASM runs slowly (its batched matmul is a naive loop). Assembled with wabt:
+;; WASM SIMD kernels of the sentence encoder (see use-lite-encoder.ts): its attention, which TF.js WASM
+;; runs slowly (its batched matmul is a naive loop), and a sparse-times-dense product for the first
+;; feed-forward layer's output projection, whose input is 92 % zeros after the ReLU. Assembled with wabt:
 ;;   wat2wasm attention-kernel.wat -o - | base64 -w0
 ;; and the result pasted into attention-kernel.ts (ATTENTION_KERNEL_WASM).
 ;; Pointers are byte offsets into the exported memory; rows are `stride` bytes apart; `depth` is a
@@ -91,4 +92,48 @@
         (local.set $c (i32.add (local.get $c) (i32.const 64)))
         (br_if $blocks (i32.lt_u (local.get $c) (local.get $end))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $i) (local.get $n))))))
+      (br_if $rows (i32.lt_u (local.get $i) (local.get $n)))))
+
+  ;; out_t = sum over k from offsets[t] to offsets[t+1] - 1 of value[k] * (the row at rows + at[k]),
+  ;; for t < tokens: a product with a sparse left matrix (the ReLU output of a feed-forward layer,
+  ;; mostly zeros) given as per-row lists of byte offsets `at` of the right matrix's rows and values.
+  ;; Rows are rowBytes long (a multiple of 64); out rows follow each other.
+  (func (export "sparse")
+    (param $offsets i32) (param $tokens i32) (param $at i32) (param $value i32) (param $rows i32)
+    (param $rowBytes i32) (param $out i32)
+    (local $t i32) (local $c i32) (local $k i32) (local $first i32) (local $end i32)
+    (local $o i32) (local $r i32) (local $w v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $t (i32.const 0))
+    (local.set $o (local.get $out))
+    (loop $lines
+      (local.set $first (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $t) (i32.const 2)))))
+      (local.set $end (i32.load offset=4 (i32.add (local.get $offsets) (i32.shl (local.get $t) (i32.const 2)))))
+      (local.set $c (i32.const 0))
+      (loop $blocks
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $a1 (v128.const f32x4 0 0 0 0))
+        (local.set $a2 (v128.const f32x4 0 0 0 0))
+        (local.set $a3 (v128.const f32x4 0 0 0 0))
+        (local.set $k (local.get $first))
+        (block $empty
+          (br_if $empty (i32.ge_u (local.get $k) (local.get $end)))
+          (loop $terms
+            (local.set $w (f32x4.splat (f32.load (i32.add (local.get $value) (i32.shl (local.get $k) (i32.const 2))))))
+            (local.set $r (i32.add (i32.add (local.get $rows) (local.get $c))
+                                   (i32.load (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 2))))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load (local.get $r)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $r)))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $r)))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $r)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $terms (i32.lt_u (local.get $k) (local.get $end)))))
+        (v128.store (i32.add (local.get $o) (local.get $c)) (local.get $a0))
+        (v128.store offset=16 (i32.add (local.get $o) (local.get $c)) (local.get $a1))
+        (v128.store offset=32 (i32.add (local.get $o) (local.get $c)) (local.get $a2))
+        (v128.store offset=48 (i32.add (local.get $o) (local.get $c)) (local.get $a3))
+        (local.set $c (i32.add (local.get $c) (i32.const 64)))
+        (br_if $blocks (i32.lt_u (local.get $c) (local.get $rowBytes))))
+      (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br_if $lines (i32.lt_u (local.get $t) (local.get $tokens))))))

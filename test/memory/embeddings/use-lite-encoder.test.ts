@@ -135,6 +135,15 @@ test("the attention kernels compute scaled dot products and weighted sums of row
     memory: { buffer: ArrayBuffer };
     scores(q: number, k: number, n: number, stride: number, depth: number, scale: number, out: number): void;
     mix(p: number, v: number, n: number, stride: number, depth: number, out: number, outStride: number): void;
+    sparse(
+      offsets: number,
+      tokens: number,
+      at: number,
+      value: number,
+      rows: number,
+      rowBytes: number,
+      out: number,
+    ): void;
   };
   let seed = 7;
   const random = () => {
@@ -168,4 +177,43 @@ test("the attention kernels compute scaled dot products and weighted sums of row
         t.true(Math.abs((memory[outAt + i * depth + c] as number) - sum) < 1e-5);
       }
   }
+  // sparse: three output rows from (row, value) lists of 2, 0 and 3 terms over a 4 × 32 matrix.
+  const memory = new Float32Array(kernel.memory.buffer);
+  const ints = new Int32Array(kernel.memory.buffer);
+  const width = 32;
+  const matrix = memory.subarray(0, 4 * width);
+  for (let i = 0; i < matrix.length; i++) matrix[i] = random();
+  const lists = [
+    [
+      [1, 0.5],
+      [3, -2],
+    ],
+    [],
+    [
+      [0, 1],
+      [2, 3],
+      [1, 0.25],
+    ],
+  ] as [number, number][][];
+  const offsetsAt = 4 * width;
+  const atAt = offsetsAt + 8;
+  const valueAt = atAt + 8;
+  const outAt = valueAt + 8;
+  let k = 0;
+  for (const [line, list] of lists.entries()) {
+    ints[offsetsAt + line] = k;
+    for (const [row, value] of list) {
+      ints[atAt + k] = row * width * 4;
+      memory[valueAt + k] = value;
+      k++;
+    }
+  }
+  ints[offsetsAt + lists.length] = k;
+  memory.fill(Number.NaN, outAt, outAt + lists.length * width);
+  kernel.sparse(offsetsAt * 4, lists.length, atAt * 4, valueAt * 4, 0, width * 4, outAt * 4);
+  for (const [line, list] of lists.entries())
+    for (let c = 0; c < width; c++) {
+      const expected = list.reduce((sum, [row, value]) => sum + value * (matrix[row * width + c] as number), 0);
+      t.true(Math.abs((memory[outAt + line * width + c] as number) - expected) < 1e-5);
+    }
 });
