@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Document } from "@langchain/core/documents";
 import { ConfigError, mulberry32, StorageError } from "@lanpo/core";
 import test from "ava";
+import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { HnswLessonStore } from "../../memory/src/store/hnsw-lesson-store.ts";
 import { PcaProjection } from "../../memory/src/store/pca-projection.ts";
 import { cosine, TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
@@ -265,4 +266,42 @@ test("PcaProjection finds the subspace the data lives in and keeps inner product
     }
   }
   t.throws(() => PcaProjection.fromBytes("basis.f32", new Uint8Array(7), 10, 3, 1), { instanceOf: StorageError });
+});
+
+test("on a 512-dim USE-lite-shaped sample the fitted basis keeps the energy of the exact eigenvectors", async (t) => {
+  const { default: spectrum } = await import("../../bench/fixtures/use-lite-spectrum.json", { with: { type: "json" } });
+  const d = 512;
+  const count = 700;
+  const next = mulberry32(12);
+  const gauss = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
+  const scale = spectrum.shares.map(Math.sqrt);
+  const centres = Array.from({ length: 40 }, () => scale.map((s: number) => s * gauss()));
+  const rows = new Float32Array(count * d);
+  for (let r = 0; r < count; r++) {
+    const v = centres[r % 40]!.map((c: number, j: number) => c + 1.2 * scale[j]! * gauss());
+    const norm = Math.hypot(...v);
+    for (let j = 0; j < d; j++) rows[r * d + j] = v[j]! / norm;
+  }
+  const fitted = PcaProjection.fit(rows, count, d, 128);
+  const moment = new Matrix(d, d);
+  for (let r = 0; r < count; r++) {
+    const row = rows.subarray(r * d, (r + 1) * d);
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) moment.set(i, j, moment.get(i, j) + row[i]! * row[j]!);
+  }
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) moment.set(i, j, moment.get(j, i));
+  const values = [...new EigenvalueDecomposition(moment, { assumeSymmetric: true }).realEigenvalues].sort(
+    (a, b) => b - a,
+  );
+  const exact = values.slice(0, 128).reduce((s, v) => s + v, 0) / values.reduce((s, v) => s + Math.max(0, v), 0);
+  t.true(Math.abs(fitted.energy - exact) < 0.002, `fitted ${fitted.energy}, exact ${exact}`);
+  for (const [i, j] of [
+    [0, 0],
+    [0, 127],
+    [127, 127],
+    [64, 65],
+  ] as const) {
+    let dot = 0;
+    for (let c = 0; c < d; c++) dot += fitted.basis[i * d + c]! * fitted.basis[j * d + c]!;
+    t.true(Math.abs(dot - (i === j ? 1 : 0)) < 1e-4, `rows ${i} and ${j}: ${dot}`);
+  }
 });
