@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { mulberry32 } from "@lanpo/core";
 import test from "ava";
-import { WasmProjector } from "../../memory/src/store/wasm-projector.ts";
+import { WasmProjector, WasmRowDots } from "../../memory/src/store/wasm-projector.ts";
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { assemble, render, WASM_MODULES } from "../../scripts/build-wasm.mjs";
 
@@ -24,6 +24,21 @@ test("the SIMD product equals a plain one, for sizes that are not multiples of t
         for (let c = 0; c < columns; c++) expected += matrix[r * columns + c]! * vector[c]!;
         t.true(Math.abs(got[r]! - expected) < 1e-4 * Math.sqrt(columns), `${rows}x${columns} row ${r}`);
       }
+    }
+  }
+});
+
+test("row dots equal plain ones, whatever the number of rows from call to call (memory grows)", (t) => {
+  const next = mulberry32(9);
+  const dots = new WasmRowDots(37);
+  for (const count of [3, 1, 2000, 0, 5]) {
+    const rows = Array.from({ length: count }, () => Float32Array.from({ length: 37 }, () => next() - 0.5));
+    const vector = Float32Array.from({ length: 37 }, () => next() - 0.5);
+    const got = dots.dots(rows, vector);
+    t.is(got.length, count);
+    for (const [i, row] of rows.entries()) {
+      const expected = row.reduce((sum, x, j) => sum + x * vector[j]!, 0);
+      t.true(Math.abs(got[i]! - expected) < 1e-5, `${count} rows, row ${i}`);
     }
   }
 });

@@ -12,6 +12,7 @@ import {
 } from "./native-index.js";
 import { PcaProjection } from "./pca-projection.js";
 import { unitVector, VectorTable } from "./vector-table.js";
+import { WasmRowDots } from "./wasm-projector.js";
 
 /** Most vectors a projection is fitted to: enough for a stable basis, and bounded memory and time. */
 const FIT_SAMPLE_MAX = 8192;
@@ -54,6 +55,7 @@ export class ProjectedIndex implements LabelIndex {
   private projection: PcaProjection | undefined;
   private readonly live: Set<number>;
   private deleted: number;
+  private readonly dots: WasmRowDots;
 
   private constructor(
     private readonly sourceDimensions: number,
@@ -66,6 +68,7 @@ export class ProjectedIndex implements LabelIndex {
     this.projection = state.projection;
     this.live = new Set(state.liveLabels);
     this.deleted = state.deleted;
+    this.dots = new WasmRowDots(sourceDimensions);
   }
 
   static create(
@@ -144,7 +147,12 @@ export class ProjectedIndex implements LabelIndex {
       this.parameters.efSearch,
       accept,
     );
-    return topByScore(neighbors, k, (label) => this.table.dot(label, unit));
+    const scores = this.dots.dots(
+      neighbors.map((label) => this.table.row(label)),
+      unit,
+    );
+    const byLabel = new Map(neighbors.map((label, i) => [label, scores[i] as number]));
+    return topByScore(neighbors, k, (label) => byLabel.get(label) as number);
   }
 
   exact(query: readonly number[], labels: readonly number[], k: number): ScoredLabel[] {
