@@ -70,7 +70,10 @@ export interface UseLiteEncoder {
  *   timing signal (a 128-row table computed once by the same kernels) disappear.
  * - The first feed-forward layer's output projection (1536 → 512, a tenth of the time) reads a ReLU
  *   output that is 92 % exact zeros: a sparse kernel sums only the weight rows under non-zeros.
- * - About 60 kernel calls per batch instead of 250 (each costs tens of microseconds in TF.js).
+ * - The first layer's query/key/value projection and residual widening become sums of rows of tables
+ *   per token id and per position (rows per id computed on first use; 41 MB when all are), since
+ *   before attention that layer sees a token only through its id and position.
+ * - About 50 kernel calls per batch instead of 250 (each costs tens of microseconds in TF.js).
  *
  * Kept self-contained (no imports at run time, nothing from outside its body): the embedding worker
  * runs it from its source text. `attentionWasm`: the bytes of attention-kernel.wat.
@@ -266,11 +269,58 @@ export function createUseLiteEncoder(tf: TfOps, model: WeightedModel, attentionW
     return new Float32Array(buffer, outAt, tokens * projected).slice();
   };
 
-  const attention = (x: Tensor, lengths: Int32Array, l: (typeof layers)[number]): Tensor => {
-    const qkv = tf.add(tf.matMul(normalise(x, l.norm), l.qkv), l.qkvBias);
-    const mixed = attend(qkv.dataSync() as Float32Array, lengths, l.width, l.heads, l.queryScale);
-    const tokens = x.shape[0] as number;
-    return tf.add(tf.matMul(tf.tensor2d(mixed, [tokens, l.width]), l.output), l.outputBias);
+  const attention = (qkv: Float32Array, lengths: Int32Array, l: (typeof layers)[number]): Tensor => {
+    const mixed = attend(qkv, lengths, l.width, l.heads, l.queryScale);
+    return tf.add(tf.matMul(tf.tensor2d(mixed, [mixed.length / l.width, l.width]), l.output), l.outputBias);
+  };
+  const queriesKeysValues = (x: Tensor, l: (typeof layers)[number]): Float32Array =>
+    tf.add(tf.matMul(normalise(x, l.norm), l.qkv), l.qkvBias).dataSync() as Float32Array;
+
+  // Before its attention the first layer sees each token only through its id and position, as
+  // x0 = 2·E[id] + T[pos]. Its query/key/value projection LN(x0)·W + b is
+  // r·(x0·W′ − μ·colsum(W′)) + β·W + b with W′ = diag(γ)·W, μ the mean of x0 and r = 1/sqrt(var + ε),
+  // and x0·W′ = 2·(E·W′)[id] + (T·W′)[pos]; likewise its residual widening x0·D + d. Tables of E·W′,
+  // T·W′, E·D, T·D turn both per-token products into sums of table rows. The rows per id are
+  // computed when an id is first seen, so start-up and memory pay only for the ids in use.
+  const table = (compute: () => Tensor): Float32Array => {
+    const computed = tf.tidy(compute);
+    const rows = computed.dataSync() as Float32Array;
+    computed.dispose();
+    return rows;
+  };
+  const [start] = layers;
+  const embeddingWidth = timingRows.length / maxTokens;
+  const positionsTensor = () => tf.tensor2d(timingRows, [maxTokens, embeddingWidth]);
+  const scaled = () => tf.mul(tf.reshape(start.norm.scale, [embeddingWidth, 1]), start.qkv);
+  const early = {
+    qkvOfId: new Float32Array(0),
+    qkvOfPosition: table(() => tf.matMul(positionsTensor(), scaled())),
+    qkvOfMean: table(() => tf.sum(scaled(), 0, false)),
+    qkvBias: table(() => tf.add(tf.matMul(tf.reshape(start.norm.bias, [1, embeddingWidth]), start.qkv), start.qkvBias)),
+    wideOfId: new Float32Array(0),
+    wideOfPosition: table(() => tf.matMul(positionsTensor(), residual.kernel)),
+    wideBias: table(() => tf.reshape(residual.bias, [-1])),
+  };
+  const vocabulary = embeddingRows.length / embeddingWidth;
+  early.qkvOfId = new Float32Array(vocabulary * early.qkvBias.length);
+  early.wideOfId = new Float32Array(vocabulary * early.wideBias.length);
+  const known = new Uint8Array(vocabulary);
+  const learnIds = (ids: Int32Array) => {
+    const fresh = [...new Set(ids)].filter((id) => known[id] === 0);
+    if (fresh.length === 0) return;
+    const rows = new Float32Array(fresh.length * embeddingWidth);
+    for (const [i, id] of fresh.entries())
+      rows.set(embeddingRows.subarray(id * embeddingWidth, (id + 1) * embeddingWidth), i * embeddingWidth);
+    const embedded = () => tf.tensor2d(rows, [fresh.length, embeddingWidth]);
+    const qkv = table(() => tf.matMul(embedded(), scaled()));
+    const wide = table(() => tf.matMul(embedded(), residual.kernel));
+    const q = early.qkvBias.length;
+    const w = early.wideBias.length;
+    for (const [i, id] of fresh.entries()) {
+      early.qkvOfId.set(qkv.subarray(i * q, (i + 1) * q), id * q);
+      early.wideOfId.set(wide.subarray(i * w, (i + 1) * w), id * w);
+      known[id] = 1;
+    }
   };
   const expand = (x: Tensor, l: (typeof layers)[number]): Tensor =>
     tf.relu(tf.add(tf.matMul(normalise(x, l.ffnNorm), l.conv1), l.conv1Bias));
@@ -292,7 +342,7 @@ export function createUseLiteEncoder(tf: TfOps, model: WeightedModel, attentionW
     }
     // The graph adds the timing signal to the embeddings, then adds the embeddings again; summed here,
     // in float32 as the graph's kernels do, since TF.js's gather is slow on WASM.
-    const width = timingRows.length / maxTokens;
+    const width = embeddingWidth;
     const inputs = new Float32Array(tokens * width);
     for (let t = 0; t < tokens; t++) {
       const e = (ids[t] as number) * width;
@@ -303,14 +353,36 @@ export function createUseLiteEncoder(tf: TfOps, model: WeightedModel, attentionW
         inputs[at + c] = Math.fround(value + Math.fround(value + (timingRows[p + c] as number)));
       }
     }
+    learnIds(ids);
+    const qkvWidth = early.qkvBias.length;
+    const wide = early.wideBias.length;
+    const qkv0 = new Float32Array(tokens * qkvWidth);
+    const widened = new Float32Array(tokens * wide);
+    for (let t = 0; t < tokens; t++) {
+      const at = t * width;
+      let sum = 0;
+      for (let c = 0; c < width; c++) sum += inputs[at + c] as number;
+      const mean = sum / width;
+      let squares = 0;
+      for (let c = 0; c < width; c++) squares += ((inputs[at + c] as number) - mean) ** 2;
+      const r = 1 / Math.sqrt(squares / width + epsilon);
+      const id = ids[t] as number;
+      const position = positions[t] as number;
+      for (let j = 0, e = id * qkvWidth, p = position * qkvWidth, o = t * qkvWidth; j < qkvWidth; j++) {
+        const x = 2 * (early.qkvOfId[e + j] as number) + (early.qkvOfPosition[p + j] as number);
+        qkv0[o + j] = r * (x - mean * (early.qkvOfMean[j] as number)) + (early.qkvBias[j] as number);
+      }
+      for (let j = 0, e = id * wide, p = position * wide, o = t * wide; j < wide; j++) {
+        const x = 2 * (early.wideOfId[e + j] as number) + (early.wideOfPosition[p + j] as number);
+        widened[o + j] = x + (early.wideBias[j] as number);
+      }
+    }
     const result = tf.tidy(() => {
-      const x0 = tf.tensor2d(inputs, [tokens, width]);
       const [first, second] = layers;
-      const widened = tf.add(tf.matMul(x0, residual.kernel), residual.bias);
-      const x1 = tf.add(attention(x0, lengths, first), widened);
+      const x1 = tf.add(attention(qkv0, lengths, first), tf.tensor2d(widened, [tokens, wide]));
       const sparse = projectSparse(expand(x1, first).dataSync() as Float32Array, tokens);
       const x2 = tf.add(tf.add(tf.tensor2d(sparse, [tokens, projected]), first.conv2Bias), x1);
-      const x3 = tf.add(attention(x2, lengths, second), x2);
+      const x3 = tf.add(attention(queriesKeysValues(x2, second), lengths, second), x2);
       // mean(x3 + relu(h)·W + b) = mean(x3) + mean(relu(h))·W + b, per text.
       const sums = tf.tensor2d(pool, [texts, tokens]);
       const n = tf.tensor2d(counts, [texts, 1]);
@@ -328,5 +400,5 @@ export function createUseLiteEncoder(tf: TfOps, model: WeightedModel, attentionW
       result.dispose();
     }
   };
-  return { vocabulary: embeddingRows.length / (timingRows.length / maxTokens), maxTokens, encode: encodeBatch };
+  return { vocabulary, maxTokens, encode: encodeBatch };
 }
