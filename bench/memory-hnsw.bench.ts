@@ -99,6 +99,20 @@ const truth = queries.map((q) => {
 });
 const docs = vectors.map((_, i) => new Document({ pageContent: "", id: String(i) }));
 
+/** Times each benchmark query on `store` and scores its answers against the exact truth. */
+async function runQueries(store: HnswLessonStore): Promise<{ times: number[]; recall: number }> {
+  const times: number[] = [];
+  let hits = 0;
+  for (let i = 0; i < QUERIES; i++) {
+    const begin = performance.now();
+    const found = await store.similaritySearchVectorWithScore(queries[i] as number[], K);
+    times.push(performance.now() - begin);
+    const expected = new Set((truth[i] as number[]).map(String));
+    hits += found.filter(([doc]) => expected.has(doc.id as string)).length;
+  }
+  return { times, recall: hits / (QUERIES * K) };
+}
+
 /** Builds a store of all N vectors in batches of 1,000 through addVectors (validation included) and measures it. */
 async function measure(options: Omit<HnswLessonStoreOptions, "numDimensions">) {
   const store = new HnswLessonStore(
@@ -122,28 +136,12 @@ async function measure(options: Omit<HnswLessonStoreOptions, "numDimensions">) {
   if (process.env.LANPO_BENCH_CURVE) {
     for (const ef of [16, 24, 32, 48, 64, 96]) {
       store.efSearch = ef;
-      const ts: number[] = [];
-      let found = 0;
-      for (let i = 0; i < QUERIES; i++) {
-        const begin = performance.now();
-        const got = await store.similaritySearchVectorWithScore(queries[i] as number[], K);
-        ts.push(performance.now() - begin);
-        const expected = new Set((truth[i] as number[]).map(String));
-        found += got.filter(([doc]) => expected.has(doc.id as string)).length;
-      }
-      console.log(`  ef ${ef}: recall ${fmt(found / (QUERIES * K), 3)}, median ${fmt(median(ts), 3)} ms`);
+      const curve = await runQueries(store);
+      console.log(`  ef ${ef}: recall ${fmt(curve.recall, 3)}, median ${fmt(median(curve.times), 3)} ms`);
     }
     store.efSearch = calibration.efSearch;
   }
-  const times: number[] = [];
-  let hits = 0;
-  for (let i = 0; i < QUERIES; i++) {
-    const begin = performance.now();
-    const found = await store.similaritySearchVectorWithScore(queries[i] as number[], K);
-    times.push(performance.now() - begin);
-    const expected = new Set((truth[i] as number[]).map(String));
-    hits += found.filter(([doc]) => expected.has(doc.id as string)).length;
-  }
+  const { times, recall } = await runQueries(store);
   const dir = await mkdtemp(join(tmpdir(), "lanpo-bench-"));
   start = performance.now();
   await store.save(dir);
@@ -162,7 +160,7 @@ async function measure(options: Omit<HnswLessonStoreOptions, "numDimensions">) {
     buildSeconds,
     calibration,
     calibrationSeconds,
-    recall: hits / (QUERIES * K),
+    recall,
     median: median(times),
     saveSeconds,
     loadSeconds,

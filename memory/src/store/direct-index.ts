@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { clampScore, type IndexSnapshot, type LabelIndex, type ScoredLabel, topByScore } from "./label-index.js";
 import {
   createNativeIndex,
-  growToFit,
+  NativeBackedIndex,
   type NativeIndex,
   type NativeIndexParameters,
   searchNative,
@@ -10,12 +10,14 @@ import {
 } from "./native-index.js";
 
 /** The plain layout: one cosine hnswlib graph over the vectors themselves. */
-export class DirectIndex implements LabelIndex {
+export class DirectIndex extends NativeBackedIndex implements LabelIndex {
   private constructor(
-    private readonly native: NativeIndex,
+    native: NativeIndex,
     private readonly parameters: NativeIndexParameters,
-    private deleted: number,
-  ) {}
+    deleted: number,
+  ) {
+    super(native, deleted);
+  }
 
   static create(dimensions: number, parameters: NativeIndexParameters, capacity: number): DirectIndex {
     return new DirectIndex(createNativeIndex("cosine", dimensions, parameters, capacity), parameters, 0);
@@ -26,25 +28,8 @@ export class DirectIndex implements LabelIndex {
     return new DirectIndex(native, parameters, deleted);
   }
 
-  get elementCount(): number {
-    return this.native.getCurrentCount();
-  }
-
-  get capacity(): number {
-    return this.native.getMaxElements();
-  }
-
-  get deletedCount(): number {
-    return this.deleted;
-  }
-
-  reserve(newPoints: number): void {
-    growToFit(this.native, this.elementCount + Math.max(0, newPoints - this.deleted));
-  }
-
   insert(vector: readonly number[], label: number): void {
-    this.native.addPoint(vector as number[], label, this.deleted > 0);
-    if (this.deleted > 0) this.deleted--;
+    this.addToGraph(vector as number[], label);
   }
 
   update(vector: readonly number[], label: number): void {
@@ -52,8 +37,7 @@ export class DirectIndex implements LabelIndex {
   }
 
   remove(label: number): void {
-    this.native.markDelete(label);
-    this.deleted++;
+    this.markDeleted(label);
   }
 
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {

@@ -107,3 +107,41 @@ export function searchNative(
     index.setEf(restoreEf);
   }
 }
+
+/**
+ * What both store layouts do the same way with their hnswlib graph: counts, capacity, and the
+ * reuse of marked-deleted slots by later inserts.
+ */
+export abstract class NativeBackedIndex {
+  protected constructor(
+    protected native: NativeIndex,
+    protected deleted: number,
+  ) {}
+
+  get elementCount(): number {
+    return this.native.getCurrentCount();
+  }
+
+  get capacity(): number {
+    return this.native.getMaxElements();
+  }
+
+  get deletedCount(): number {
+    return this.deleted;
+  }
+
+  reserve(newPoints: number): void {
+    growToFit(this.native, this.elementCount + Math.max(0, newPoints - this.deleted));
+  }
+
+  /** Adds `point` to the graph under a new label, in a deleted slot when there is one. */
+  protected addToGraph(point: number[], label: number): void {
+    this.native.addPoint(point, label, this.deleted > 0);
+    if (this.deleted > 0) this.deleted--;
+  }
+
+  protected markDeleted(label: number): void {
+    this.native.markDelete(label);
+    this.deleted++;
+  }
+}

@@ -4,7 +4,7 @@ import type { IndexSnapshot, LabelIndex, ScoredLabel } from "./label-index.js";
 import { topByScore } from "./label-index.js";
 import {
   createNativeIndex,
-  growToFit,
+  NativeBackedIndex,
   type NativeIndex,
   type NativeIndexParameters,
   searchNative,
@@ -49,12 +49,10 @@ export interface ProjectedIndexState {
  * graph over a quarter of the numbers is what lets 100k sentence-embedding vectors insert at
  * several thousand a second and answer in well under a millisecond (bench/memory-hnsw.bench.ts).
  */
-export class ProjectedIndex implements LabelIndex {
-  private native: NativeIndex;
+export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   private readonly table: VectorTable;
   private projection: PcaProjection | undefined;
   private readonly live: Set<number>;
-  private deleted: number;
   private readonly dots: WasmRowDots;
 
   private constructor(
@@ -63,11 +61,10 @@ export class ProjectedIndex implements LabelIndex {
     private readonly settings: ProjectionSettings,
     state: ProjectedIndexState,
   ) {
-    this.native = state.native;
+    super(state.native, state.deleted);
     this.table = state.table;
     this.projection = state.projection;
     this.live = new Set(state.liveLabels);
-    this.deleted = state.deleted;
     this.dots = new WasmRowDots(sourceDimensions);
   }
 
@@ -96,31 +93,13 @@ export class ProjectedIndex implements LabelIndex {
     return new ProjectedIndex(dimensions, parameters, settings, state);
   }
 
-  get elementCount(): number {
-    return this.native.getCurrentCount();
-  }
-
-  get capacity(): number {
-    return this.native.getMaxElements();
-  }
-
-  get deletedCount(): number {
-    return this.deleted;
-  }
-
   /** The fitted projection, or undefined while the store is below `fitAfter`. */
   get fitted(): PcaProjection | undefined {
     return this.projection;
   }
 
-  reserve(newPoints: number): void {
-    growToFit(this.native, this.elementCount + Math.max(0, newPoints - this.deleted));
-  }
-
   insert(vector: readonly number[], label: number): void {
-    const row = this.table.set(label, vector);
-    this.native.addPoint(this.reduce(row), label, this.deleted > 0);
-    if (this.deleted > 0) this.deleted--;
+    this.addToGraph(this.reduce(this.table.set(label, vector)), label);
     this.live.add(label);
     if (!this.projection && this.live.size >= this.settings.fitAfter) this.fit();
   }
@@ -130,8 +109,7 @@ export class ProjectedIndex implements LabelIndex {
   }
 
   remove(label: number): void {
-    this.native.markDelete(label);
-    this.deleted++;
+    this.markDeleted(label);
     this.live.delete(label);
   }
 
