@@ -108,7 +108,7 @@ type WorkerMessage =
 
 /** Options of {@link UseLiteWorkerPool}. */
 export interface UseLiteWorkerPoolOptions {
-  /** Worker threads, each holding its own model copy (about 240 MB). */
+  /** Worker threads, each holding its own model copy (about 240 MB, up to 40 MB more of tables). */
   workers: number;
   /** Replaces the worker's source; for tests that need a worker which crashes or misbehaves. */
   workerSource?: string;
