@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { mulberry32 } from "@lanpo/core";
 
@@ -47,4 +49,30 @@ export class TableEmbeddings implements EmbeddingsInterface {
     for (const c of text) h = Math.imul(h ^ (c.codePointAt(0) ?? 0), 16777619);
     return randomVectors(1, this.dims, h)[0] as number[];
   }
+}
+
+/**
+ * Runs store-crash-writer.ts on `dir` (with `args`), which saves a growing store over and over,
+ * and SIGKILLs it `delayMs` after it has reported `saves` completed saves: somewhere inside the
+ * next one. Returns the sizes of the saves it reported.
+ */
+export async function killWriterMidSave(
+  dir: string,
+  args: string[],
+  saves: number,
+  delayMs: number,
+): Promise<number[]> {
+  const writer = fileURLToPath(new URL("./store-crash-writer.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", writer, dir, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const saved: number[] = [];
+  await new Promise<void>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) if (line.startsWith("saved ")) saved.push(Number(line.slice(6)));
+      if (saved.length >= saves) setTimeout(() => child.kill("SIGKILL"), delayMs);
+    });
+    child.on("exit", () => resolve());
+  });
+  return saved;
 }

@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
 import { cp, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Document } from "@langchain/core/documents";
 import { StorageError } from "@lanpo/core";
 import test from "ava";
 import type { SaveStep } from "../../memory/src/store/atomic-folder.ts";
 import { HnswLessonStore } from "../../memory/src/store/hnsw-lesson-store.ts";
-import { randomVectors, TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
+import { killWriterMidSave, randomVectors, TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
 
 const dims = 8;
 const embeddings = new TableEmbeddings(dims);
@@ -118,22 +116,10 @@ test("a crash at any step of a save leaves the last good copy loadable", async (
 });
 
 test("a process killed mid-save never leaves a folder that fails to load", async (t) => {
-  const writer = fileURLToPath(new URL("./store-crash-writer.ts", import.meta.url));
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = await tempDir();
-    const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", writer, dir], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const saved: number[] = [];
-    await new Promise<void>((resolve) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        for (const line of chunk.toString().split("\n"))
-          if (line.startsWith("saved ")) saved.push(Number(line.slice(6)));
-        // Kill at a different point of the next save each attempt.
-        if (saved.length >= 2) setTimeout(() => child.kill("SIGKILL"), attempt * 7);
-      });
-      child.on("exit", () => resolve());
-    });
+    // Kill at a different point of the next save each attempt.
+    const saved = await killWriterMidSave(dir, [], 2, attempt * 7);
     t.true(saved.length >= 2);
     const loaded = await HnswLessonStore.load(dir, new TableEmbeddings(64));
     t.true(loaded.size >= (saved.at(-1) ?? 0), `loaded ${loaded.size}, last reported save ${saved.at(-1)}`);

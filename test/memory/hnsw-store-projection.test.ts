@@ -1,14 +1,12 @@
-import { spawn } from "node:child_process";
 import { readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Document } from "@langchain/core/documents";
 import { ConfigError, mulberry32, StorageError } from "@lanpo/core";
 import test from "ava";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { HnswLessonStore } from "../../memory/src/store/hnsw-lesson-store.ts";
 import { PcaProjection } from "../../memory/src/store/pca-projection.ts";
-import { cosine, TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
+import { cosine, killWriterMidSave, TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
 
 const dims = 24;
 const embeddings = new TableEmbeddings(dims);
@@ -200,21 +198,9 @@ test("a damaged projected save is refused with the reason, before anything is bu
 });
 
 test("a process killed mid-save of a projected store never leaves a folder that fails to load", async (t) => {
-  const writer = fileURLToPath(new URL("./store-crash-writer.ts", import.meta.url));
   for (let attempt = 0; attempt < 2; attempt++) {
     const dir = await tempDir();
-    const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", writer, dir, "projected"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const saved: number[] = [];
-    await new Promise<void>((resolve) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        for (const line of chunk.toString().split("\n"))
-          if (line.startsWith("saved ")) saved.push(Number(line.slice(6)));
-        if (saved.length >= 3) setTimeout(() => child.kill("SIGKILL"), attempt * 5);
-      });
-      child.on("exit", () => resolve());
-    });
+    const saved = await killWriterMidSave(dir, ["projected"], 3, attempt * 5);
     const loaded = await HnswLessonStore.load(dir, new TableEmbeddings(64));
     t.true(loaded.size >= (saved.at(-1) ?? 0));
     t.is(loaded.size % 500, 0, "a whole save, never a torn one");
