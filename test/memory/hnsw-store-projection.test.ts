@@ -217,6 +217,12 @@ test("bad projection options are ConfigErrors naming the field", (t) => {
   t.is(field({ projection: { dimensions: 4, fitAfter: 3 } }), "projection.fitAfter");
   t.is(field({ projection: { dimensions: 4, rerank: 0.5 } }), "projection.rerank");
   t.is(field({ projection: "yes" }), "projection");
+  t.is(
+    t.throws(() => new HnswLessonStore(embeddings, { numDimensions: 5000, projection: { dimensions: 8 } }), {
+      instanceOf: ConfigError,
+    }).field,
+    "projection",
+  );
   t.regex(t.throws(make({ projection: { dimensions: 30 } }))?.message ?? "", /below numDimensions \(24\)/);
 });
 

@@ -52,6 +52,9 @@ export interface ProjectionOptions {
   rerank?: number;
 }
 
+/** The fit holds a numDimensions × numDimensions matrix (64 MB at this size) and works on it in WebAssembly. */
+export const PROJECTION_MAX_SOURCE_DIMENSIONS = 4096;
+
 /** Options with every default applied; `projection` is null when off. */
 export type ResolvedHnswLessonStoreOptions = Required<Omit<HnswLessonStoreOptions, "projection">> & {
   projection: Required<ProjectionOptions> | null;
@@ -108,6 +111,12 @@ export function resolveHnswLessonStoreOptions(options: HnswLessonStoreOptions): 
     throw new ConfigError(
       "projection.dimensions",
       `must be below numDimensions (${resolved.numDimensions}), got ${reduced.dimensions}; leave projection out to index the vectors themselves`,
+    );
+  }
+  if (reduced && resolved.numDimensions > PROJECTION_MAX_SOURCE_DIMENSIONS) {
+    throw new ConfigError(
+      "projection",
+      `works on vectors of at most ${PROJECTION_MAX_SOURCE_DIMENSIONS} numbers (its fit holds a numDimensions² matrix), got ${resolved.numDimensions}; leave projection out`,
     );
   }
   if (reduced && reduced.fitAfter < reduced.dimensions) {
