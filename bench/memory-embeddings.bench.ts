@@ -103,7 +103,7 @@ if (last !== undefined) {
     `ratio vs the faster plain baseline (median of ${ROUNDS} rounds): ${ratio.toFixed(2)}x   target >= 3x   ${ratio >= 3 ? "MET" : "NOT MET"}   (rounds: ${ratios.map((r) => r.toFixed(2)).join(", ")}; load average now ${loadavg()[0]?.toFixed(2)})`,
   );
   console.log(
-    `work per text: defaultEmbeddings() embeds ${median(cpuRatios).toFixed(2)}x the texts of the faster plain baseline per CPU-second (median; rounds: ${cpuRatios.map((r) => r.toFixed(2)).join(", ")}); with two free cores the wall-clock ratio is about twice that`,
+    `work per text: defaultEmbeddings() embeds ${median(cpuRatios).toFixed(2)}x the texts of the faster plain baseline per CPU-second (median; rounds: ${cpuRatios.map((r) => r.toFixed(2)).join(", ")}); two workers on two free cores give up to twice that in wall-clock time`,
   );
   console.log(`same texts again, from the cache: ${last.cachedRate.toFixed(0)} texts/s (not part of the target)`);
 }
