@@ -1,12 +1,17 @@
 // Assembles memory/wasm/*.wat into the TypeScript modules that carry their bytes (base64), so the
 // package needs no .wasm files at run time and no assembler at install. Run after editing a .wat:
 //   npm run build:wasm
-// test/memory/wasm-projector.test.ts re-assembles each .wat and fails when the bytes are stale.
+// test/scripts/build-wasm.test.ts re-assembles each .wat and fails when the bytes are stale.
 import { readFile, writeFile } from "node:fs/promises";
 import initWabt from "wabt";
 
 export const WASM_MODULES = [
   { wat: "memory/wasm/project.wat", out: "memory/src/store/wasm-projector-bytes.ts", name: "PROJECT_WASM_BASE64" },
+  {
+    wat: "memory/wasm/attention.wat",
+    out: "memory/src/embeddings/attention-kernel-bytes.ts",
+    name: "ATTENTION_KERNEL_WASM",
+  },
 ];
 
 /** The module's bytes, assembled with SIMD enabled. */

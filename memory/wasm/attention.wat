@@ -1,8 +1,8 @@
 ;; WASM SIMD kernels of the sentence encoder (see use-lite-encoder.ts): its attention, which TF.js WASM
 ;; runs slowly (its batched matmul is a naive loop), and a sparse-times-dense product for the first
-;; feed-forward layer's output projection, whose input is 92 % zeros after the ReLU. Assembled with wabt:
-;;   wat2wasm attention-kernel.wat -o - | base64 -w0
-;; and the result pasted into attention-kernel.ts (ATTENTION_KERNEL_WASM).
+;; feed-forward layer's output projection, whose input is 92 % zeros after the ReLU. Built into
+;; memory/src/embeddings/attention-kernel-bytes.ts by `npm run build:wasm` (the wabt package's
+;; wat2wasm); test/scripts/build-wasm.test.ts fails when the two disagree.
 ;; Pointers are byte offsets into the exported memory; rows are `stride` bytes apart; `depth` is a
 ;; multiple of 16 floats (the encoder's heads have 64 and 128).
 (module
