@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
@@ -39,8 +40,12 @@ function exactTop(vectors: number[][], query: number[], k: number, skip?: (i: nu
     .map((e) => e.id);
 }
 
-async function projectedStore(count: number, seed = 1) {
-  const store = new HnswLessonStore(embeddings, { numDimensions: dims, projection });
+async function projectedStore(count: number, seed = 1, initialCapacity?: number) {
+  const store = new HnswLessonStore(embeddings, {
+    numDimensions: dims,
+    projection,
+    ...(initialCapacity ? { initialCapacity } : {}),
+  });
   const vectors = clustered(count, seed);
   await store.addVectors(vectors, docs(count));
   return { store, vectors };
@@ -82,7 +87,9 @@ test("after the fit, results are found by projection and scored by exact cosine"
 });
 
 test("deletes, updates, filters and slot reuse work after the fit", async (t) => {
-  const { store, vectors } = await projectedStore(200);
+  // Full to capacity, so an add that did not reuse the deleted slot would have to grow it.
+  const { store, vectors } = await projectedStore(200, 1, 200);
+  t.is(store.capacity, 200);
   const query = vectors[5]!;
   const [first] = await store.similaritySearchVectorWithScore(query, 1);
   t.is(first?.[0].id, "d5");
@@ -162,6 +169,21 @@ async function loadError(dir: string): Promise<StorageError> {
   return error;
 }
 
+/** Replaces a file of a saved folder and fixes its size and checksum in the manifest, as a careful vandal would. */
+async function rewriteNamed(
+  dir: string,
+  manifest: { files: Record<string, { name: string; bytes: number; sha256: string }> },
+  key: string,
+  bytes: Buffer | string,
+) {
+  const entry = manifest.files[key]!;
+  await writeFile(join(dir, entry.name), bytes);
+  const buffer = Buffer.from(bytes);
+  entry.bytes = buffer.length;
+  entry.sha256 = createHash("sha256").update(buffer).digest("hex");
+  await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+}
+
 async function savedProjected() {
   const { store } = await projectedStore(100);
   const dir = await tempDir();
@@ -169,6 +191,108 @@ async function savedProjected() {
   const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
   return { dir, manifest };
 }
+
+test("manifest settings no store could have, or projection under format 1, are StorageErrors, not ConfigErrors", async (t) => {
+  const { dir, manifest } = await savedProjected();
+  const write = (m: object) => writeFile(join(dir, "manifest.json"), JSON.stringify(m));
+  for (const change of [{ rerank: 5000 }, { fitAfter: 2 }]) {
+    await write({ ...manifest, projection: { ...manifest.projection, ...change } });
+    const error = await loadError(dir);
+    t.is(error.code, "MANIFEST", JSON.stringify(change));
+    t.regex(error.message, /manifest settings are invalid/);
+  }
+  await write({ ...manifest, formatVersion: 1 });
+  t.regex((await loadError(dir)).message, /format 1 but carries projection settings/);
+  await write(manifest);
+  t.is((await HnswLessonStore.load(dir, embeddings)).size, 100);
+});
+
+test("a document moved onto a deleted element is caught at load, in both layouts", async (t) => {
+  for (const layout of [{}, { projection }]) {
+    const store = new HnswLessonStore(embeddings, { numDimensions: dims, ...layout });
+    await store.addVectors(clustered(100, 6), docs(100));
+    await store.delete({ ids: ["d3"] });
+    const dir = await tempDir();
+    await store.save(dir);
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    const documents = JSON.parse(await readFile(join(dir, manifest.files.documents.name), "utf8"));
+    const d4 = documents.documents.find((doc: { id: string }) => doc.id === "d4");
+    d4.label = 3;
+    await rewriteNamed(dir, manifest, "documents", JSON.stringify(documents));
+    const error = await loadError(dir);
+    t.is(error.code, "MISMATCH");
+    t.regex(error.message, /element 4 is live but no document holds it/);
+  }
+});
+
+test("a non-finite number in the vectors or basis file is refused even with a matching checksum", async (t) => {
+  for (const key of ["vectors", "projection"]) {
+    const { dir, manifest } = await savedProjected();
+    const bytes = await readFile(join(dir, manifest.files[key].name));
+    bytes.writeFloatLE(Number.NaN, 40);
+    await rewriteNamed(dir, manifest, key, bytes);
+    const error = await loadError(dir);
+    t.is(error.code, "MISMATCH", key);
+    t.regex(error.message, /NaN at float 10/);
+  }
+});
+
+test("a save that overlaps an add writes a consistent generation, in both layouts and from empty", async (t) => {
+  for (const layout of [{}, { projection }]) {
+    for (const start of [0, 10]) {
+      const store = new HnswLessonStore(embeddings, { numDimensions: dims, ...layout });
+      if (start > 0) await store.addVectors(clustered(start, 8), docs(start));
+      const dir = await tempDir();
+      const saving = store.save(dir);
+      // Let the save start and wait on its folder before the add comes in.
+      for (let i = 0; i < 3; i++) await null;
+      await store.addVectors(clustered(5, 9), docs(5, "late"));
+      await saving;
+      const loaded = await HnswLessonStore.load(dir, embeddings);
+      t.true(loaded.size === start || loaded.size === start + 5, `loaded ${loaded.size}`);
+      t.deepEqual(
+        loaded.projection && { ...loaded.projection, energy: null },
+        store.projection && { ...store.projection, energy: null },
+      );
+    }
+  }
+});
+
+test("an empty projected store saves and loads as projected, and fits once it reaches fitAfter", async (t) => {
+  const store = new HnswLessonStore(embeddings, { numDimensions: dims, projection });
+  const dir = await tempDir();
+  await store.save(dir);
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+  t.like(manifest, {
+    formatVersion: 2,
+    projection: { dimensions: 6, energy: null },
+    files: { index: null, vectors: null },
+  });
+  const loaded = await HnswLessonStore.load(dir, embeddings);
+  t.deepEqual(loaded.projection, { dimensions: 6, fitAfter: 60, rerank: 3, energy: null });
+  await loaded.addVectors(clustered(60, 10), docs(60));
+  t.not(loaded.projection?.energy, null);
+});
+
+test("deleting and adding over and over does not grow the vectors kept or saved", async (t) => {
+  const store = new HnswLessonStore(embeddings, { numDimensions: dims, projection, initialCapacity: 128 });
+  for (let round = 0; round < 20; round++) {
+    if (round > 0) await store.delete({ ids: store.ids() });
+    await store.addVectors(clustered(100, round), docs(100, `r${round}-`));
+  }
+  t.is(store.size, 100);
+  t.is(store.capacity, 128);
+  const dir = await tempDir();
+  await store.save(dir);
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+  t.is(manifest.files.vectors.bytes, 100 * dims * 4, "one row a live document");
+  const loaded = await HnswLessonStore.load(dir, embeddings);
+  const query = clustered(1, 19)[0]!;
+  t.deepEqual(
+    await loaded.similaritySearchVectorWithScore(query, 5),
+    await store.similaritySearchVectorWithScore(query, 5),
+  );
+});
 
 test("a damaged projected save is refused with the reason, before anything is built from it", async (t) => {
   const a = await savedProjected();
@@ -223,7 +347,9 @@ test("bad projection options are ConfigErrors naming the field", (t) => {
     }).field,
     "projection",
   );
-  t.regex(t.throws(make({ projection: { dimensions: 30 } }))?.message ?? "", /below numDimensions \(24\)/);
+  t.is(field({ projection: { dimensions: 13 } }), "projection.dimensions");
+  t.notThrows(make({ projection: { dimensions: 12 } }));
+  t.regex(t.throws(make({ projection: { dimensions: 30 } }))?.message ?? "", /at most half of numDimensions \(24\)/);
 });
 
 test("PcaProjection finds the subspace the data lives in and keeps inner products there", (t) => {

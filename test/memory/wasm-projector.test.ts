@@ -25,6 +25,23 @@ test("the SIMD product equals a plain one, for sizes that are not multiples of t
   }
 });
 
+test("row dots stay right over many calls whose row counts go up and down (padding lanes are zeroed)", (t) => {
+  const next = mulberry32(10);
+  const dots = new WasmRowDots(5);
+  for (let call = 0; call < 200; call++) {
+    const count = 1 + Math.floor(next() * 60);
+    const rows = Array.from({ length: count }, () => Float32Array.from({ length: 5 }, () => next() * 4 - 2));
+    const vector = Float32Array.from({ length: 5 }, () => next() * 4 - 2);
+    const got = dots.dots(rows, vector);
+    for (const [i, row] of rows.entries()) {
+      const expected = row.reduce((sum, x, j) => sum + x * vector[j]!, 0);
+      if (Math.abs(got[i]! - expected) > 1e-4)
+        return t.fail(`call ${call}, ${count} rows, row ${i}: ${got[i]} vs ${expected}`);
+    }
+  }
+  t.pass();
+});
+
 test("row dots equal plain ones, whatever the number of rows from call to call (memory grows)", (t) => {
   const next = mulberry32(9);
   const dots = new WasmRowDots(37);

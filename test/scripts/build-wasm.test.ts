@@ -25,5 +25,6 @@ test("a .wat that does not assemble is an error naming the file, not empty bytes
   const dir = await mkdtemp(join(tmpdir(), "lanpo-wat-"));
   const broken = join(dir, "broken.wat");
   await writeFile(broken, '(module (func (export "f") (i32.add)))');
-  await t.throwsAsync(assemble(broken));
+  const error = await t.throwsAsync(assemble(broken));
+  t.regex(error?.message ?? "", /broken\.wat/);
 });

@@ -44,7 +44,7 @@ export interface HnswLessonStoreOptions {
 
 /** See {@link HnswLessonStoreOptions.projection}. */
 export interface ProjectionOptions {
-  /** Coordinates the graph holds per vector; fewer than `numDimensions`. */
+  /** Coordinates the graph holds per vector; at most half of `numDimensions`. */
   dimensions: number;
   /** Vectors the store holds when the projection is fitted to them. @default max(2048, 4 × dimensions) */
   fitAfter?: number;
@@ -107,10 +107,10 @@ export function resolveHnswLessonStoreOptions(options: HnswLessonStoreOptions): 
   }
   const resolved = parsed.data;
   const reduced = resolved.projection;
-  if (reduced && reduced.dimensions >= resolved.numDimensions) {
+  if (reduced && reduced.dimensions > resolved.numDimensions / 2) {
     throw new ConfigError(
       "projection.dimensions",
-      `must be below numDimensions (${resolved.numDimensions}), got ${reduced.dimensions}; leave projection out to index the vectors themselves`,
+      `must be at most half of numDimensions (${resolved.numDimensions}), got ${reduced.dimensions}: a larger projection saves too little to pay for its re-ranking and fit; leave projection out to index the vectors themselves`,
     );
   }
   if (reduced && resolved.numDimensions > PROJECTION_MAX_SOURCE_DIMENSIONS) {

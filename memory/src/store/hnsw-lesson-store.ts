@@ -280,12 +280,12 @@ export class HnswLessonStore extends SaveableVectorStore {
     const run = this.saveQueue.then(() =>
       writeStoreFolder(
         dir,
-        {
+        () => ({
           index: this.index,
           documents: this.byLabel.values(),
           nextLabel: this.nextLabel,
           parameters: this.options,
-        },
+        }),
         this.onSaveStep,
       ),
     );
@@ -312,20 +312,29 @@ export class HnswLessonStore extends SaveableVectorStore {
         { code: "DIMENSIONS" },
       );
     }
-    const { numDimensions, M, efConstruction, efSearch, seed, projection } = manifest;
-    const store = new HnswLessonStore(embeddings, {
-      numDimensions,
-      M,
-      efConstruction,
-      efSearch,
-      seed,
-      ...(projection
-        ? {
-            projection: { dimensions: projection.dimensions, fitAfter: projection.fitAfter, rerank: projection.rerank },
-          }
-        : {}),
-      ...(options.generateId ? { generateId: options.generateId } : {}),
-    });
+    const { numDimensions, M, efConstruction, efSearch, seed } = manifest;
+    const { projection: settings } = manifest;
+    let store: HnswLessonStore;
+    try {
+      store = new HnswLessonStore(embeddings, {
+        numDimensions,
+        M,
+        efConstruction,
+        efSearch,
+        seed,
+        ...(settings
+          ? { projection: { dimensions: settings.dimensions, fitAfter: settings.fitAfter, rerank: settings.rerank } }
+          : {}),
+        ...(options.generateId ? { generateId: options.generateId } : {}),
+      });
+    } catch (error) {
+      // The manifest has no checksum: settings no store could be built with mean it was edited or damaged.
+      if (!ConfigError.isInstance(error)) throw error;
+      throw new StorageError(dir, `manifest settings are invalid: ${error.message}`, {
+        code: "MANIFEST",
+        cause: error,
+      });
+    }
     store.index = await openLabelIndex(dir, contents, store.options);
     for (const doc of documents.documents) {
       store.byLabel.set(doc.label, doc);

@@ -24,7 +24,7 @@ const ITERATIONS = 5;
  * the exact one does (a test compares the two), which is what the projected store needs of it.
  */
 export function leadingEigenpairs(matrix: Float32Array, size: number, count: number): Eigenpairs {
-  if (size <= FULL_DECOMPOSITION_MAX || count * 2 >= size) return fullDecomposition(matrix, size, count);
+  if (size <= FULL_DECOMPOSITION_MAX) return fullDecomposition(matrix, size, count);
   const width = Math.min(size, count + Math.max(16, Math.ceil(count / 4)));
   const product = new WasmProjector(matrix, size, size);
   const random = mulberry32(size * 31 + count);

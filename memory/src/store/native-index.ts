@@ -79,6 +79,28 @@ export function readNativeIndex(
       code: "MISMATCH",
     });
   }
+  // The elements no document holds must all be marked deleted; else a document sits on a deleted
+  // element and a live one has no document. hnswlib lists no deleted labels but refuses to delete
+  // one twice, so each of those few must refuse (every document is not probed: that would be slow).
+  const documented = new Set(labels.map((doc) => doc.label));
+  for (const label of present) {
+    if (documented.has(label)) continue;
+    let wasLive = true;
+    try {
+      index.markDelete(label);
+    } catch {
+      wasLive = false;
+    }
+    if (wasLive) {
+      throw new StorageError(
+        dir,
+        `index element ${label} is live but no document holds it: documents and index disagree`,
+        {
+          code: "MISMATCH",
+        },
+      );
+    }
+  }
   return index;
 }
 

@@ -33,7 +33,8 @@ export async function openLabelIndex(
     return DirectIndex.fromNative(native, parameters, counts.deleted);
   }
   if (!vectorsPath) throw new StorageError(dir, "projected index without its vectors file", { code: "MISMATCH" });
-  const table = VectorTable.fromBytes(vectorsPath, await readFile(vectorsPath), numDimensions, documents.nextLabel);
+  const labels = documents.documents.map((doc) => doc.label);
+  const table = VectorTable.fromBytes(vectorsPath, await readFile(vectorsPath), numDimensions, labels);
   let projection: PcaProjection | undefined;
   if (projectionPath && settings.energy !== null) {
     const bytes = await readFile(projectionPath);
@@ -57,7 +58,6 @@ export async function openLabelIndex(
       native,
       table,
       projection,
-      liveLabels: documents.documents.map((doc) => doc.label),
       deleted: counts.deleted,
     },
   );

@@ -1,4 +1,5 @@
 import { StorageError } from "@lanpo/core";
+import { assertFinite, assertLittleEndian } from "./float32-file.js";
 import { leadingEigenpairs } from "./leading-eigenvectors.js";
 import { WasmProjector } from "./wasm-projector.js";
 
@@ -55,6 +56,7 @@ export class PcaProjection {
 
   /** The basis as bytes (little-endian float32), for a save; `energy` goes into the manifest. */
   toBytes(): Uint8Array {
+    assertLittleEndian("projection file");
     return new Uint8Array(this.basis.buffer, this.basis.byteOffset, this.basis.byteLength);
   }
 
@@ -73,8 +75,10 @@ export class PcaProjection {
         { code: "MISMATCH" },
       );
     }
+    assertLittleEndian(path);
     const basis = new Float32Array(sourceDimensions * dimensions);
     new Uint8Array(basis.buffer).set(bytes);
+    assertFinite(path, basis);
     return new PcaProjection(sourceDimensions, dimensions, basis, energy);
   }
 }

@@ -34,9 +34,9 @@ export interface ProjectionSettings {
 /** Everything a projected index is made of, for reopening a save. */
 export interface ProjectedIndexState {
   native: NativeIndex;
+  /** The live labels' vectors. */
   table: VectorTable;
   projection: PcaProjection | undefined;
-  liveLabels: Iterable<number>;
   deleted: number;
 }
 
@@ -52,7 +52,6 @@ export interface ProjectedIndexState {
 export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   private readonly table: VectorTable;
   private projection: PcaProjection | undefined;
-  private readonly live: Set<number>;
   private readonly dots: WasmRowDots;
 
   private constructor(
@@ -64,7 +63,6 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     super(state.native, state.deleted);
     this.table = state.table;
     this.projection = state.projection;
-    this.live = new Set(state.liveLabels);
     this.dots = new WasmRowDots(sourceDimensions);
   }
 
@@ -78,7 +76,6 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
       native: createNativeIndex("ip", dimensions, parameters, capacity),
       table: new VectorTable(dimensions, capacity),
       projection: undefined,
-      liveLabels: [],
       deleted: 0,
     });
   }
@@ -100,8 +97,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
 
   insert(vector: readonly number[], label: number): void {
     this.addToGraph(this.reduce(this.table.set(label, vector)), label);
-    this.live.add(label);
-    if (!this.projection && this.live.size >= this.settings.fitAfter) this.fit();
+    if (!this.projection && this.table.size >= this.settings.fitAfter) this.fit();
   }
 
   update(vector: readonly number[], label: number): void {
@@ -110,12 +106,12 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
 
   remove(label: number): void {
     this.markDeleted(label);
-    this.live.delete(label);
+    this.table.delete(label);
   }
 
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {
     const unit = unitVector(query);
-    const candidates = this.projection ? Math.min(this.live.size, Math.ceil(k * this.settings.rerank)) : k;
+    const candidates = this.projection ? Math.min(this.table.size, Math.ceil(k * this.settings.rerank)) : k;
     const wanted = Math.max(k, candidates);
     const { neighbors } = searchNative(
       this.native,
@@ -145,8 +141,8 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   snapshot(dir: string, tag: string): IndexSnapshot {
     const indexName = `index-${tag}.hnsw`;
     writeNativeIndex(this.native, join(dir, `${indexName}.tmp`));
-    // Copied now: later adds write into the table while the commit is still on its way.
-    const vectors = this.table.toBytes().slice();
+    // Copied now (by ascending label): later adds write into the table while the commit is on its way.
+    const vectors = this.table.snapshotBytes();
     const projection = this.projection;
     const files: IndexSnapshot["files"] = [
       { key: "index", file: { name: indexName, write: () => undefined } },
@@ -176,13 +172,13 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
    * same capacity. Deleted slots are not carried over, so none remain to reuse.
    */
   private fit(): void {
-    const labels = sample([...this.live], FIT_SAMPLE_MAX);
+    const labels = sample([...this.table.labels()], FIT_SAMPLE_MAX);
     const d = this.sourceDimensions;
     const rows = new Float32Array(labels.length * d);
     for (const [i, label] of labels.entries()) rows.set(this.table.row(label), i * d);
     const projection = PcaProjection.fit(rows, labels.length, d, this.settings.dimensions);
     const rebuilt = createNativeIndex("ip", projection.dimensions, this.parameters, this.capacity);
-    for (const label of this.live) rebuilt.addPoint(projection.project(this.table.row(label)), label);
+    for (const label of this.table.labels()) rebuilt.addPoint(projection.project(this.table.row(label)), label);
     this.native = rebuilt;
     this.projection = projection;
     this.deleted = 0;

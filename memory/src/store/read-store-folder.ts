@@ -84,6 +84,13 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
 function checkProjectedLayout(dir: string, manifest: StoreManifest): void {
   const { projection, files } = manifest;
   const fail = (message: string) => new StorageError(dir, message, { code: "MISMATCH" });
+  if (projection && manifest.formatVersion < 2) {
+    throw new StorageError(
+      dir,
+      `${MANIFEST_FILE} says format ${manifest.formatVersion} but carries projection settings, which came with format 2`,
+      { code: "MANIFEST" },
+    );
+  }
   if (!projection) {
     if (files.vectors || files.projection)
       throw fail(`${MANIFEST_FILE} names vectors or projection files but no projection settings`);

@@ -49,7 +49,7 @@ export const storeManifestSchema = z.object({
   files: z.object({
     index: fileEntry.nullable(),
     documents: fileEntry,
-    /** Projected layout: the exact unit vectors, `nextLabel` rows of float32. */
+    /** Projected layout: the exact unit vectors, one row of float32 per document, by ascending label. */
     vectors: fileEntry.nullable().optional(),
     /** Projected layout, once fitted: the basis, `projection.dimensions` rows of float32. */
     projection: fileEntry.nullable().optional(),

@@ -1,14 +1,18 @@
 import { StorageError } from "@lanpo/core";
+import { assertFinite, assertLittleEndian } from "./float32-file.js";
 
 /**
- * The exact unit vectors of a projected store, one row per label, in one growable Float32Array
- * (capacity doubles). The graph searches projections; these rows re-rank its candidates, answer
- * exact scans and are what a new projection is fitted to.
+ * The exact unit vectors of a projected store by label, in one growable Float32Array (capacity
+ * doubles; rows of deleted labels are reused, so it holds no more rows than the store ever held at
+ * once). The graph searches projections; these rows re-rank its candidates, answer exact scans and
+ * are what the projection is fitted to.
  */
 export class VectorTable {
   private data: Float32Array;
-  /** Rows in use: one past the highest label written. */
-  private rows = 0;
+  private readonly rowOf = new Map<number, number>();
+  private readonly freeRows: number[] = [];
+  /** Rows handed out so far, freed ones included. */
+  private allocated = 0;
 
   constructor(
     readonly dimensions: number,
@@ -17,50 +21,85 @@ export class VectorTable {
     this.data = new Float32Array(Math.max(1, capacity) * dimensions);
   }
 
-  get rowCount(): number {
-    return this.rows;
+  /** Labels held. */
+  get size(): number {
+    return this.rowOf.size;
   }
 
-  /** Stores `vector` scaled to unit length at `label` (a zero vector stays zero) and returns the row. */
+  labels(): IterableIterator<number> {
+    return this.rowOf.keys();
+  }
+
+  /** Stores `vector` scaled to unit length under `label` (a zero vector stays zero); returns its row. */
   set(label: number, vector: ArrayLike<number>): Float32Array {
     const d = this.dimensions;
-    this.reserve(label + 1);
+    let at = this.rowOf.get(label);
+    if (at === undefined) {
+      at = this.freeRows.pop() ?? this.allocated++;
+      this.reserve(at + 1);
+      this.rowOf.set(label, at);
+    }
     let norm = 0;
     for (let j = 0; j < d; j++) norm += (vector[j] as number) ** 2;
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    const row = this.data.subarray(label * d, (label + 1) * d);
+    const row = this.data.subarray(at * d, (at + 1) * d);
     for (let j = 0; j < d; j++) row[j] = (vector[j] as number) * scale;
-    this.rows = Math.max(this.rows, label + 1);
     return row;
   }
 
-  /** The unit vector at `label` (a view, not a copy). */
+  /** Forgets `label`; its row goes to the next new label. */
+  delete(label: number): void {
+    const at = this.rowOf.get(label);
+    if (at === undefined) return;
+    this.rowOf.delete(label);
+    this.freeRows.push(at);
+  }
+
+  /** The unit vector of `label` (a view, not a copy). */
   row(label: number): Float32Array {
-    return this.data.subarray(label * this.dimensions, (label + 1) * this.dimensions);
+    const at = this.rowOf.get(label);
+    if (at === undefined) throw new RangeError(`no vector for label ${label}`);
+    return this.data.subarray(at * this.dimensions, (at + 1) * this.dimensions);
   }
 
-  /** Inner product of the row at `label` with `unitQuery`: the cosine similarity. */
+  /** Inner product of the vector of `label` with `unitQuery`: the cosine similarity. */
   dot(label: number, unitQuery: Float32Array): number {
-    return dotAt(this.data, label * this.dimensions, unitQuery);
+    return dotAt(this.row(label), 0, unitQuery);
   }
 
-  /** Rows `0 .. rowCount` as little-endian float32 bytes, for a save. */
-  toBytes(): Uint8Array {
-    return new Uint8Array(this.data.buffer, this.data.byteOffset, this.rows * this.dimensions * 4);
+  /**
+   * A copy of every held vector, by ascending label, as float32 bytes: the vectors file of a save,
+   * which `fromBytes` reads back against the documents' labels.
+   */
+  snapshotBytes(): Uint8Array {
+    assertLittleEndian("vectors file");
+    const labels = [...this.rowOf.keys()].sort((a, b) => a - b);
+    const out = new Float32Array(labels.length * this.dimensions);
+    for (const [i, label] of labels.entries()) out.set(this.row(label), i * this.dimensions);
+    return new Uint8Array(out.buffer);
   }
 
-  /** Rebuilds a saved table; throws `StorageError` (MISMATCH) when the bytes are not whole rows. */
-  static fromBytes(path: string, bytes: Uint8Array, dimensions: number, expectedRows: number): VectorTable {
-    if (bytes.byteLength !== expectedRows * dimensions * 4) {
+  /**
+   * Rebuilds a saved table: row i belongs to the i-th smallest of `labels`. Throws `StorageError`
+   * (MISMATCH) when the bytes are not one row per label or hold a number that is not finite.
+   */
+  static fromBytes(path: string, bytes: Uint8Array, dimensions: number, labels: readonly number[]): VectorTable {
+    assertLittleEndian(path);
+    const rows = labels.length;
+    if (bytes.byteLength !== rows * dimensions * 4) {
       throw new StorageError(
         path,
-        `vectors file has ${bytes.byteLength} bytes, ${expectedRows} rows of ${dimensions} float32 need ${expectedRows * dimensions * 4}`,
+        `vectors file has ${bytes.byteLength} bytes, ${rows} documents of ${dimensions} float32 need ${rows * dimensions * 4}`,
         { code: "MISMATCH" },
       );
     }
-    const table = new VectorTable(dimensions, expectedRows);
-    new Uint8Array(table.data.buffer).set(bytes);
-    table.rows = expectedRows;
+    const table = new VectorTable(dimensions, rows);
+    const data = new Float32Array(rows * dimensions);
+    new Uint8Array(data.buffer).set(bytes);
+    assertFinite(path, data);
+    table.data.set(data);
+    for (const [i, label] of [...labels].sort((a, b) => a - b).entries()) table.rowOf.set(label, i);
+    table.allocated = rows;
     return table;
   }
 

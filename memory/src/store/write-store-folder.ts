@@ -16,16 +16,20 @@ export interface StoreSnapshotSource {
   index: LabelIndex | undefined;
   documents: Iterable<StoredDocument>;
   nextLabel: number;
-  parameters: Pick<StoreManifest, "numDimensions" | "M" | "efConstruction" | "efSearch" | "seed">;
+  parameters: Pick<StoreManifest, "numDimensions" | "M" | "efConstruction" | "efSearch" | "seed"> & {
+    /** The projected layout's settings, so that a store saved before its first add keeps them. */
+    projection: { dimensions: number; fitAfter: number; rerank: number } | null;
+  };
 }
 
 /**
- * Writes one store generation into `dir` atomically (see `commitGeneration`). Index and documents
- * are captured in one synchronous stretch, so they agree even while adds go on during the save.
+ * Writes one store generation into `dir` atomically (see `commitGeneration`). `capture` is called
+ * once the folder exists, and index and documents are taken in that one synchronous stretch, so
+ * they agree even while adds go on during the save.
  */
 export async function writeStoreFolder(
   dir: string,
-  source: StoreSnapshotSource,
+  capture: () => StoreSnapshotSource,
   onStep?: (step: SaveStep) => void | Promise<void>,
 ): Promise<void> {
   const tag = newGenerationTag();
@@ -36,6 +40,7 @@ export async function writeStoreFolder(
     throw new StorageError(dir, `cannot create the folder: ${(error as Error).message}`, { cause: error });
   }
   // From here to the first await: the snapshot.
+  const source = capture();
   const documentsFile: DocumentsFile = { nextLabel: source.nextLabel, documents: [...source.documents] };
   const documentsText = JSON.stringify(documentsFile);
   const snapshot = source.index?.snapshot(dir, tag);
@@ -45,7 +50,8 @@ export async function writeStoreFolder(
     indexElements: snapshot?.elementCount ?? 0,
     capacity: snapshot?.capacity ?? 0,
   };
-  const projection = snapshot?.projection ?? null;
+  const settings = source.parameters.projection;
+  const projection = snapshot?.projection ?? (settings ? { ...settings, energy: null } : null);
   const indexFiles = snapshot?.files ?? [];
   await commitGeneration(
     dir,
