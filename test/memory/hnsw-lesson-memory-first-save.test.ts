@@ -30,6 +30,19 @@ test("the info file is written before the stores, so a first save that dies leav
   t.is((await again.search(DRAFTS[0]!.problemText, all)).length, 1);
 });
 
+test("a first save killed while writing the info file leaves a folder that opens as new", async (t) => {
+  // Found by the --resume-after-SIGKILL CLI test: the kill landed between the info file's temporary
+  // write and its rename.
+  const dir = await mkdtemp(join(tmpdir(), "lanpo-memory-"));
+  await writeFile(join(dir, "lanpo-memory.json.tmp"), '{"format":"lanpo-lesson');
+  const memory = await HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings() });
+  t.is((await memory.stats()).lessons, 0);
+  await memory.add(DRAFTS.slice(0, 1));
+  await memory.flush();
+  const again = await HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings() });
+  t.is((await again.stats()).lessons, 1);
+});
+
 test("a folder with other content and no info file is still refused", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "lanpo-memory-"));
   await writeFile(join(dir, "notes.txt"), "mine");

@@ -18,12 +18,15 @@ const memoryInfoSchema = z.object({
 export type MemoryFolderInfo = z.infer<typeof memoryInfoSchema>;
 
 /**
- * Reads the folder's info file. Returns undefined for a folder that does not exist or is empty
- * (a new memory); throws `StorageError` (code MANIFEST) for a folder with other content.
+ * Reads the folder's info file. Returns undefined for a folder that does not exist, is empty, or
+ * holds only an uncommitted info file (a new memory); throws `StorageError` (code MANIFEST) for a
+ * folder with other content.
  */
 export async function readMemoryFolderInfo(dir: string): Promise<MemoryFolderInfo | undefined> {
   const entries = await readdir(dir).catch(() => undefined);
-  if (!entries || entries.length === 0) return undefined;
+  // A process killed while writing the info file of its first save leaves only the temporary
+  // file: nothing was committed, so the folder is still new.
+  if (!entries || entries.every((name) => name === `${MEMORY_INFO_FILE}.tmp`)) return undefined;
   const text = await readFile(join(dir, MEMORY_INFO_FILE), "utf8").catch(() => undefined);
   if (text === undefined) {
     throw new StorageError(dir, `not a lesson memory folder (no ${MEMORY_INFO_FILE}); pick an empty or new folder`, {
