@@ -93,11 +93,14 @@ export class VectorTable {
         { code: "MISMATCH" },
       );
     }
-    const table = new VectorTable(dimensions, rows);
-    const data = new Float32Array(rows * dimensions);
-    new Uint8Array(data.buffer).set(bytes);
+    // The file's own buffer when it is aligned (a whole file read is): no copy of a 200 MB table.
+    const data =
+      bytes.byteOffset % 4 === 0
+        ? new Float32Array(bytes.buffer, bytes.byteOffset, rows * dimensions)
+        : new Float32Array(new Uint8Array(bytes).buffer);
     assertFinite(path, data);
-    table.data.set(data);
+    const table = new VectorTable(dimensions, 1);
+    table.data = data.length > 0 ? data : table.data;
     for (const [i, label] of [...labels].sort((a, b) => a - b).entries()) table.rowOf.set(label, i);
     table.allocated = rows;
     return table;
