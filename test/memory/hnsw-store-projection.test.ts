@@ -113,6 +113,17 @@ test("calibrateEfSearch measures the projected search against exact cosine", asy
   const result = store.calibrateEfSearch({ targetRecall: 0.9, k: 5, random: mulberry32(3) });
   t.true(result.reached);
   t.is(store.efSearch, result.efSearch);
+  // Below k × rerank (15 for k = 5) every ef runs the same search: tried once, at 15, never reported lower.
+  const floor = store.calibrateEfSearch({
+    targetRecall: 1.01,
+    k: 5,
+    candidates: [4, 8, 12, 64],
+    random: mulberry32(3),
+  });
+  t.deepEqual(
+    floor.recallByEf.map((r) => r.efSearch),
+    [15, 64],
+  );
 });
 
 test("save and load keep the layout, the basis and the answers, before and after the fit", async (t) => {

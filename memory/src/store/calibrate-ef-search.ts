@@ -37,9 +37,11 @@ export function calibrateEfSearch(
 ): EfSearchCalibration {
   const targetRecall = options.targetRecall ?? 0.95;
   const k = Math.min(options.k ?? 10, Math.max(0, liveLabels.length - 1));
-  const candidates = [...(options.candidates ?? [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512])].sort(
-    (a, b) => a - b,
-  );
+  // Below the index's own floor for k (k itself, or k × rerank candidates for a projected index)
+  // every ef runs the same search: try the floor once, then only larger values.
+  const floor = index.minimumEf(k);
+  const given = options.candidates ?? [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+  const candidates = [...new Set(given.map((ef) => Math.max(ef, floor)))].sort((a, b) => a - b);
   const random = options.random ?? Math.random;
   if (k === 0) return { efSearch: candidates[0] ?? 16, reached: true, recallByEf: [] };
   const dims = index.vector(liveLabels[0] as number).length;
@@ -69,11 +71,8 @@ export function calibrateEfSearch(
   for (const ef of candidates) {
     let hits = 0;
     for (const { query, self, truth } of samples) {
-      const found = index
-        .search(query, k + 1, Math.max(ef, k + 1))
-        .map((hit) => hit.label)
-        .filter((label) => label !== self)
-        .slice(0, k);
+      // The sample's own entry is filtered out, so the search has the shape of a real query for k.
+      const found = index.search(query, k, ef, (label) => label !== self).map((hit) => hit.label);
       hits += found.filter((label) => truth.has(label)).length;
     }
     const recall = hits / (samples.length * k);

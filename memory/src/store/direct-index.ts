@@ -40,6 +40,10 @@ export class DirectIndex extends NativeBackedIndex implements LabelIndex {
     this.markDeleted(label);
   }
 
+  minimumEf(k: number): number {
+    return k;
+  }
+
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {
     const { neighbors, distances } = searchNative(
       this.native,

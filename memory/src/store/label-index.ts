@@ -36,6 +36,8 @@ export interface LabelIndex {
   update(vector: readonly number[], label: number): void;
   /** Marks a label deleted; its slot is reused by a later insert. */
   remove(label: number): void;
+  /** The smallest candidate list a search for `k` runs with, whatever ef it is given. */
+  minimumEf(k: number): number;
   /** Up to `k` labels most similar to `query`, best first, searching with candidate list `ef`. */
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[];
   /** Exact top-`k` over `labels`. */

@@ -109,10 +109,13 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     this.table.delete(label);
   }
 
+  minimumEf(k: number): number {
+    return this.projection ? Math.max(k, Math.min(this.table.size, Math.ceil(k * this.settings.rerank))) : k;
+  }
+
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {
     const unit = unitVector(query);
-    const candidates = this.projection ? Math.min(this.table.size, Math.ceil(k * this.settings.rerank)) : k;
-    const wanted = Math.max(k, candidates);
+    const wanted = this.minimumEf(k);
     const { neighbors } = searchNative(
       this.native,
       this.reduce(unit),
