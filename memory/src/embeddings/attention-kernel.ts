@@ -11,3 +11,11 @@ import { ATTENTION_KERNEL_WASM } from "./attention-kernel-bytes.js";
 export function attentionKernelBytes(): Uint8Array {
   return Uint8Array.from(Buffer.from(ATTENTION_KERNEL_WASM, "base64"));
 }
+
+/** What an instance of the kernels exports: pointers are byte offsets into `memory`. */
+export interface AttentionKernelExports {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  scores(q: number, k: number, n: number, stride: number, depth: number, scale: number, out: number): void;
+  mix(p: number, v: number, n: number, stride: number, depth: number, out: number, outStride: number): void;
+  sparse(offsets: number, tokens: number, at: number, value: number, rows: number, rowBytes: number, out: number): void;
+}

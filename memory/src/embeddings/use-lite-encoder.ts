@@ -1,3 +1,5 @@
+import type { AttentionKernelExports } from "./attention-kernel.js";
+
 // The part of TF.js used here, typed by hand: `@energetic-ai/core` bundles TF.js but its type
 // declarations import `@tensorflow/tfjs-core`, which is not installed.
 /** A TF.js tensor, as far as the encoder uses it. */
@@ -165,20 +167,7 @@ export function createUseLiteEncoder(tf: TfOps, model: WeightedModel, attentionW
   // SIMD kernels; the softmax between them runs here (WASM has no exp).
   // WebAssembly is a Node global that this project's type libraries do not declare.
   const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-  const kernel = new wasm.Instance(new wasm.Module(attentionWasm), {}).exports as {
-    memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-    scores(q: number, k: number, n: number, stride: number, depth: number, scale: number, out: number): void;
-    mix(p: number, v: number, n: number, stride: number, depth: number, out: number, outStride: number): void;
-    sparse(
-      offsets: number,
-      tokens: number,
-      at: number,
-      value: number,
-      rows: number,
-      rowBytes: number,
-      out: number,
-    ): void;
-  };
+  const kernel = new wasm.Instance(new wasm.Module(attentionWasm), {}).exports as AttentionKernelExports;
   // The kernels' memory: the first layer's output projection, copied in once, then scratch space.
   const reserve = (bytes: number) => {
     const { memory } = kernel;

