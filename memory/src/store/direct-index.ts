@@ -8,24 +8,21 @@ import {
   searchNative,
   writeNativeIndex,
 } from "./native-index.js";
+import { dotAt, unitVector } from "./vector-table.js";
 
 /** The plain layout: one cosine hnswlib graph over the vectors themselves. */
 export class DirectIndex extends NativeBackedIndex implements LabelIndex {
-  private constructor(
-    native: NativeIndex,
-    private readonly parameters: NativeIndexParameters,
-    deleted: number,
-  ) {
+  private constructor(native: NativeIndex, deleted: number) {
     super(native, deleted);
   }
 
   static create(dimensions: number, parameters: NativeIndexParameters, capacity: number): DirectIndex {
-    return new DirectIndex(createNativeIndex("cosine", dimensions, parameters, capacity), parameters, 0);
+    return new DirectIndex(createNativeIndex("cosine", dimensions, parameters, capacity), 0);
   }
 
   /** Wraps an index read from a save (see `readNativeIndex`). */
-  static fromNative(native: NativeIndex, parameters: NativeIndexParameters, deleted: number): DirectIndex {
-    return new DirectIndex(native, parameters, deleted);
+  static fromNative(native: NativeIndex, deleted: number): DirectIndex {
+    return new DirectIndex(native, deleted);
   }
 
   insert(vector: readonly number[], label: number): void {
@@ -45,28 +42,14 @@ export class DirectIndex extends NativeBackedIndex implements LabelIndex {
   }
 
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {
-    const { neighbors, distances } = searchNative(
-      this.native,
-      query as number[],
-      k,
-      ef,
-      this.parameters.efSearch,
-      accept,
-    );
+    const { neighbors, distances } = searchNative(this.native, query as number[], k, ef, accept);
     return neighbors.map((label, i) => ({ label, score: clampScore(1 - (distances[i] as number)) }));
   }
 
   exact(query: readonly number[], labels: readonly number[], k: number): ScoredLabel[] {
-    let norm = 0;
-    for (const x of query) norm += x * x;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    return topByScore(labels, k, (label) => {
-      // Read back already normalised (cosine space).
-      const point = this.native.getPoint(label);
-      let dot = 0;
-      for (let j = 0; j < point.length; j++) dot += (point[j] as number) * (query[j] as number);
-      return dot * scale;
-    });
+    const unit = unitVector(query);
+    // Points come back already normalised (cosine space).
+    return topByScore(labels, k, (label) => dotAt(Float32Array.from(this.native.getPoint(label)), 0, unit));
   }
 
   vector(label: number): ArrayLike<number> {

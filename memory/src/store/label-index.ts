@@ -57,10 +57,14 @@ export function clampScore(score: number): number {
   return Math.min(1, Math.max(-1, score));
 }
 
-/** Exact top-`k` of `labels` by `score`, best first. */
-export function topByScore(labels: readonly number[], k: number, score: (label: number) => number): ScoredLabel[] {
+/** Exact top-`k` of `labels` by `score` (given each label and its position), best first. */
+export function topByScore(
+  labels: readonly number[],
+  k: number,
+  score: (label: number, position: number) => number,
+): ScoredLabel[] {
   return labels
-    .map((label) => ({ label, score: clampScore(score(label)) }))
+    .map((label, i) => ({ label, score: clampScore(score(label, i)) }))
     .sort((a, b) => b.score - a.score)
     .slice(0, k);
 }

@@ -113,21 +113,16 @@ export function writeNativeIndex(index: NativeIndex, path: string): void {
   }
 }
 
-/** Runs one native search at candidate list size `ef`, then puts the index's own ef back. */
+/** One native search at candidate list size `ef` (every search sets its own, so none is restored). */
 export function searchNative(
   index: NativeIndex,
   query: number[],
   k: number,
   ef: number,
-  restoreEf: number,
   accept?: (label: number) => boolean,
 ): { neighbors: number[]; distances: number[] } {
   index.setEf(ef);
-  try {
-    return index.searchKnn(query, k, accept);
-  } finally {
-    index.setEf(restoreEf);
-  }
+  return index.searchKnn(query, k, accept);
 }
 
 /**

@@ -30,7 +30,7 @@ export async function openLabelIndex(
       counts.indexElements,
       documents.documents,
     );
-    return DirectIndex.fromNative(native, parameters, counts.deleted);
+    return DirectIndex.fromNative(native, counts.deleted);
   }
   if (!vectorsPath) throw new StorageError(dir, "projected index without its vectors file", { code: "MISMATCH" });
   const labels = documents.documents.map((doc) => doc.label);

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ProjectionOptions } from "./hnsw-lesson-store-options.js";
 import type { IndexSnapshot, LabelIndex, ScoredLabel } from "./label-index.js";
 import { topByScore } from "./label-index.js";
 import {
@@ -25,11 +26,7 @@ function sample<T>(items: readonly T[], size: number): T[] {
 }
 
 /** How a projected store reduces its vectors; see `HnswLessonStoreOptions.projection`. */
-export interface ProjectionSettings {
-  dimensions: number;
-  fitAfter: number;
-  rerank: number;
-}
+export type ProjectionSettings = Required<ProjectionOptions>;
 
 /** Everything a projected index is made of, for reopening a save. */
 export interface ProjectedIndexState {
@@ -116,20 +113,12 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {
     const unit = unitVector(query);
     const wanted = this.minimumEf(k);
-    const { neighbors } = searchNative(
-      this.native,
-      this.reduce(unit),
-      wanted,
-      Math.max(ef, wanted),
-      this.parameters.efSearch,
-      accept,
-    );
+    const { neighbors } = searchNative(this.native, this.reduce(unit), wanted, Math.max(ef, wanted), accept);
     const scores = this.dots.dots(
       neighbors.map((label) => this.table.row(label)),
       unit,
     );
-    const byLabel = new Map(neighbors.map((label, i) => [label, scores[i] as number]));
-    return topByScore(neighbors, k, (label) => byLabel.get(label) as number);
+    return topByScore(neighbors, k, (_, i) => scores[i] as number);
   }
 
   exact(query: readonly number[], labels: readonly number[], k: number): ScoredLabel[] {

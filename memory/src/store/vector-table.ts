@@ -39,12 +39,7 @@ export class VectorTable {
       this.reserve(at + 1);
       this.rowOf.set(label, at);
     }
-    let norm = 0;
-    for (let j = 0; j < d; j++) norm += (vector[j] as number) ** 2;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    const row = this.data.subarray(at * d, (at + 1) * d);
-    for (let j = 0; j < d; j++) row[j] = (vector[j] as number) * scale;
-    return row;
+    return unitVector(vector, this.data.subarray(at * d, (at + 1) * d));
   }
 
   /** Forgets `label`; its row goes to the next new label. */
@@ -117,13 +112,15 @@ export class VectorTable {
   }
 }
 
-/** `vector` scaled to unit length, as a Float32Array (a zero vector stays zero). */
-export function unitVector(vector: ArrayLike<number>): Float32Array {
+/** `vector` scaled to unit length, into `out` or a new Float32Array (a zero vector stays zero). */
+export function unitVector(
+  vector: ArrayLike<number>,
+  out: Float32Array = new Float32Array(vector.length),
+): Float32Array {
   const n = vector.length;
   let norm = 0;
   for (let j = 0; j < n; j++) norm += (vector[j] as number) ** 2;
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  const out = new Float32Array(n);
   for (let j = 0; j < n; j++) out[j] = (vector[j] as number) * scale;
   return out;
 }
