@@ -75,6 +75,6 @@ export { FEEDBACK_KINDS } from "./types/index.js";
 // Utilities shared by the packages
 export type { JsonLine } from "./util/json-lines.js";
 export { jsonLines } from "./util/json-lines.js";
-export { readDatasetFile } from "./util/read-dataset-file.js";
+export { readDatasetFile, readDatasetFileSync } from "./util/read-dataset-file.js";
 export type { Rng } from "./util/rng.js";
 export { mulberry32 } from "./util/rng.js";

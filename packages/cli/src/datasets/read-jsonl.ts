@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { DatasetError, jsonLines } from "@lanpo/core";
+import { DatasetError, jsonLines, readDatasetFileSync } from "@lanpo/core";
 
 /** One parsed JSON Lines row and the 1-based line it came from. */
 export interface JsonlRow {
@@ -13,24 +12,10 @@ export interface JsonlRow {
  * object, a file with no rows.
  */
 export function readJsonl(file: string): JsonlRow[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    const what =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a folder, not a file"
-          : `cannot read it (${code ?? String(cause)})`;
-    throw new DatasetError(
-      file,
-      undefined,
-      `${what}; pass a JSON Lines file (one JSON object per line) or a bundled set: gsm8k, math500, aime24, amc23`,
-      { cause },
-    );
-  }
+  const text = readDatasetFileSync(
+    file,
+    "pass a JSON Lines file (one JSON object per line) or a bundled set: gsm8k, math500, aime24, amc23",
+  );
   const rows: JsonlRow[] = [];
   for (const { line, value, error } of jsonLines(text)) {
     if (error !== undefined) {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { DatasetError } from "../errors/dataset-error.js";
 
@@ -10,13 +11,26 @@ export async function readDatasetFile(file: string, hint: string): Promise<strin
   try {
     return await readFile(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a folder, not a file"
-          : `cannot read it (${code ?? String(error)})`;
-    throw new DatasetError(file, undefined, `${why}; ${hint}`, { cause: error });
+    throw unreadable(file, error, hint);
   }
+}
+
+/** {@link readDatasetFile}, synchronously. */
+export function readDatasetFileSync(file: string, hint: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw unreadable(file, error, hint);
+  }
+}
+
+function unreadable(file: string, error: unknown, hint: string): DatasetError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+        ? "is a folder, not a file"
+        : `cannot read it (${code ?? String(error)})`;
+  return new DatasetError(file, undefined, `${why}; ${hint}`, { cause: error });
 }
