@@ -1,7 +1,12 @@
 import { ConfigError } from "@lanpo/core";
 import test from "ava";
 import { EmbeddingsError, HuggingFaceEmbeddings } from "../../../memory/src/embeddings/index.js";
-import { fakeVector, loopbackFetch, useFakeEmbeddingServer } from "../../fixtures/embeddings-fake-server.js";
+import {
+  type FakeEmbeddingServer,
+  fakeVector,
+  loopbackFetch,
+  useFakeEmbeddingServer,
+} from "../../fixtures/embeddings-fake-server.js";
 
 const server = useFakeEmbeddingServer(test);
 

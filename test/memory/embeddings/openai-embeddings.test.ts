@@ -2,7 +2,7 @@ import { OpenAIEmbeddings } from "@langchain/openai";
 import { ConfigError } from "@lanpo/core";
 import test from "ava";
 import { EmbeddingsError, openAIEmbeddings } from "../../../memory/src/embeddings/index.js";
-import { fakeVector, useFakeEmbeddingServer } from "../../fixtures/embeddings-fake-server.js";
+import { type FakeEmbeddingServer, fakeVector, useFakeEmbeddingServer } from "../../fixtures/embeddings-fake-server.js";
 
 const server = useFakeEmbeddingServer(test);
 
