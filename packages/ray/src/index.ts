@@ -1,0 +1,2 @@
+// @lanpo/ray: exports are added as the package is built (issue 9).
+export {};
