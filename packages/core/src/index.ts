@@ -2,6 +2,7 @@
 
 // Errors
 export { ConfigError, DatasetError, LanpoError, ModelError, StorageError } from "./errors/index.js";
+export type { AnswerMatcher } from "./guard/answer-matcher.js";
 export { mentionsAnswer } from "./guard/answer-mentions.js";
 // Leakage guard and prompts
 export type { GuardedPart } from "./guard/leakage-guard.js";
@@ -18,29 +19,42 @@ export type {
   LessonSearchOptions,
   LessonUse,
 } from "./memory/lesson-memory.js";
-export type { BatchSink } from "./optimizer/batch-sink.js";
+export { suggestedMinScoreOf } from "./memory/suggested-min-score.js";
+export type { BatchSink, DeliveryReceipt } from "./optimizer/batch-sink.js";
 export { isRetryableDeliveryError } from "./optimizer/batch-sink.js";
 export { DeliveryError } from "./optimizer/delivery-error.js";
 // Optimizer implementations
 export type { InMemoryOptimizerOptions } from "./optimizer/in-memory-optimizer.js";
 export { InMemoryOptimizer } from "./optimizer/in-memory-optimizer.js";
 export { JsonlFileSink } from "./optimizer/jsonl-file-sink.js";
-export type { Optimizer, SubmitResult, TrainingBatch, TrainingSample } from "./optimizer/optimizer.js";
+export type { Optimizer, PolicyState, SubmitResult, TrainingBatch, TrainingSample } from "./optimizer/optimizer.js";
 export type { DeliveryFailure, OutboxOptimizerOptions } from "./optimizer/outbox-optimizer.js";
 export { OutboxOptimizer } from "./optimizer/outbox-optimizer.js";
 // Policies and rewards that need no server
 export type { ScriptedPolicyOptions } from "./policy/scripted-policy.js";
 export { ScriptedPolicy } from "./policy/scripted-policy.js";
 // Interfaces implemented by other packages
-export type { AttemptSelection, ExperiencePool, PoolStats, VerifiedGroup } from "./pool/experience-pool.js";
+export type { AttemptSelection, ExperiencePool, GroupKey, PoolStats, VerifiedGroup } from "./pool/experience-pool.js";
 // Experience pool implementations
 export { InMemoryExperiencePool } from "./pool/in-memory-experience-pool.js";
 export type { SqliteExperiencePoolOptions } from "./pool/sqlite-experience-pool.js";
 export { SqliteExperiencePool } from "./pool/sqlite-experience-pool.js";
 export { SQLITE_SCHEMA_VERSION } from "./pool/sqlite-migrations.js";
 export type { GradedAttempt } from "./prompts/abstraction-prompt.js";
-export { ABSTRACTION_MARKER, abstractionMessages, parseLessons } from "./prompts/abstraction-prompt.js";
-export { REFLECTION_MARKER, reflectionMessages } from "./prompts/reflection-prompt.js";
+export {
+  ABSTRACTION_MARKER,
+  ABSTRACTION_SYSTEM_PROMPT,
+  ABSTRACTION_USER_TEMPLATE,
+  abstractionMessages,
+  parseLessons,
+} from "./prompts/abstraction-prompt.js";
+export { fillTemplate } from "./prompts/fill-template.js";
+export {
+  REFLECTION_MARKER,
+  REFLECTION_SYSTEM_PROMPT,
+  REFLECTION_USER_TEMPLATE,
+  reflectionMessages,
+} from "./prompts/reflection-prompt.js";
 export type { RolloutFeedback } from "./prompts/rollout-prompt.js";
 export { DEFAULT_INSTRUCTION, originalMessages, rolloutMessages } from "./prompts/rollout-prompt.js";
 export { gsm8kReward } from "./reward/gsm8k-reward.js";
@@ -68,6 +82,7 @@ export type {
   Rollout,
   RolloutStatus,
   ScoredLesson,
+  ScoredRolloutStatus,
   StepReport,
   TokenUsage,
 } from "./types/index.js";
@@ -75,6 +90,7 @@ export { FEEDBACK_KINDS } from "./types/index.js";
 // Utilities shared by the packages
 export type { JsonLine } from "./util/json-lines.js";
 export { jsonLines } from "./util/json-lines.js";
+export { questionKey } from "./util/question-key.js";
 export { readDatasetFile, readDatasetFileSync } from "./util/read-dataset-file.js";
 export type { Rng } from "./util/rng.js";
 export { mulberry32 } from "./util/rng.js";

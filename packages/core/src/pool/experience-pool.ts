@@ -7,6 +7,18 @@ export interface VerifiedGroup {
   rollouts: Rollout[];
   /** Reflections written while building this group's contexts. */
   reflections: Reflection[];
+  /**
+   * False when lessons are still to be distilled from the group (distillation runs after the
+   * group is stored); {@link ExperiencePool.markDistilled} sets it once they are durable in memory,
+   * and a resumed run distils the groups still false. @default true
+   */
+  distilled?: boolean;
+}
+
+/** A stored group's key. */
+export interface GroupKey {
+  problemId: string;
+  step: number;
 }
 
 /** Which earlier attempt a reflection is built from. Never chosen by reward (DESIGN.md section 4). */
@@ -50,6 +62,27 @@ export interface ExperiencePool {
   /** Highest step with at least one stored group, or -1. */
   lastStep(): Promise<number>;
   stats(): Promise<PoolStats>;
+  /**
+   * The run this pool belongs to. The first call stores `candidate` and returns it; every later
+   * call (in this process or after a restart) returns the stored id, whatever `candidate` is.
+   * A run that resumes without naming its id therefore keeps its batch ids.
+   */
+  claimRunId(candidate: string): Promise<string>;
+  /** Records that `step` is finished: its groups stored and its batch (if any) with the optimizer. */
+  markStepFinished(step: number, batchId: string | null): Promise<void>;
+  /** Steps recorded by {@link markStepFinished}, ascending: a resumed run skips them without re-reading. */
+  finishedSteps(): Promise<number[]>;
+  /** Marks groups whose lessons are now durable in memory. Unknown keys are ignored. */
+  markDistilled(groups: readonly GroupKey[]): Promise<void>;
+  /** Groups stored with `distilled: false` and not marked since, in (step, problemId) order. */
+  undistilledGroups(): Promise<GroupKey[]>;
+  /** Every stored rollout of one group, by index; empty when the group is not stored. */
+  rolloutsOfGroup(problemId: string, step: number): Promise<Rollout[]>;
+  /**
+   * Makes every group recorded so far durable against power loss (one fsync), whatever the pool's
+   * per-commit setting. The trainer calls it before a step's samples enter the optimizer's outbox.
+   */
+  sync(): Promise<void>;
   /** Release the pool. Calling it twice is fine; any other call afterwards throws (`LANPO_CLOSED`). */
   close(): Promise<void>;
 }

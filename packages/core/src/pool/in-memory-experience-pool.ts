@@ -1,5 +1,6 @@
+import { ConfigError } from "../errors/config-error.js";
 import type { PriorAttempt, Rollout } from "../types/attempt.js";
-import type { ExperiencePool, PoolStats, VerifiedGroup } from "./experience-pool.js";
+import type { ExperiencePool, GroupKey, PoolStats, VerifiedGroup } from "./experience-pool.js";
 import { closedPool, duplicateGroup, duplicateId } from "./pool-storage-errors.js";
 import { priorAttemptOf } from "./prior-attempt-of.js";
 import { validatePriorAttemptOptions, validateVerifiedGroup } from "./validate-verified-group.js";
@@ -22,6 +23,9 @@ export class InMemoryExperiencePool implements ExperiencePool {
   readonly #groups = new Map<string, VerifiedGroup>();
   readonly #rolloutIds = new Set<string>();
   readonly #reflectionIds = new Set<string>();
+  readonly #finishedSteps = new Map<number, string | null>();
+  readonly #undistilled = new Set<string>();
+  #runId: string | undefined;
   #closed = false;
 
   async recordGroup(group: VerifiedGroup): Promise<void> {
@@ -37,6 +41,7 @@ export class InMemoryExperiencePool implements ExperiencePool {
     }
     // Every check is done before the first write: the group goes in whole or not at all.
     this.#groups.set(key, structuredClone(group));
+    if (group.distilled === false) this.#undistilled.add(key);
     for (const rollout of group.rollouts) this.#rolloutIds.add(rollout.id);
     for (const reflection of group.reflections) this.#reflectionIds.add(reflection.id);
   }
@@ -90,6 +95,48 @@ export class InMemoryExperiencePool implements ExperiencePool {
       reflections: this.#reflectionIds.size,
       problems: problems.size,
     };
+  }
+
+  async claimRunId(candidate: string): Promise<string> {
+    this.#checkOpen();
+    if (typeof candidate !== "string" || candidate === "") throw new ConfigError("runId", "must be a non-empty string");
+    this.#runId ??= candidate;
+    return this.#runId;
+  }
+
+  async markStepFinished(step: number, batchId: string | null): Promise<void> {
+    this.#checkOpen();
+    if (!Number.isInteger(step) || step < 0) throw new ConfigError("step", `must be an integer >= 0, got ${step}`);
+    this.#finishedSteps.set(step, batchId);
+  }
+
+  async finishedSteps(): Promise<number[]> {
+    this.#checkOpen();
+    return [...this.#finishedSteps.keys()].sort((a, b) => a - b);
+  }
+
+  async markDistilled(groups: readonly GroupKey[]): Promise<void> {
+    this.#checkOpen();
+    for (const g of groups) this.#undistilled.delete(keyOf(g.problemId, g.step));
+  }
+
+  async undistilledGroups(): Promise<GroupKey[]> {
+    this.#checkOpen();
+    return [...this.#undistilled]
+      .map((key) => this.#groups.get(key) as VerifiedGroup)
+      .map((g) => ({ problemId: g.problemId, step: g.step }))
+      .sort((a, b) => a.step - b.step || compareText(a.problemId, b.problemId));
+  }
+
+  async rolloutsOfGroup(problemId: string, step: number): Promise<Rollout[]> {
+    this.#checkOpen();
+    const group = this.#groups.get(keyOf(problemId, step));
+    return group ? structuredClone([...group.rollouts].sort((a, b) => a.index - b.index)) : [];
+  }
+
+  /** Nothing to make durable: this pool lives and dies with the process. */
+  async sync(): Promise<void> {
+    this.#checkOpen();
   }
 
   async close(): Promise<void> {

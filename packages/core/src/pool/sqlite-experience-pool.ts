@@ -5,7 +5,7 @@ import { ConfigError } from "../errors/config-error.js";
 import { LanpoError } from "../errors/lanpo-error.js";
 import { StorageError } from "../errors/storage-error.js";
 import type { PriorAttempt, Reflection, Rollout } from "../types/attempt.js";
-import type { ExperiencePool, PoolStats, VerifiedGroup } from "./experience-pool.js";
+import type { ExperiencePool, GroupKey, PoolStats, VerifiedGroup } from "./experience-pool.js";
 import { closedPool, duplicateGroup, duplicateId } from "./pool-storage-errors.js";
 import { questionOf } from "./prior-attempt-of.js";
 import { migrate } from "./sqlite-migrations.js";
@@ -52,6 +52,18 @@ interface RolloutRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   feedback_tokens: number;
+  group_id: string;
+  estimator: Rollout["estimator"];
+  finish_reason: string | null;
+  model: string | null;
+  extra: string | null;
+}
+
+/** Optional per-sample data kept as one JSON column: it is read back whole, never queried. */
+interface RolloutExtra {
+  logprobs?: number[];
+  tokenIds?: number[];
+  reasoning?: string;
 }
 
 /**
@@ -78,6 +90,9 @@ export class SqliteExperiencePool implements ExperiencePool {
   readonly #now: () => number;
   readonly #statements;
   readonly #record: (group: VerifiedGroup) => void;
+  readonly #markDistilled: (groups: readonly GroupKey[]) => void;
+  readonly #claimRunId: (candidate: string) => string;
+  readonly #synchronous: "full" | "normal";
 
   /**
    * Opens the pool at `path`, creating the file (not its folder) if it does not exist and
@@ -106,27 +121,38 @@ export class SqliteExperiencePool implements ExperiencePool {
       db.pragma("foreign_keys = ON");
       if (settings.maxPageCount !== undefined) db.pragma(`max_page_count = ${settings.maxPageCount}`);
       migrate(db, path);
-      return new SqliteExperiencePool(db, path, settings.now);
+      return new SqliteExperiencePool(db, path, settings.now, settings.synchronous);
     } catch (error) {
       db?.close();
       throw toStorageError(path, "opening the experience pool", error);
     }
   }
 
-  private constructor(db: Database.Database, path: string, now: () => number) {
+  private constructor(db: Database.Database, path: string, now: () => number, synchronous: "full" | "normal") {
     this.#db = db;
+    this.#synchronous = synchronous;
     this.path = path;
     this.#now = now;
     this.#statements = {
       insertGroup: db.prepare(
-        "INSERT INTO groups (problem_id, step, rollout_count, recorded_at_ms) VALUES (?, ?, ?, ?)",
+        "INSERT INTO groups (problem_id, step, rollout_count, recorded_at_ms, distilled) VALUES (?, ?, ?, ?, ?)",
       ),
       insertRollout: db.prepare(
         `INSERT INTO rollouts (id, problem_id, step, idx, feedback, messages, original_messages, question, completion,
            reward, advantage, reflection_id, lesson_ids, policy_version, status, error, latency_ms, prompt_tokens,
-           completion_tokens, feedback_tokens)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           completion_tokens, feedback_tokens, group_id, estimator, finish_reason, model, extra)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      getMeta: db.prepare("SELECT value FROM meta WHERE key = ?").pluck(),
+      insertMeta: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)"),
+      touchMeta: db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('synced_at_ms', ?)"),
+      finishStep: db.prepare("INSERT OR REPLACE INTO steps (step, batch_id, finished_at_ms) VALUES (?, ?, ?)"),
+      finishedSteps: db.prepare("SELECT step FROM steps ORDER BY step").pluck(),
+      markDistilled: db.prepare("UPDATE groups SET distilled = 1 WHERE problem_id = ? AND step = ?"),
+      undistilled: db.prepare(
+        "SELECT problem_id AS problemId, step FROM groups WHERE distilled = 0 ORDER BY step, problem_id",
+      ),
+      rolloutsOfGroup: db.prepare("SELECT * FROM rollouts WHERE problem_id = ? AND step = ? ORDER BY idx"),
       insertReflection: db.prepare(
         "INSERT INTO reflections (id, problem_id, step, attempt_id, text, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
       ),
@@ -145,6 +171,60 @@ export class SqliteExperiencePool implements ExperiencePool {
       ),
     };
     this.#record = db.transaction((group: VerifiedGroup) => this.#insertGroup(group)).immediate;
+    this.#markDistilled = db.transaction((groups: readonly GroupKey[]) => {
+      for (const g of groups) this.#statements.markDistilled.run(g.problemId, g.step);
+    }).immediate;
+    this.#claimRunId = db.transaction((candidate: string) => {
+      this.#statements.insertMeta.run("run_id", candidate);
+      return this.#statements.getMeta.get("run_id") as string;
+    }).immediate;
+  }
+
+  async claimRunId(candidate: string): Promise<string> {
+    if (typeof candidate !== "string" || candidate === "") {
+      throw new ConfigError("runId", "must be a non-empty string");
+    }
+    return this.#guard("storing the run id", () => this.#claimRunId(candidate));
+  }
+
+  async markStepFinished(step: number, batchId: string | null): Promise<void> {
+    if (!Number.isInteger(step) || step < 0) throw new ConfigError("step", `must be an integer >= 0, got ${step}`);
+    this.#guard("recording a finished step", () => this.#statements.finishStep.run(step, batchId, this.#now()));
+  }
+
+  async finishedSteps(): Promise<number[]> {
+    return this.#guard("reading finished steps", () => this.#statements.finishedSteps.all() as number[]);
+  }
+
+  async markDistilled(groups: readonly GroupKey[]): Promise<void> {
+    if (groups.length === 0) return;
+    this.#guard("marking groups distilled", () => this.#markDistilled(groups));
+  }
+
+  async undistilledGroups(): Promise<GroupKey[]> {
+    return this.#guard("reading undistilled groups", () => this.#statements.undistilled.all() as GroupKey[]);
+  }
+
+  async rolloutsOfGroup(problemId: string, step: number): Promise<Rollout[]> {
+    return this.#guard("reading a group", () =>
+      (this.#statements.rolloutsOfGroup.all(problemId, step) as RolloutRow[]).map(rowToRollout),
+    );
+  }
+
+  /**
+   * In WAL mode a commit with `synchronous = FULL` fsyncs the write-ahead log, and with it every
+   * frame appended before: one tiny FULL commit makes all earlier NORMAL commits durable.
+   */
+  async sync(): Promise<void> {
+    this.#guard("syncing the experience pool", () => {
+      if (this.#synchronous === "full") return;
+      this.#db.pragma("synchronous = FULL");
+      try {
+        this.#statements.touchMeta.run(String(this.#now()));
+      } finally {
+        this.#db.pragma("synchronous = NORMAL");
+      }
+    });
   }
 
   async recordGroup(group: VerifiedGroup): Promise<void> {
@@ -190,7 +270,13 @@ export class SqliteExperiencePool implements ExperiencePool {
   #insertGroup(group: VerifiedGroup): void {
     const s = this.#statements;
     try {
-      s.insertGroup.run(group.problemId, group.step, group.rollouts.length, this.#now());
+      s.insertGroup.run(
+        group.problemId,
+        group.step,
+        group.rollouts.length,
+        this.#now(),
+        group.distilled === false ? 0 : 1,
+      );
     } catch (error) {
       throw isConstraint(error) ? duplicateGroup(this.path, group.problemId, group.step) : error;
     }
@@ -217,6 +303,11 @@ export class SqliteExperiencePool implements ExperiencePool {
           r.usage?.promptTokens ?? null,
           r.usage?.completionTokens ?? null,
           r.feedbackTokens,
+          r.groupId,
+          r.estimator,
+          r.finishReason,
+          r.model,
+          extraOf(r),
         );
       } catch (error) {
         throw isConstraint(error) ? duplicateId(this.path, "rollout", r.id) : error;
@@ -250,6 +341,14 @@ export class SqliteExperiencePool implements ExperiencePool {
   }
 }
 
+function extraOf(r: Rollout): string | null {
+  const extra: RolloutExtra = {};
+  if (r.logprobs) extra.logprobs = r.logprobs;
+  if (r.tokenIds) extra.tokenIds = r.tokenIds;
+  if (r.reasoning !== undefined) extra.reasoning = r.reasoning;
+  return Object.keys(extra).length === 0 ? null : JSON.stringify(extra);
+}
+
 function rowToRollout(row: RolloutRow): Rollout {
   const rollout: Rollout = {
     id: row.id,
@@ -267,10 +366,16 @@ function rowToRollout(row: RolloutRow): Rollout {
     status: row.status,
     latencyMs: row.latency_ms,
     feedbackTokens: row.feedback_tokens,
+    // Rows written before schema 2 have no group id: their group is still (problem, step).
+    groupId: row.group_id === "" ? `${row.step}:${row.problem_id}` : row.group_id,
+    estimator: row.estimator,
+    finishReason: row.finish_reason,
+    model: row.model,
   };
   // Optional fields are left off rather than set to undefined, so a rollout reads back as written.
   if (row.reflection_id !== null) rollout.reflectionId = row.reflection_id;
   if (row.error !== null) rollout.error = row.error;
+  if (row.extra !== null) Object.assign(rollout, JSON.parse(row.extra) as RolloutExtra);
   if (row.prompt_tokens !== null && row.completion_tokens !== null) {
     rollout.usage = { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens };
   }

@@ -61,6 +61,25 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "what a trainer needs of each sample, the run id, finished steps, undistilled groups",
+    sql: `
+      ALTER TABLE rollouts ADD COLUMN group_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE rollouts ADD COLUMN estimator TEXT NOT NULL DEFAULT 'grpo';
+      ALTER TABLE rollouts ADD COLUMN finish_reason TEXT;
+      ALTER TABLE rollouts ADD COLUMN model TEXT;
+      ALTER TABLE rollouts ADD COLUMN extra TEXT;
+      ALTER TABLE groups ADD COLUMN distilled INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX groups_undistilled ON groups (distilled) WHERE distilled = 0;
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE steps (
+        step INTEGER PRIMARY KEY,
+        batch_id TEXT,
+        finished_at_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build of @lanpo/core writes. */

@@ -1,6 +1,9 @@
 import { ConfigError } from "../errors/config-error.js";
+import type { RolloutStatus } from "../types/attempt.js";
 import { FEEDBACK_KINDS } from "../types/feedback.js";
 import type { VerifiedGroup } from "./experience-pool.js";
+
+const SCORED: readonly RolloutStatus[] = ["ok", "empty", "truncated", "unparseable"];
 
 /**
  * Checks a group before any pool writes it, so a malformed group is refused whole instead of
@@ -43,15 +46,17 @@ export function validateVerifiedGroup(group: VerifiedGroup): void {
     }
     if (typeof rollout.completion !== "string") throw fail("completion", "must be a string");
     if (!Array.isArray(rollout.lessonIds)) throw fail("lessonIds", "must be an array of lesson ids");
-    if (rollout.status === "ok") {
-      if (!Number.isFinite(rollout.reward)) throw fail("reward", "must be a finite number on an ok rollout");
-      if (!Number.isFinite(rollout.advantage)) throw fail("advantage", "must be a finite number on an ok rollout");
+    if (SCORED.includes(rollout.status)) {
+      if (!Number.isFinite(rollout.reward))
+        throw fail("reward", `must be a finite number on a scored (${rollout.status}) rollout`);
+      if (!Number.isFinite(rollout.advantage))
+        throw fail("advantage", `must be a finite number on a scored (${rollout.status}) rollout`);
     } else if (rollout.status === "failed") {
       if (rollout.reward !== null || rollout.advantage !== null) {
         throw fail("reward", "a failed rollout has no reward and no advantage (both null)");
       }
     } else {
-      throw fail("status", `must be "ok" or "failed", got ${String(rollout.status)}`);
+      throw fail("status", `must be one of ${[...SCORED, "failed"].join(", ")}, got ${String(rollout.status)}`);
     }
   });
   group.reflections.forEach((reflection, i) => {

@@ -34,9 +34,11 @@ export interface RunOptions {
   batchSize: number;
 }
 
-function toSample(r: Rollout): TrainingSample {
+function toSample(r: Rollout, groupSize: number): TrainingSample {
   return {
     rolloutId: r.id,
+    groupId: r.groupId,
+    groupSize,
     problemId: r.problemId,
     prompt: r.messages,
     originalPrompt: r.originalMessages,
@@ -47,6 +49,10 @@ function toSample(r: Rollout): TrainingSample {
     lessonIds: r.lessonIds,
     ...(r.reflectionId ? { reflectionId: r.reflectionId } : {}),
     policyVersion: r.policyVersion,
+    estimator: r.estimator,
+    status: r.status === "failed" ? "ok" : r.status,
+    finishReason: r.finishReason,
+    model: r.model,
   };
 }
 
@@ -176,10 +182,16 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       const ids = new Set(problems.map((p) => p.id));
       rollouts = (await this.pool.rolloutsOfStep(step)).filter((r) => ids.has(r.problemId));
     }
-    const samples = rollouts.filter((r) => r.status === "ok").map(toSample);
+    const samples = rollouts.filter((r) => r.status === "ok").map((r) => toSample(r, 1));
     if (samples.length > 0) {
       const batchId = `${this.options.runId}:step-${step}`;
-      const result = await this.optimizer.submit({ batchId, step, samples, createdAtMs: this.options.now() });
+      const result = await this.optimizer.submit({
+        batchId,
+        runId: this.options.runId,
+        step,
+        samples,
+        createdAtMs: this.options.now(),
+      });
       counters.batchId = batchId;
       this.emit("batch-submitted", { step, batchId, status: result.status });
     }
@@ -217,7 +229,11 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     }
     const rollouts = await Promise.all(
       plan.map(async (planned, index) => {
-        const rollout = await runRollout({ problem, step, index, planned, context, policyVersion }, options, limiter);
+        const rollout = await runRollout(
+          { problem, step, index, planned, context, policyVersion, groupId: `${options.runId}:${step}:${problem.id}` },
+          options,
+          limiter,
+        );
         this.emit("rollout-end", { step, rollout });
         return rollout;
       }),

@@ -17,6 +17,7 @@ export interface RolloutSlot {
   planned: FeedbackKind;
   context: GroupContext;
   policyVersion: string;
+  groupId: string;
 }
 
 /** The feedback a rollout of `kind` gets, cut to the token budget (shared when it gets both). */
@@ -66,6 +67,10 @@ export async function runRollout(
     originalMessages: original,
     lessonIds: feedback === "abstraction" || feedback === "both" ? context.lessons.map((s) => s.lesson.id) : [],
     policyVersion: slot.policyVersion,
+    groupId: slot.groupId,
+    estimator: options.estimator,
+    finishReason: null,
+    model: null,
     feedbackTokens: Math.max(0, Math.ceil((promptChars(messages) - promptChars(original)) / CHARS_PER_TOKEN)),
     ...(feedback === "reflection" || feedback === "both" ? { reflectionId: context.reflection?.record.id } : {}),
   };

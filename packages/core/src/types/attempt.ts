@@ -1,3 +1,4 @@
+import type { AdvantageEstimator } from "../trainer/group-advantages.js";
 import type { FeedbackKind } from "./feedback.js";
 import type { ChatMessageRecord } from "./message.js";
 
@@ -27,8 +28,19 @@ export interface Reflection {
   createdAtMs: number;
 }
 
-/** How a rollout ended. `failed` rollouts have no reward and take no part in advantages. */
-export type RolloutStatus = "ok" | "failed";
+/**
+ * How a scored rollout ended: `ok` when the reward function scored it; `empty`, `truncated` (the
+ * server stopped it at its length limit) and `unparseable` (the reply was no text) are scored 0
+ * without asking the reward function. Every one of them counts in its group's advantages
+ * (DESIGN.md section 4: a bad completion is a scored completion).
+ */
+export type ScoredRolloutStatus = "ok" | "empty" | "truncated" | "unparseable";
+
+/**
+ * How a rollout ended. `failed` means no completion came back (transport failure, timeout after
+ * retries): it has no reward and takes no part in advantages. Every other status is scored.
+ */
+export type RolloutStatus = ScoredRolloutStatus | "failed";
 
 /** Token counts reported by the model, when it reports them. */
 export interface TokenUsage {
@@ -66,4 +78,18 @@ export interface Rollout {
   usage?: TokenUsage;
   /** Tokens of language feedback added to the original prompt (estimated when not reported). */
   feedbackTokens: number;
+  /** The GRPO group this rollout belongs to (one problem in one step of one run). */
+  groupId: string;
+  /** The estimator that computed `advantage`. */
+  estimator: AdvantageEstimator;
+  /** As the server reported it (`stop`, `length`, ...); null when it did not say or the call failed. */
+  finishReason: string | null;
+  /** The model name that generated it, when known. */
+  model: string | null;
+  /** Behaviour log-probabilities of the completion's tokens, when the server returned them. */
+  logprobs?: number[];
+  /** Token ids of the completion, when the server returned them (vLLM's `return_token_ids`). */
+  tokenIds?: number[];
+  /** Reasoning text the server kept apart from the completion (`reasoning_content`). */
+  reasoning?: string;
 }

@@ -1,4 +1,4 @@
-export type { PriorAttempt, Reflection, Rollout, RolloutStatus, TokenUsage } from "./attempt.js";
+export type { PriorAttempt, Reflection, Rollout, RolloutStatus, ScoredRolloutStatus, TokenUsage } from "./attempt.js";
 export type { FeedbackKind } from "./feedback.js";
 export { FEEDBACK_KINDS } from "./feedback.js";
 export type { Lesson, LessonDraft, ScoredLesson } from "./lesson.js";

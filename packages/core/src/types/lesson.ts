@@ -6,6 +6,12 @@ export interface Lesson {
   text: string;
   /** Problems it was distilled from; a problem never receives a lesson listed here for it. */
   sourceProblemIds: string[];
+  /**
+   * `questionKey` of the question of every source problem (the drafts merged into it included): a
+   * problem whose question has one of these keys never receives the lesson, whatever its id.
+   * Memories written before this field existed derive it from `problemText`.
+   */
+  sourceQuestionKeys?: string[];
   /** The problem statement it is keyed by for retrieval (the first source's question). */
   problemText: string;
   createdAtMs: number;
