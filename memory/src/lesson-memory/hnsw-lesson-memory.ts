@@ -11,8 +11,10 @@ import {
   type LessonMemoryStats,
   type LessonSearchOptions,
   type LessonUse,
+  questionKey,
   type ScoredLesson,
   StorageError,
+  suggestedMinScoreOf,
 } from "@lanpo/core";
 import { HnswLessonStore } from "../store/hnsw-lesson-store.js";
 import { readStoreFolder } from "../store/read-store-folder.js";
@@ -34,6 +36,11 @@ import { PROBLEMS_DIR, readMemoryFolderInfo, TEXTS_DIR, writeMemoryFolderInfo } 
  * await memory.flush();
  */
 export class HnswLessonMemory implements LessonMemory {
+  /**
+   * The similarity threshold the embeddings were calibrated for (their numeric `lanpoMinScore`),
+   * which the trainer takes as its `retrieval.minScore` default; undefined when they carry none.
+   */
+  readonly suggestedMinScore: number | undefined;
   private readonly lessons = new Map<string, Lesson>();
   private readonly dirty = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -53,6 +60,7 @@ export class HnswLessonMemory implements LessonMemory {
     infoWritten: boolean,
   ) {
     this.infoWritten = infoWritten;
+    this.suggestedMinScore = suggestedMinScoreOf(settings.embeddings);
   }
 
   /**
@@ -137,19 +145,26 @@ export class HnswLessonMemory implements LessonMemory {
   }
 
   async search(question: string, options: LessonSearchOptions): Promise<ScoredLesson[]> {
-    const { k, minScore, excludeProblemIds } = checkSearchOptions(options);
+    const { k, minScore, excludeProblemIds, excludeQuestionKeys } = checkSearchOptions(options);
     if (typeof question !== "string") throw new ConfigError("question", "must be a string");
     if (this.lessons.size === 0) return [];
     const vector = this.checkVector(await this.settings.embeddings.embedQuery(question), "embedQuery");
-    const excluded = new Set(excludeProblemIds);
+    const excludedIds = new Set(excludeProblemIds);
+    const excludedKeys = new Set(excludeQuestionKeys ?? []);
+    // Applied inside the graph search, so an excluded lesson (own problem or a twin under another
+    // id) never takes one of the k places.
     const predicate = (doc: { id?: string }) => {
       const lesson = doc.id === undefined ? undefined : this.lessons.get(doc.id);
-      return lesson !== undefined && !lesson.sourceProblemIds.some((id) => excluded.has(id));
+      return (
+        lesson !== undefined &&
+        !lesson.sourceProblemIds.some((id) => excludedIds.has(id)) &&
+        !sourceKeysOf(lesson).some((key) => excludedKeys.has(key))
+      );
     };
     const hits = await this.problems.similaritySearchVectorWithScore(
       vector,
       k,
-      excluded.size > 0 ? { predicate } : undefined,
+      excludedIds.size > 0 || excludedKeys.size > 0 ? { predicate } : undefined,
     );
     const results: ScoredLesson[] = [];
     for (const [doc, score] of hits) {
@@ -157,7 +172,7 @@ export class HnswLessonMemory implements LessonMemory {
       if (!lesson || score < minScore) continue;
       lesson.retrievals++;
       this.dirty.add(lesson.id);
-      results.push({ lesson: { ...lesson, sourceProblemIds: [...lesson.sourceProblemIds] }, score });
+      results.push({ lesson: copy(lesson), score });
     }
     return results;
   }
@@ -188,6 +203,7 @@ export class HnswLessonMemory implements LessonMemory {
             : undefined;
         if (target) {
           target.sourceProblemIds = [...new Set([...target.sourceProblemIds, ...draft.sourceProblemIds])];
+          target.sourceQuestionKeys = [...new Set([...sourceKeysOf(target), questionKey(draft.problemText)])];
           target.mergedCount++;
           this.dirty.add(target.id);
           results.push({ lesson: copy(target), merged: true });
@@ -197,6 +213,7 @@ export class HnswLessonMemory implements LessonMemory {
           id: this.settings.generateId(),
           text: draft.text,
           sourceProblemIds: [...new Set(draft.sourceProblemIds)],
+          sourceQuestionKeys: [questionKey(draft.problemText)],
           problemText: draft.problemText,
           createdAtMs: this.settings.now(),
           mergedCount: 0,
@@ -260,7 +277,7 @@ export class HnswLessonMemory implements LessonMemory {
         const { path, message } = describeIssue(parsed.error);
         throw new ConfigError(`lessons[${i}]${path ? `.${path}` : ""}`, message);
       }
-      return parsed.data;
+      return withQuestionKeys(parsed.data);
     });
     if (checked.length === 0) return { added: 0, replaced: 0 };
     const [textVectors, problemVectors] = await this.embedPairs(checked);
@@ -367,11 +384,21 @@ export class HnswLessonMemory implements LessonMemory {
 }
 
 function lessonMetadata(lesson: Lesson): Record<string, unknown> {
-  return { ...lesson, sourceProblemIds: [...lesson.sourceProblemIds] };
+  return { ...copy(lesson) };
 }
 
 function copy(lesson: Lesson): Lesson {
-  return { ...lesson, sourceProblemIds: [...lesson.sourceProblemIds] };
+  return { ...lesson, sourceProblemIds: [...lesson.sourceProblemIds], sourceQuestionKeys: [...sourceKeysOf(lesson)] };
+}
+
+/** The lesson's question keys; a lesson written before they existed has its own problem's. */
+function sourceKeysOf(lesson: Lesson): string[] {
+  return lesson.sourceQuestionKeys ?? [questionKey(lesson.problemText)];
+}
+
+/** A stored or imported lesson with `sourceQuestionKeys` filled in (older versions wrote none). */
+function withQuestionKeys(lesson: Lesson): Lesson {
+  return lesson.sourceQuestionKeys ? lesson : { ...lesson, sourceQuestionKeys: [questionKey(lesson.problemText)] };
 }
 
 function parseStoredLesson(dir: string, metadata: unknown): Lesson {
@@ -380,7 +407,7 @@ function parseStoredLesson(dir: string, metadata: unknown): Lesson {
     const { path, message } = describeIssue(parsed.error);
     throw new StorageError(dir, `a stored lesson is malformed at ${path}: ${message}`, { code: "MISMATCH" });
   }
-  return parsed.data;
+  return withQuestionKeys(parsed.data);
 }
 
 function checkSearchOptions(options: LessonSearchOptions): LessonSearchOptions {
@@ -393,5 +420,12 @@ function checkSearchOptions(options: LessonSearchOptions): LessonSearchOptions {
     throw new ConfigError("minScore", `must be a cosine similarity in [-1, 1], got ${minScore}`);
   }
   if (!Array.isArray(excludeProblemIds)) throw new ConfigError("excludeProblemIds", "must be an array of problem ids");
+  const { excludeQuestionKeys } = options;
+  if (
+    excludeQuestionKeys !== undefined &&
+    (!Array.isArray(excludeQuestionKeys) || excludeQuestionKeys.some((key) => typeof key !== "string"))
+  ) {
+    throw new ConfigError("excludeQuestionKeys", "must be an array of questionKey(question) strings");
+  }
   return options;
 }

@@ -5,6 +5,8 @@ export const lessonSchema = z.object({
   id: z.string().min(1),
   text: z.string().min(1),
   sourceProblemIds: z.array(z.string().min(1)).min(1),
+  /** Absent in memories written before twins were excluded by question: derived from problemText then. */
+  sourceQuestionKeys: z.array(z.string()).optional(),
   problemText: z.string().min(1),
   createdAtMs: z.number().finite(),
   mergedCount: z.number().int().nonnegative(),
