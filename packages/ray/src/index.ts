@@ -1,2 +1,23 @@
-// @lanpo/ray: exports are added as the package is built (issue 9).
-export {};
+// @lanpo/ray: LANPO on a Ray GPU cluster.
+
+// Retry helpers
+export type { BackoffOptions } from "./http/backoff.js";
+export { backoffDelayMs } from "./http/backoff.js";
+// Ray Jobs REST client
+export type { JobStatus } from "./jobs/job-status.js";
+export { isTerminalJobStatus, JOB_STATUSES, TERMINAL_JOB_STATUSES } from "./jobs/job-status.js";
+export type { RayAuthTokenSources } from "./jobs/ray-auth-token.js";
+export { resolveRayAuthToken } from "./jobs/ray-auth-token.js";
+export type { RayJob } from "./jobs/ray-job.js";
+export type {
+  SubmitJobResult,
+  UploadWorkingDirResult,
+  WaitForJobOptions,
+} from "./jobs/ray-jobs-client.js";
+export { RayJobsClient } from "./jobs/ray-jobs-client.js";
+export type { RayJobsClientOptions } from "./jobs/ray-jobs-client-options.js";
+export { RayJobsError } from "./jobs/ray-jobs-error.js";
+export type { RayServerVersion } from "./jobs/ray-server-version.js";
+export type { SubmitJobOptions } from "./jobs/submit-job-options.js";
+export type { ZippedWorkingDir, ZipWorkingDirOptions } from "./jobs/zip-working-dir.js";
+export { DEFAULT_WORKING_DIR_EXCLUDES, zipWorkingDir } from "./jobs/zip-working-dir.js";
