@@ -1,2 +1,30 @@
-// @lanpo/langchain: exports are added as the package is built (issue 11).
-export {};
+// @lanpo/langchain: LANPO for LangChain stacks.
+
+// Chains
+export type {
+  AbstractionChainOptions,
+  AbstractionInput,
+  AbstractionResult,
+  GradedAttemptInput,
+} from "./chains/abstraction-chain.js";
+export { AbstractionChain, abstractionPrompt } from "./chains/abstraction-chain.js";
+export { lessonListSchema, parseLessonReply } from "./chains/parse-lesson-reply.js";
+export type { ReflectionChainOptions } from "./chains/reflection-chain.js";
+export { ReflectionChain, reflectionPrompt } from "./chains/reflection-chain.js";
+export type { NoLabelFields, ReflectionAttempt, ReflectionInput, ReflectionResult } from "./chains/reflection-input.js";
+// Guard
+export type { ContextPart, GuardedTask } from "./guard/context-guard.js";
+export { ContextGuard } from "./guard/context-guard.js";
+export { fallbackAnswerMatcher } from "./guard/fallback-answer-matcher.js";
+// createAgent middleware
+export { taskIdOf } from "./middleware/default-task.js";
+export { LANPO_FAILURE_EVENT, lanpoMiddleware } from "./middleware/lanpo-middleware.js";
+export type {
+  LanpoFailure,
+  LanpoMiddlewareOptions,
+  LanpoTask,
+  LanpoTrial,
+} from "./middleware/lanpo-middleware-options.js";
+// Retriever
+export type { LessonDocumentMetadata, LessonRetrieverOptions } from "./retriever/lesson-retriever.js";
+export { LessonRetriever } from "./retriever/lesson-retriever.js";

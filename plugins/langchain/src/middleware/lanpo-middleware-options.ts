@@ -1,0 +1,125 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
+import {
+  type AnswerMatcher,
+  type ChatMessageRecord,
+  ConfigError,
+  type ExperiencePool,
+  type LessonMemory,
+} from "@lanpo/core";
+import { fallbackAnswerMatcher } from "../guard/fallback-answer-matcher.js";
+
+/** The task an agent run works on, as LANPO keys its memory and pool by it. */
+export interface LanpoTask {
+  /** Stable id: trials of the same task share it (reflection finds them by it). */
+  id: string;
+  /** The task statement: the retrieval query and the text reflected on. */
+  question: string;
+  /** The gold answer when known: only the leakage guard and your `reward` read it. */
+  answer?: string;
+}
+
+/** A finished agent run, as `reward` and the pool see it. */
+export interface LanpoTrial {
+  task: LanpoTask;
+  /** The agent's final answer (the last AI message's text). */
+  completion: string;
+  /** Every message of the run, as plain records. */
+  messages: ChatMessageRecord[];
+  /** Lessons shown to the model during the run. */
+  lessonIds: string[];
+  /** The reflection shown, if any. */
+  reflectionId: string | null;
+}
+
+/** A failure LANPO absorbed so the agent could still answer. */
+export interface LanpoFailure {
+  /** What failed: retrieving lessons, reading earlier attempts, reflecting, scoring or recording. */
+  stage: "memory" | "pool-read" | "reflect" | "reward" | "pool-write" | "memory-use";
+  taskId: string | null;
+  error: unknown;
+}
+
+/** Options of `lanpoMiddleware`. */
+export interface LanpoMiddlewareOptions {
+  /** Where lessons come from (ExactLessonMemory, HnswLessonMemory, ...). */
+  memory: LessonMemory;
+  /** Where trials are recorded and earlier attempts are read. */
+  pool: ExperiencePool;
+  /** Lessons per run at most. @default 3 */
+  k?: number;
+  /** Similarity under which a lesson is not shown. @default the memory's `suggestedMinScore`, else 0.9 */
+  minScore?: number;
+  /**
+   * Whether to show a reward-agnostic review of the newest earlier attempt at the same task: `true`
+   * has the agent's own model write it, a chat model has that model write it, `false` shows none.
+   * @default true
+   */
+  reflect?: boolean | BaseChatModel;
+  /** Record each finished run in the pool. @default true */
+  record?: boolean;
+  /**
+   * Scores a finished run (null: cannot judge). The score is stored with the trial and feeds the
+   * measured value of the lessons it was shown. Without it trials are stored with reward 0.
+   */
+  reward?: (trial: LanpoTrial) => number | null | Promise<number | null>;
+  /** Recognises the gold answer in a lesson or review. @default the plugin's built-in matcher */
+  matcher?: AnswerMatcher;
+  /**
+   * Which task a run works on. @default the last human message at the start of the run, with an id
+   * derived from its `questionKey` (twins share it) and no gold answer
+   */
+  task?: (input: { messages: readonly BaseMessage[]; context: unknown }) => LanpoTask | undefined;
+  /** Characters of the earlier attempt shown and reflected on. @default 4000 */
+  maxAttemptChars?: number;
+  /** Told of every failure LANPO absorbed. @default console.warn of a one-line summary */
+  onFailure?: (failure: LanpoFailure) => void;
+  /** Clock, injectable for tests. @default Date.now */
+  now?: () => number;
+}
+
+export type ResolvedLanpoMiddlewareOptions = Required<Omit<LanpoMiddlewareOptions, "reward" | "task" | "minScore">> &
+  Pick<LanpoMiddlewareOptions, "reward" | "task"> & { minScore: number };
+
+export function resolveLanpoMiddlewareOptions(options: LanpoMiddlewareOptions): ResolvedLanpoMiddlewareOptions {
+  if (typeof options?.memory?.search !== "function") {
+    throw new ConfigError("memory", "must be a LessonMemory (ExactLessonMemory, HnswLessonMemory, ...)");
+  }
+  if (typeof options.pool?.recordGroup !== "function" || typeof options.pool.priorAttempts !== "function") {
+    throw new ConfigError("pool", "must be an ExperiencePool (InMemoryExperiencePool, SqliteExperiencePool, ...)");
+  }
+  const resolved = {
+    k: 3,
+    reflect: true,
+    record: true,
+    matcher: fallbackAnswerMatcher,
+    maxAttemptChars: 4000,
+    onFailure: warnFailure,
+    now: Date.now,
+    ...options,
+    minScore: options.minScore ?? options.memory.suggestedMinScore ?? 0.9,
+  };
+  if (!(Number.isInteger(resolved.k) && resolved.k >= 1)) {
+    throw new ConfigError("k", `must be an integer >= 1, got ${String(resolved.k)}`);
+  }
+  if (!(typeof resolved.minScore === "number" && resolved.minScore >= -1 && resolved.minScore <= 1)) {
+    throw new ConfigError("minScore", `must be a cosine similarity in [-1, 1], got ${String(resolved.minScore)}`);
+  }
+  if (typeof resolved.reflect !== "boolean" && typeof resolved.reflect?.invoke !== "function") {
+    throw new ConfigError("reflect", "must be true, false or a LangChain chat model");
+  }
+  if (resolved.reward !== undefined && typeof resolved.reward !== "function") {
+    throw new ConfigError("reward", "must be a function (trial) => number | null");
+  }
+  if (!(Number.isInteger(resolved.maxAttemptChars) && resolved.maxAttemptChars >= 16)) {
+    throw new ConfigError("maxAttemptChars", `must be an integer >= 16, got ${String(resolved.maxAttemptChars)}`);
+  }
+  return resolved;
+}
+
+function warnFailure(failure: LanpoFailure): void {
+  const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
+  console.warn(
+    `lanpo: ${failure.stage} failed${failure.taskId ? ` for task ${failure.taskId}` : ""}; the agent ran without it: ${reason}`,
+  );
+}

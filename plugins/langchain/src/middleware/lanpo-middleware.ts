@@ -1,0 +1,216 @@
+import { randomUUID } from "node:crypto";
+import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
+import { questionKey } from "@lanpo/core";
+import { createMiddleware } from "langchain";
+import { z } from "zod";
+import { ReflectionChain } from "../chains/reflection-chain.js";
+import { ContextGuard } from "../guard/context-guard.js";
+import { messageText } from "../util/message-text.js";
+import { truncateText } from "../util/truncate-text.js";
+import { defaultTask } from "./default-task.js";
+import { feedbackText } from "./feedback-text.js";
+import {
+  type LanpoFailure,
+  type LanpoMiddlewareOptions,
+  type LanpoTask,
+  resolveLanpoMiddlewareOptions,
+} from "./lanpo-middleware-options.js";
+import { type RunContext, RunContexts } from "./run-context.js";
+import { newReflectionId, TrialRecorder } from "./trial-recorder.js";
+
+/** Name of the custom callback event that reports a failure LANPO absorbed. */
+export const LANPO_FAILURE_EVENT = "lanpo-failure";
+
+const stateSchema = z.object({
+  /** Token of this run's LANPO context (in-process); not shown to the model. */
+  lanpoRunId: z.string().optional(),
+});
+
+/**
+ * LANPO for any `createAgent`: one middleware gives an existing agent an experience memory.
+ * - At the start of a run it retrieves lessons from other, similar tasks (top `k` at or above
+ *   `minScore`, never from this task or a twin of it) and finds the newest earlier attempt at this
+ *   task in the pool.
+ * - Every model call gets them appended to the system message (the agent's own prompt is kept
+ *   first and intact), after the leakage guard checked each lesson and review against the task's
+ *   gold answer when one is known. The review of the earlier attempt is written without being told
+ *   whether the attempt was right.
+ * - At the end of the run it records the trial (task, messages, final answer, lessons shown) in
+ *   the pool, scored by `reward` when given, and feeds the score into the lessons' measured value.
+ *
+ * Whatever LANPO's parts do (a memory that throws, a pool that refuses the write), the agent
+ * still answers: the failure goes to `onFailure` and a `lanpo-failure` callback event.
+ *
+ * @example
+ * ```ts
+ * const agent = createAgent({
+ *   model, tools: [calculator], systemPrompt: "You are a careful math tutor.",
+ *   middleware: [lanpoMiddleware({ memory, pool, k: 3, minScore: 0.6 })],
+ * });
+ * ```
+ */
+export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
+  const resolved = resolveLanpoMiddlewareOptions(options);
+  const guard = new ContextGuard(resolved.matcher);
+  const runs = new RunContexts();
+  const recorder = new TrialRecorder(resolved);
+  const reviews = new Map<string, Promise<string | null>>();
+
+  const fail = async (stage: LanpoFailure["stage"], task: LanpoTask | undefined, error: unknown) => {
+    const failure: LanpoFailure = { stage, taskId: task?.id ?? null, error };
+    try {
+      resolved.onFailure(failure);
+    } catch {}
+    try {
+      const reason = error instanceof Error ? error.message : String(error);
+      await dispatchCustomEvent(LANPO_FAILURE_EVENT, { stage, taskId: failure.taskId, error: reason });
+    } catch {
+      // Outside a run there is no callback manager to report to; onFailure was told.
+    }
+  };
+
+  /** A review of the earlier attempt, written once per attempt and reused by every run that shows it. */
+  const reviewOf = (run: RunContext, model: unknown): Promise<string | null> => {
+    const prior = run.prior as NonNullable<RunContext["prior"]>;
+    const cached = reviews.get(prior.attemptId);
+    if (cached) return cached;
+    const reflector = resolved.reflect === true ? model : resolved.reflect;
+    const chain = new ReflectionChain({ model: reflector as BaseChatModel, maxAttemptChars: resolved.maxAttemptChars });
+    const review = chain
+      .invoke({
+        problem: run.task.question,
+        priorAttempts: [{ completion: prior.completion, attemptId: prior.attemptId }],
+      })
+      .then((r) => r?.text ?? null);
+    reviews.set(prior.attemptId, review);
+    if (reviews.size > 1000) reviews.delete(reviews.keys().next().value as string);
+    review.catch(() => reviews.delete(prior.attemptId));
+    return review;
+  };
+
+  const reflectionFor = (run: RunContext, model: unknown): Promise<{ id: string; text: string } | null> => {
+    run.reflection ??= reviewOf(run, model).then(
+      (text) => (text && guard.allows(run.task, "critique", text) ? { id: newReflectionId(), text } : null),
+      async (error) => {
+        await fail("reflect", run.task, error);
+        return null;
+      },
+    );
+    return run.reflection;
+  };
+
+  return createMiddleware({
+    name: "LanpoMiddleware",
+    stateSchema,
+
+    beforeAgent: async (state, runtime) => {
+      const messages = (state as { messages?: BaseMessage[] }).messages ?? [];
+      let task: LanpoTask | undefined;
+      try {
+        task = (resolved.task ?? defaultTask)({ messages, context: runtime.context });
+      } catch (error) {
+        await fail("memory", undefined, error);
+        return undefined;
+      }
+      if (!task) return undefined;
+      const run: RunContext = {
+        task,
+        startedAtMs: resolved.now(),
+        firstMessage: messages.length,
+        lessons: [],
+        prior: undefined,
+        reflection: undefined,
+        baseSystem: undefined,
+        shownSystem: undefined,
+      };
+      const [lessons, prior] = await Promise.all([
+        resolved.memory
+          .search(task.question, {
+            k: resolved.k,
+            minScore: resolved.minScore,
+            excludeProblemIds: [task.id],
+            excludeQuestionKeys: [questionKey(task.question)],
+          })
+          .catch(async (error: unknown) => {
+            await fail("memory", task, error);
+            return [];
+          }),
+        resolved.reflect === false
+          ? Promise.resolve([])
+          : resolved.pool
+              .priorAttempts(task.id, { beforeStep: Number.MAX_SAFE_INTEGER, limit: 1 })
+              .catch(async (error: unknown) => {
+                await fail("pool-read", task, error);
+                return [];
+              }),
+      ]);
+      const ownKey = questionKey(task.question);
+      run.lessons = lessons
+        .filter((hit) => !(hit.lesson.sourceQuestionKeys ?? [questionKey(hit.lesson.problemText)]).includes(ownKey))
+        .filter((hit) => !hit.lesson.sourceProblemIds.includes(task.id))
+        .filter((hit) => guard.allows(task, "lesson", hit.lesson.text))
+        .map((hit) => ({ id: hit.lesson.id, text: hit.lesson.text }));
+      const newest = prior[0];
+      if (newest && newest.completion.trim() !== "") {
+        run.prior = { attemptId: newest.attemptId, completion: newest.completion, step: newest.step };
+      }
+      const token = randomUUID();
+      runs.set(token, run);
+      return { lanpoRunId: token };
+    },
+
+    wrapModelCall: async (request, handler) => {
+      const run = runs.get((request.state as { lanpoRunId?: unknown }).lanpoRunId);
+      if (!run) return handler(request);
+      const reflection = run.prior ? await reflectionFor(run, request.model) : null;
+      const text = feedbackText(
+        run.lessons.map((l) => l.text),
+        reflection && run.prior
+          ? { attempt: truncateText(run.prior.completion, resolved.maxAttemptChars), review: reflection.text }
+          : null,
+      );
+      const base = messageText(request.systemMessage);
+      run.baseSystem ??= base;
+      if (text === "") {
+        run.shownSystem = base;
+        return handler(request);
+      }
+      const systemMessage = request.systemMessage.concat(base.trim() === "" ? text : `\n\n${text}`);
+      run.shownSystem = messageText(systemMessage);
+      return handler({ ...request, systemMessage });
+    },
+
+    afterAgent: async (state) => {
+      const run = runs.take((state as { lanpoRunId?: unknown }).lanpoRunId);
+      if (!run) return undefined;
+      const messages = (state as { messages?: BaseMessage[] }).messages ?? [];
+      const reflection = run.reflection ? await run.reflection : null;
+      const trial = recorder.trialOf(run, messages, reflection?.id ?? null);
+      let reward: number | null = null;
+      if (resolved.reward) {
+        try {
+          const value = await resolved.reward(trial);
+          if (value !== null && !Number.isFinite(value))
+            throw new TypeError(`reward returned ${String(value)}, not a finite number or null`);
+          reward = value;
+        } catch (error) {
+          await fail("reward", run.task, error);
+        }
+      }
+      const advantage = reward === null ? 0 : recorder.advantageOf(reward);
+      if (reward !== null && trial.lessonIds.length > 0) {
+        await resolved.memory
+          .recordUse([{ lessonIds: trial.lessonIds, advantage }])
+          .catch((error: unknown) => fail("memory-use", run.task, error));
+      }
+      if (resolved.record) {
+        await recorder
+          .record(run, trial, messages, { reward: reward ?? 0, advantage }, reflection)
+          .catch((error: unknown) => fail("pool-write", run.task, error));
+      }
+      return undefined;
+    },
+  });
+}
