@@ -3,6 +3,20 @@
 // Retry helpers
 export type { BackoffOptions } from "./http/backoff.js";
 export { backoffDelayMs } from "./http/backoff.js";
+// The trainer ingest protocol
+export { IngestError, isRetryableStatus } from "./ingest/ingest-error.js";
+export type { BatchReply, ErrorReply, IngestErrorCode, IngestStatus } from "./ingest/ingest-schemas.js";
+export {
+  BatchReplySchema,
+  ErrorReplySchema,
+  INGEST_ERROR_CODES,
+  INGEST_SCHEMA_URL,
+  IngestStatusSchema,
+  ingestJsonSchema,
+  ingestValidator,
+} from "./ingest/ingest-schemas.js";
+export { IngestSink } from "./ingest/ingest-sink.js";
+export type { IngestSinkOptions } from "./ingest/ingest-sink-options.js";
 // Ray Jobs REST client
 export type { JobStatus } from "./jobs/job-status.js";
 export { isTerminalJobStatus, JOB_STATUSES, TERMINAL_JOB_STATUSES } from "./jobs/job-status.js";
