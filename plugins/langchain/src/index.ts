@@ -1,5 +1,9 @@
 // @lanpo/langchain: LANPO for LangChain stacks.
 
+// Trial recorder
+export type { ChainTrial, ModelCallRecord, ToolCallRecord } from "./callbacks/chain-trial.js";
+export type { LanpoCallbackHandlerOptions } from "./callbacks/lanpo-callback-handler.js";
+export { LanpoCallbackHandler } from "./callbacks/lanpo-callback-handler.js";
 // Chains
 export type {
   AbstractionChainOptions,
