@@ -1,13 +1,17 @@
 import type { ExprNode } from "./expr/expr-node.js";
 import { freeSymbols } from "./expr/expr-node.js";
 import { parseExpression } from "./expr/parse-expression.js";
+import { parseMatrices } from "./matrix-value.js";
 
 /** The structure of one normalised answer; comparisons follow the order rules of each kind. */
 export type AnswerValue =
   | { type: "expr"; node: ExprNode; text: string }
   | { type: "text"; text: string }
-  /** Unordered: sets, bare lists, "and"/"or", ± expansions. */
-  | { type: "list"; items: AnswerValue[] }
+  /**
+   * Sets, bare lists, "and"/"or", ± expansions; unordered unless the `listOrder` option says
+   * otherwise for bare lists. `origin` says which: `set` (braces), `pm` (±) or `bare`.
+   */
+  | { type: "list"; items: AnswerValue[]; origin?: "set" | "pm" | "bare" }
   /** Ordered: `(a, b, c)` and vectors. */
   | { type: "tuple"; items: AnswerValue[] }
   | { type: "interval"; lo: AnswerValue; hi: AnswerValue; loClosed: boolean; hiClosed: boolean }
@@ -88,62 +92,6 @@ function expr(s: string): AnswerValue {
   return node ? { type: "expr", node, text: s } : { type: "text", text: s };
 }
 
-function parseMatrices(s: string): AnswerValue | undefined {
-  const re = /\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?([\s\S]*?)\\end\{\1\}/g;
-  const found: AnswerValue[] = [];
-  let rest = s;
-  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    const rows = (m[2] as string)
-      .split(/\\\\/)
-      .map((r) => r.trim())
-      .filter(Boolean)
-      .map((r) => r.split("&").map((c) => buildValue(c.trim())));
-    found.push({ type: "matrix", rows });
-    rest = rest.replace(m[0], "");
-  }
-  if (found.length === 0 || rest.replace(/[\s*]/g, "") !== "") return undefined;
-  return found.length === 1 ? found[0] : multiplyMatrices(found);
-}
-
-/** Juxtaposed numeric matrices are multiplied (`I \cdot I`); anything else stays unknown text. */
-function multiplyMatrices(ms: AnswerValue[]): AnswerValue | undefined {
-  let acc: AnswerValue | undefined = ms[0];
-  for (const m of ms.slice(1)) acc = multiplyPair(acc, m);
-  return acc;
-}
-
-function multiplyPair(acc: AnswerValue | undefined, m: AnswerValue): AnswerValue | undefined {
-  {
-    if (!acc || acc.type !== "matrix" || m.type !== "matrix") return undefined;
-    const a = acc.rows.map((r) => r.map(constantOf));
-    const b = m.rows.map((r) => r.map(constantOf));
-    const inner = b.length;
-    if (
-      a.some((r) => r.length !== inner) ||
-      a
-        .flat()
-        .concat(b.flat())
-        .some((v) => v === undefined)
-    )
-      return undefined;
-    const cols = b[0]?.length ?? 0;
-    const rows = a.map((r) =>
-      Array.from({ length: cols }, (_, j) => {
-        let s = 0;
-        for (let k = 0; k < inner; k++) s += (r[k] as number) * (b[k]?.[j] as number);
-        return expr(String(s));
-      }),
-    );
-    return { type: "matrix", rows };
-  }
-}
-
-function constantOf(v: AnswerValue): number | undefined {
-  if (v.type !== "expr" || freeSymbols(v.node).size > 0) return undefined;
-  const n = Number(v.text);
-  return Number.isFinite(n) ? n : undefined;
-}
-
 function expandPlusMinus(s: string, depth: number): string[] | undefined {
   const i = s.indexOf("±");
   if (i < 0 || depth >= MAX_PM_EXPANSIONS) return undefined;
@@ -183,6 +131,9 @@ function relation(s: string, depth: number): AnswerValue | undefined {
   const last = parts[parts.length - 1] as string;
   if (ops.length === 1 && ops[0] === "∈") return { type: "assign", label: first, value: buildValue(last, depth + 1) };
   if (ops.every((o) => o === "=")) {
+    // `1 = \zzz = x = 0`: a chain that ends in a constant states it.
+    const lastNode = parts.length >= 3 ? parseExpression(last) : undefined;
+    if (lastNode && freeSymbols(lastNode).size === 0) return buildValue(last, depth + 1);
     if (isLabel(first)) return { type: "assign", label: first, value: buildValue(last, depth + 1) };
     const nodes = parts.map((p) => parseExpression(p));
     // A chain of computations (1/2 = 10/9, 5+5+1 = 11): the answer is its last member.
@@ -200,7 +151,11 @@ function bracketed(s: string, depth: number): AnswerValue | undefined {
   const first = s[0];
   if (first === "\\" && s.startsWith("\\{") && matchingClose(s) === s.length - 1) {
     const inner = s.slice(2, -2).trim();
-    return { type: "list", items: inner === "" ? [] : splitTopLevel(inner, ",;").map((p) => buildValue(p, depth + 1)) };
+    return {
+      type: "list",
+      origin: "set",
+      items: inner === "" ? [] : splitTopLevel(inner, ",;").map((p) => buildValue(p, depth + 1)),
+    };
   }
   if (first !== "(" && first !== "[" && first !== "{") return undefined;
   if (matchingClose(s) !== s.length - 1) return undefined;
@@ -208,7 +163,9 @@ function bracketed(s: string, depth: number): AnswerValue | undefined {
   const items = splitTopLevel(inner, inner.includes(",") ? "," : ";");
   const last = s[s.length - 1];
   if (first === "{") {
-    return items.length > 1 ? { type: "list", items: items.map((p) => buildValue(p, depth + 1)) } : undefined;
+    return items.length > 1
+      ? { type: "list", origin: "set", items: items.map((p) => buildValue(p, depth + 1)) }
+      : undefined;
   }
   if (items.length === 1) return undefined;
   if (items.length === 2 && (first === "[" || last === "]")) {
@@ -223,12 +180,32 @@ function bracketed(s: string, depth: number): AnswerValue | undefined {
   return { type: "tuple", items: items.map((p) => buildValue(p, depth + 1)) };
 }
 
-/** A list whose items are assignments to distinct labels (`p=5,q=2`) is one ordered tuple. */
+/**
+ * A list whose items are assignments to distinct labels (`p=5,q=2`) is one solution; when the
+ * same labels repeat in the same order (`p=5,q=2, p=7,q=2`), each round is one solution, an
+ * ordered tuple, as if written `p=5,q=2; p=7,q=2`.
+ */
 function group(items: AnswerValue[]): AnswerValue {
-  const labels = items.map((i) => (i.type === "assign" ? i.label : undefined));
-  if (items.length > 1 && labels.every((l) => l !== undefined) && new Set(labels).size === labels.length)
-    return { type: "list", items };
-  return items.length === 1 ? (items[0] as AnswerValue) : { type: "list", items };
+  const labels = items.map((i) => (i.type === "assign" ? i.label.replace(/[{}\s]/g, "") : undefined));
+  if (items.length === 1) return items[0] as AnswerValue;
+  if (labels.every((l) => l !== undefined)) {
+    const period = new Set(labels).size;
+    const cyclic =
+      period > 1 &&
+      period < labels.length &&
+      labels.length % period === 0 &&
+      labels.every((l, i) => l === labels[i % period]);
+    if (cyclic) {
+      const rounds: AnswerValue[] = [];
+      for (let i = 0; i < items.length; i += period)
+        rounds.push({
+          type: "tuple",
+          items: items.slice(i, i + period).map((a) => (a.type === "assign" ? a.value : a)),
+        });
+      return { type: "list", items: rounds };
+    }
+  }
+  return { type: "list", items };
 }
 
 /**
@@ -254,10 +231,10 @@ export function buildValue(s: string, depth = 0): AnswerValue {
   }
   const items = splitTopLevel(t, ",");
   if (items.length > 1 && items.every(Boolean)) return group(items.map((p) => buildValue(p, depth + 1)));
-  const matrix = parseMatrices(t);
+  const matrix = parseMatrices(t, (c) => buildValue(c, depth + 1));
   if (matrix) return matrix;
   const pm = expandPlusMinus(t, 0);
-  if (pm) return { type: "list", items: pm.map((p) => buildValue(p, depth + 1)) };
+  if (pm) return { type: "list", origin: "pm", items: pm.map((p) => buildValue(p, depth + 1)) };
   const rel = relation(t, depth);
   if (rel) return rel;
   const union = splitTopLevel(t, "∪");

@@ -3,12 +3,17 @@ import { isLabel } from "./answer-value.js";
 import { compareExpressions, isConstant, proportional } from "./expr/compare-expressions.js";
 import type { ExprNode } from "./expr/expr-node.js";
 import { parseExpression } from "./expr/parse-expression.js";
+import type { VerifyOptions } from "./verify-options.js";
 
 /** `unknown` means our own grammar could not decide (a side is unparsed text). */
 export type Verdict = { result: "equal" | "different" | "unknown"; reason: string };
 
 export interface CompareContext {
   relativeTolerance: number;
+  /** See {@link VerifyOptions.listOrder}. */
+  listOrder: "unordered" | "ordered";
+  /** See {@link VerifyOptions.setsMatchTuples}. */
+  setsMatchTuples: boolean;
   /** Throws when the time budget is spent; called between steps. */
   checkDeadline: () => void;
 }
@@ -150,6 +155,24 @@ function asRelation(v: AnswerValue & { type: "assign" }): AnswerValue | undefine
   return l ? { type: "relation", parts: [l, node], ops: ["="] } : undefined;
 }
 
+/** The constant right side of `expression = constant`, the form of a labelled result. */
+function valueOfEquation(v: AnswerValue & { type: "relation" }, isGold: boolean): ExprNode | undefined {
+  if (v.ops.length !== 1 || v.ops[0] !== "=") return undefined;
+  const [lhs, rhs] = v.parts as [ExprNode, ExprNode];
+  if (isConstant(lhs) || !isConstant(rhs)) return undefined;
+  return !isGold || onlySymbols(lhs) ? rhs : undefined;
+}
+
+/** `NO/BO`, `ab`, `x_1`: products and ratios of symbols, no numbers or sums. */
+function onlySymbols(n: ExprNode): boolean {
+  if (n.kind === "sym" || n.kind === "sub") return true;
+  if (n.kind === "mul") return n.args.every(onlySymbols);
+  if (n.kind === "div") return onlySymbols(n.num) && onlySymbols(n.den);
+  return false;
+}
+
+const bare = (v: AnswerValue & { type: "list" }) => v.origin === undefined || v.origin === "bare";
+
 /** Compares gold `a` with prediction `b` structurally; see the README for the rules. */
 export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareContext): Verdict {
   ctx.checkDeadline();
@@ -189,6 +212,14 @@ export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareCont
     }
     const rel = (a.type === "relation" ? a : b) as AnswerValue & { type: "relation" };
     const other = a.type === "relation" ? b : a;
+    // `\frac{NO}{BO} = \frac{1}{\sqrt6}` against `\frac{1}{\sqrt6}`: the named quantity's value.
+    // A gold equation gives its value only when its left side names a quantity (`NO/BO`, not
+    // `2x + z`); a predicted equation against a plain gold gives its right side (Math-Verify).
+    const value = valueOfEquation(rel, a.type === "relation");
+    if (value && other.type === "expr" && isConstant(other.node)) {
+      const r = compareExpressions(value, other.node, ctx.relativeTolerance);
+      if (r === "equal") return EQUAL("numeric");
+    }
     if (other.type === "interval" || other.type === "union" || other.type === "tuple") {
       const iv = relationToInterval(rel);
       if (iv) return a.type === "relation" ? compareValues(iv, b, ctx) : compareValues(a, iv, ctx);
@@ -221,8 +252,16 @@ export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareCont
         );
       }
     }
+    if (ctx.listOrder === "ordered" && bare(a) && bare(b) && !la && !lb)
+      return sameSequence(a.items, b.items, ctx, "list");
     return sameSet(la ? la.map((x) => x.value) : a.items, lb ? lb.map((x) => x.value) : b.items, ctx);
   }
+  // `{1,3}` against `(1,3)` (Math-Verify): a gold tuple reads the set in its written order, a
+  // gold set ignores the order of the predicted tuple.
+  if (ctx.setsMatchTuples && a.type === "list" && a.origin === "set" && b.type === "tuple")
+    return sameSet(a.items, b.items, ctx);
+  if (ctx.setsMatchTuples && a.type === "tuple" && b.type === "list" && b.origin === "set")
+    return sameSequence(a.items, b.items, ctx, "tuple");
   if (a.type === "list" && b.type === "tuple") {
     const la = assignments(a);
     return la && new Set(la.map((x) => x.label)).size === la.length
@@ -269,6 +308,21 @@ export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareCont
     const pb2 = b.type === "union" ? b.parts : [b];
     const r = sameSet(pa, pb2, ctx);
     return r.result === "equal" ? EQUAL("union") : DIFFERENT("union");
+  }
+  // A column or row vector is the tuple of its entries: `\begin{pmatrix}1\\2\end{pmatrix}` = `(1, 2)`.
+  const vector = (v: AnswerValue): AnswerValue[] | undefined =>
+    v.type === "matrix" && v.rows.length === 1
+      ? v.rows[0]
+      : v.type === "matrix" && v.rows.every((r) => r.length === 1)
+        ? v.rows.map((r) => r[0] as AnswerValue)
+        : undefined;
+  if (a.type === "matrix" && b.type === "tuple") {
+    const va = vector(a);
+    return va ? sameSequence(va, b.items, ctx, "tuple") : DIFFERENT("matrix");
+  }
+  if (a.type === "tuple" && b.type === "matrix") {
+    const vb = vector(b);
+    return vb ? sameSequence(a.items, vb, ctx, "tuple") : DIFFERENT("matrix");
   }
   if (a.type === "matrix" && b.type === "matrix") {
     if (a.rows.length !== b.rows.length) return DIFFERENT("matrix");

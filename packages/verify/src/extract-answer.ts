@@ -1,9 +1,16 @@
+import { FINAL_ANSWER_PHRASE, TRAILING_COPULA } from "./final-answer-phrases.js";
+
 /** The final answer found in a text, and whether it came from prose (decimal commas allowed). */
 export interface ExtractedAnswer {
   answer: string;
   /** `boxed`, `phrase` ("the answer is"), `math` (last display/inline math), `number`, `whole`. */
   source: "boxed" | "phrase" | "math" | "number" | "whole";
   plainText: boolean;
+  /**
+   * Every box's content, in order, when the answer came from boxes (a multi-part answer given
+   * in separate boxes can then be compared with a gold list).
+   */
+  boxes?: string[];
 }
 
 /** Longer texts are cut to their tail: the final answer is at the end, and regexes stay linear. */
@@ -11,9 +18,14 @@ const MAX_SCAN_CHARS = 200_000;
 const MAX_WHOLE_ANSWER_CHARS = 200;
 const MAX_JOINED_BOXES = 50;
 
-const PHRASE =
-  /(?:final\s+answer|the\s+answer|answer)\s*(?:is\s*:?|:|=)\s*|####\s*|答案\s*(?:是|为|：|:)\s*|(?:la\s+respuesta|la\s+réponse|réponse)\s*(?:est|es|:)\s*|(?:antwort|ответ)\s*(?:ist|:)?\s*:\s*/gi;
-const TEXT_NUMBER = /(?<![A-Za-z0-9.,\\])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)(?![0-9])(?:\s?%)?/g;
+/**
+ * A number in prose: grouped thousands (`1,000`, `1 000`), decimals (`2.5`, `2,74`, `.5`), a
+ * fraction `13/28`, a percent; or a LaTeX fraction or root written without `$`.
+ */
+const TEXT_NUMBER =
+  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
+/** Chat-template tokens after which a completion runs on into text that is not its answer. */
+const CHAT_TAIL = /<\|(?:im_start|im_end|endoftext|eot_id|end|user|assistant)\|>|<\/s>/;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
   /^(?:and|or|percent|percentage|pct|units?|square|cubic|miles?|meters?|metres?|feet|inches|hours?|minutes?|seconds?|days?|years?|dollars?|cents?|yuan|degrees?|sin|cos|tan|sec|csc|cot|log|exp|sqrt|frac|dfrac|tfrac|text|textbf|mbox|textnormal|mathrm|left|right|cdot|times|pi|infty|boxed|begin|end|pmatrix|bmatrix|matrix|quad|qquad|approx|leq|geq|neq|cup|pm)$/i;
@@ -26,7 +38,12 @@ interface Boxed {
 
 /** Model outputs sometimes arrive JSON-escaped twice (`\\frac`); undo that for commands only. */
 function fixDoubleEscapes(text: string): string {
-  if (!/\\\\(?:boxed|frac|dfrac|sqrt|left|right|pi|text|cdot|infty|begin)(?![a-zA-Z])/.test(text)) return text;
+  if (
+    !/\\\\(?:boxed|frac|dfrac|tfrac|sqrt|left|right|pi|text|cdot|times|infty|begin|le|leq|ge|geq|neq|in|cup|pm|mathrm|circ)(?![a-zA-Z])/.test(
+      text,
+    )
+  )
+    return text;
   return text.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\").replace(/\\n(?![a-zA-Z])/g, "\n");
 }
 
@@ -57,19 +74,38 @@ function findBoxed(text: string): Boxed[] {
   return out;
 }
 
-/** Several boxes separated only by "and", commas or spacing are one answer (`\boxed{1}, \boxed{2}`). */
+/** `y_1 = \boxed{…}`: the label written just before a box, kept with its content. */
+const LABEL_BEFORE_BOX = /(?:^|[\s$(,;:])([A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?(?:\([a-z]\))?)\s*=\s*\$?\s*$/;
+/** Words allowed between the boxes of one answer: "and", "or", "for part (a)", "(b)". */
+const JOINING_WORDS = /^(?:and|or|et|y|und|и|или|part|parts|for|the|a|b|c|d|i|ii|iii|iv|case|respectively|和|与|或)$/iu;
+
+function boxContent(box: Boxed, text: string): string {
+  const label = LABEL_BEFORE_BOX.exec(text.slice(Math.max(0, box.start - 24), box.start));
+  return label && !/=/.test(box.content) ? `${label[1]}=${box.content}` : box.content;
+}
+
+/**
+ * Several boxes separated only by "and", commas, spacing or part labels are one answer
+ * (`\boxed{1}, \boxed{2}`, `\boxed{(3,3)} \text{ for part (a) and } \boxed{(1,1)}`); a label
+ * before each box is kept (`y_1 = \boxed{…}` and `y_2 = \boxed{…}`).
+ */
 function joinBoxes(boxes: Boxed[], text: string): string {
   const last = boxes[boxes.length - 1] as Boxed;
-  const parts = [last.content];
+  const parts = [boxContent(last, text)];
+  const labelled = LABEL_BEFORE_BOX.test(text.slice(Math.max(0, last.start - 24), last.start));
   for (let i = boxes.length - 2; i >= 0 && parts.length < MAX_JOINED_BOXES; i--) {
-    const gap = text.slice((boxes[i] as Boxed).end, (boxes[i + 1] as Boxed).start);
+    const next = boxes[i + 1] as Boxed;
+    let gap = text.slice((boxes[i] as Boxed).end, next.start);
+    if (labelled) gap = gap.replace(LABEL_BEFORE_BOX, " ");
     const words = gap
-      .replace(/\\[a-zA-Z]+|[{}$,;&\\()]/g, " ")
+      .replace(/\\(?:text|textbf|mbox|mathrm)\s*\{([^{}]*)\}/g, " $1 ")
+      .replace(/\\[a-zA-Z]+|[{}$,;&\\()*+]/g, " ")
       .trim()
       .split(/\s+/)
       .filter(Boolean);
-    if (gap.length > 40 || /[.=:0-9]/.test(gap) || words.length > 3) break;
-    parts.unshift((boxes[i] as Boxed).content);
+    if (gap.length > 60 || /[.=:0-9]/.test(gap) || (words.length > 3 && words.some((w) => !JOINING_WORDS.test(w))))
+      break;
+    parts.unshift(boxContent(boxes[i] as Boxed, text));
   }
   return parts.join(",");
 }
@@ -139,17 +175,29 @@ function maskMath(text: string, segments: Segment[], fill: string): string {
 function looksLikeBareAnswer(text: string): boolean {
   if (text.length > MAX_WHOLE_ANSWER_CHARS) return false;
   const outside = maskMath(text, mathSegments(text), " ")
+    .replace(/\\(?:begin|end)\s*\{[^{}]*\}(?:\s*\{[clr|\s]*\})?/g, " ")
     .replace(/\\(?:text|textbf|mbox|textnormal|mathrm)\s*\{[^{}]*\}/g, " ")
     .replace(GLUED_SEPARATOR, " ")
     .replace(/\\[a-zA-Z]+/g, " ");
-  const words = outside.match(/[A-Za-z\u00C0-\u024F\u0400-\u04FF]{3,}/g) ?? [];
+  // Any letter of a script without spaces between words (Chinese, Japanese, Thai…) is prose.
+  if (
+    /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Arabic}]/u.test(
+      outside,
+    )
+  )
+    return false;
+  const words = outside.match(/\p{L}{3,}/gu) ?? [];
   return words.every((w) => NON_ANSWER_WORDS.test(w));
 }
 
-/** The answer inside a stretch of text that has no box: all of it, or its last math or number. */
-function resolve(text: string): ExtractedAnswer | undefined {
+/**
+ * The answer inside a stretch of text that has no box: all of it when it is a bare answer, else
+ * its first (`pick: "first"`, right after an answer phrase) or last math or number.
+ */
+function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer | undefined {
   const trimmed = text
     .trim()
+    .replace(TRAILING_COPULA, "")
     .replace(/^[*_\s]+|[*_\s]+$/g, "")
     .replace(/^(?:final\s+)?answer\s*[:：]?[*_\s]*/i, "")
     .replace(/^\\?["“]|\\?["”]$/g, "")
@@ -164,42 +212,38 @@ function resolve(text: string): ExtractedAnswer | undefined {
       return { answer: only[0].content.trim(), source: "whole", plainText: false };
     return { answer: clean, source: "whole", plainText: !hasMath && !clean.includes("\\") };
   }
-  let best: ExtractedAnswer | undefined;
-  let bestAt = -1;
+  const candidates: Array<{ at: number; answer: ExtractedAnswer }> = [];
   const segments = mathSegments(trimmed);
-  for (const s of segments) {
-    if (s.start > bestAt) {
-      best = { answer: s.content, source: "math", plainText: false };
-      bestAt = s.start;
-    }
-  }
+  for (const s of segments)
+    candidates.push({ at: s.start, answer: { answer: s.content, source: "math", plainText: false } });
   const outside = maskMath(trimmed, segments, " ");
   TEXT_NUMBER.lastIndex = 0;
   for (let m = TEXT_NUMBER.exec(outside); m !== null; m = TEXT_NUMBER.exec(outside)) {
-    if (m.index > bestAt) {
-      best = { answer: m[0], source: "number", plainText: true };
-      bestAt = m.index;
-    }
+    const latex = m[0].includes("\\");
+    candidates.push({ at: m.index, answer: { answer: m[0], source: "number", plainText: !latex } });
   }
-  if (best) return best;
+  if (candidates.length > 0) {
+    candidates.sort((a, b) => a.at - b.at);
+    return (pick === "first" ? candidates[0] : candidates[candidates.length - 1])?.answer;
+  }
   // A short text answer ("Monday", "odd"); a sentence with no math and no number has no answer.
   const short = trimmed.length <= 60 && trimmed.split(/\s+/).length <= 4;
   return short ? { answer: trimmed, source: "whole", plainText: true } : undefined;
 }
 
-/** The text after the last "the answer is"-like phrase, up to the end of its sentence. */
-function afterPhrase(text: string): string | undefined {
+/** The text after the last "the answer is"-like phrase (and where it starts), up to the end of its sentence. */
+function afterPhrase(text: string): { at: number; rest: string } | undefined {
   let last: RegExpExecArray | undefined;
-  PHRASE.lastIndex = 0;
-  for (let m = PHRASE.exec(text); m !== null; m = PHRASE.exec(text)) {
+  FINAL_ANSWER_PHRASE.lastIndex = 0;
+  for (let m = FINAL_ANSWER_PHRASE.exec(text); m !== null; m = FINAL_ANSWER_PHRASE.exec(text)) {
     last = m;
-    if (m[0].length === 0) PHRASE.lastIndex++;
+    if (m[0].length === 0) FINAL_ANSWER_PHRASE.lastIndex++;
   }
   if (!last) return undefined;
   let rest = text.slice(last.index + last[0].length);
   const cut = /\n\s*\n|\s+I hope|<\|/.exec(rest);
   if (cut) rest = rest.slice(0, cut.index);
-  // End of sentence: a period followed by a space or the end, outside math.
+  // End of sentence: a period followed by a space or the end (or a full-width stop), outside math.
   let inMath = false;
   for (let i = 0; i < rest.length; i++) {
     const c = rest[i];
@@ -208,7 +252,11 @@ function afterPhrase(text: string): string | undefined {
       continue;
     }
     if (c === "$") inMath = !inMath;
-    else if (!inMath && (c === "\n" || (c === "." && /\s/.test(rest[i + 1] ?? " ") && i + 1 < rest.length))) {
+    else if (
+      !inMath &&
+      (c === "\n" || c === "。" || (c === "." && /\s/.test(rest[i + 1] ?? " ") && i + 1 < rest.length)) &&
+      rest.slice(0, i).trim() !== ""
+    ) {
       rest = rest.slice(0, i);
       break;
     }
@@ -216,22 +264,47 @@ function afterPhrase(text: string): string | undefined {
   const masked = maskMath(rest, mathSegments(rest), "#");
   const is = masked.lastIndexOf(" is ");
   if (is >= 0) rest = rest.slice(is + 4);
-  return rest.trim() || undefined;
+  rest = rest.trim().replace(/[.。]+$/, "");
+  // "(35 + 70 = 105)": a computation in brackets states its result.
+  const bracket = /^\((.*=.*)\)$/.exec(rest);
+  if (bracket) rest = bracket[1] as string;
+  return rest ? { at: last.index, rest } : undefined;
+}
+
+/**
+ * The part of a completion that holds its answer: the text after a closed thinking block when
+ * there is one, up to the first chat-template token that starts another turn.
+ */
+function answerRegion(text: string): string {
+  let t = text;
+  const tail = CHAT_TAIL.exec(t);
+  if (tail && t.slice(0, tail.index).trim() !== "") t = t.slice(0, tail.index);
+  const think = t.lastIndexOf("</think>");
+  if (think >= 0 && /\d|\\boxed|\$/.test(t.slice(think + 8))) t = t.slice(think + 8);
+  return t;
 }
 
 /** Like {@link extractAnswer}, and says where the answer came from. Never throws. */
 export function extractAnswerDetailed(text: unknown): ExtractedAnswer | undefined {
   if (typeof text !== "string") return undefined;
   let t = text.length > MAX_SCAN_CHARS ? text.slice(-MAX_SCAN_CHARS) : text;
-  t = fixDoubleEscapes(t);
+  t = answerRegion(fixDoubleEscapes(t));
   const boxes = findBoxed(t);
-  if (boxes.length > 0) {
-    const answer = joinBoxes(boxes, t).trim();
-    if (answer) return { answer, source: "boxed", plainText: false };
-  }
   const phrase = afterPhrase(t);
+  const lastBox = boxes[boxes.length - 1];
+  // A "final answer is" stated after the last box restates or corrects it: the phrase wins then,
+  // when it holds math or a number.
+  if (phrase && lastBox && phrase.at > lastBox.end) {
+    const r = resolve(phrase.rest, "first");
+    if (r && (r.source !== "whole" || /[0-9\\]/.test(r.answer)))
+      return { ...r, source: r.source === "whole" ? "phrase" : r.source };
+  }
+  if (lastBox) {
+    const answer = joinBoxes(boxes, t).trim();
+    if (answer) return { answer, source: "boxed", plainText: false, boxes: boxes.map((b) => b.content) };
+  }
   if (phrase) {
-    const r = resolve(phrase);
+    const r = resolve(phrase.rest, "first");
     if (r) return { ...r, source: r.source === "whole" ? "phrase" : r.source };
   }
   return resolve(t);

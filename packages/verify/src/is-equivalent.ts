@@ -1,4 +1,5 @@
 import { type AnswerValue, buildValue } from "./answer-value.js";
+import { goldChoice, predictedChoice } from "./choice-letter.js";
 import { type CompareContext, compareValues } from "./compare-values.js";
 import { computeEngineEqual } from "./compute-engine-fallback.js";
 import { extractAnswerDetailed } from "./extract-answer.js";
@@ -46,7 +47,16 @@ function worthFallback(v: AnswerValue, n: NormalizedAnswer): boolean {
 export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptions): Equivalence {
   try {
     const o = resolveVerifyOptions(options);
+    // Numbers are accepted where strings are expected (a JSON gold of 5 is the answer "5").
+    if (typeof gold === "number" && Number.isFinite(gold)) gold = String(gold);
+    if (typeof pred === "number" && Number.isFinite(pred)) pred = String(pred);
     if (typeof gold !== "string" || typeof pred !== "string") return { equal: false, reason: "invalid-input" };
+    // A multiple-choice gold (`C`, `(D) Alina`) is matched against the choice the completion names.
+    const choice = goldChoice(gold);
+    if (choice !== undefined) {
+      const picked = predictedChoice(pred);
+      if (picked !== undefined) return { equal: picked === choice, reason: "choice" };
+    }
     const deadline = o.now() + o.timeoutMs;
     const checkDeadline = () => {
       if (o.now() > deadline) throw new Timeout();
@@ -69,9 +79,21 @@ export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptio
     const gv = buildValue(gn.text);
     const pv = buildValue(pn.text);
     checkDeadline();
-    const ctx: CompareContext = { relativeTolerance: o.relativeTolerance, checkDeadline };
+    const ctx: CompareContext = {
+      relativeTolerance: o.relativeTolerance,
+      listOrder: o.listOrder,
+      setsMatchTuples: o.setsMatchTuples,
+      checkDeadline,
+    };
     const verdict = compareValues(gv, pv, ctx);
     if (verdict.result === "equal") return { equal: true, reason: verdict.reason };
+    // A gold of n parts against a completion that boxed its parts one by one, far apart.
+    const parts = gv.type === "list" || gv.type === "tuple" ? gv.items.length : 0;
+    if (parts > 1 && p.boxes && p.boxes.length >= parts && p.boxes.length <= 20) {
+      const joined = normalizeAnswer(p.boxes.slice(-parts).join(","));
+      const r = compareValues(gv, buildValue(joined.text), ctx);
+      if (r.result === "equal") return { equal: true, reason: r.reason };
+    }
     // 28% may be written 0.28, and 0.28 as 28%.
     if (gn.percent !== pn.percent) {
       const scaled = gn.percent

@@ -45,6 +45,9 @@ function replaceAll(s: string, pairs: ReadonlyArray<[RegExp, string]>): string {
 }
 
 const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
+  // `16,\!386.20`: a comma with a negative thin space only ever groups thousands.
+  [/(\d),\s*\\!\s*(?=\d{3})/g, "$1"],
+  [/\\!/g, ""],
   [/\\\$/g, " "],
   [/\$/g, " "],
   [/\\\(|\\\)|\\\[|\\\]/g, " "],

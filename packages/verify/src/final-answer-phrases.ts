@@ -1,0 +1,43 @@
+/**
+ * The phrases that introduce a final answer, in the languages models most often answer in. Each
+ * is followed by the answer; matching is case-insensitive and the last occurrence in a text wins.
+ * A phrase in a new language is one more line here.
+ */
+const PHRASES: readonly string[] = [
+  // English
+  String.raw`(?:the\s+)?final\s+answer\s*(?:is|would\s+be|will\s+be)?\s*:?`,
+  String.raw`(?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be)\s*:?`,
+  String.raw`(?<![A-Za-z])answer\s*(?::|=)`,
+  "####",
+  // Chinese
+  String.raw`(?:最终|最后的?|正确)?答案\s*(?:应该|应)?\s*(?:是|为|：|:)`,
+  String.raw`(?:最终|最后的?)?结果\s*(?:是|为)`,
+  // French
+  String.raw`(?:la\s+)?réponse\s+(?:finale\s+)?(?:est|sera)\s*(?:donc\s*)?(?:de\s+)?:?`,
+  String.raw`réponse\s*(?:finale\s*)?:`,
+  // Spanish (and Portuguese, Italian: the same shapes)
+  String.raw`(?:la\s+)?respuesta\s+(?:final\s+)?(?:correcta\s+)?es\s*:?`,
+  String.raw`respuesta\s*(?:final\s*)?:`,
+  String.raw`(?:a\s+)?resposta\s+(?:final\s+)?(?:é|e)\s*:?`,
+  String.raw`(?:la\s+)?risposta\s+(?:finale\s+)?(?:è|e)\s*:?`,
+  // German
+  String.raw`(?:die\s+)?(?:endgültige\s+|finale\s+)?antwort\s+(?:ist|lautet)\s*:?`,
+  String.raw`(?:endgültige\s+)?antwort\s*:`,
+  String.raw`(?:das\s+)?(?:endergebnis|ergebnis)\s+(?:ist|lautet)\s*:?`,
+  // Russian
+  String.raw`(?:окончательный\s+|итоговый\s+)?ответ\s*(?::|—|-|равен|будет|это)\s*:?`,
+  // Japanese
+  String.raw`(?:最終的な)?(?:答え|解答|正解)\s*(?:は|：|:)`,
+  String.raw`(?<![\p{L}])答\s*(?:：|:)`,
+  // Korean
+  String.raw`(?:최종\s*)?(?:정답|답)\s*(?:은|는|:|：)`,
+];
+
+/** All phrases as one global, case-insensitive, Unicode regex (its match is the phrase itself). */
+export const FINAL_ANSWER_PHRASE = new RegExp(PHRASES.map((p) => `(?:${p})`).join("|"), "giu");
+
+/**
+ * Words that close a sentence stating the answer in languages that put the verb last
+ * ("答えは 12 です", "12 となります"); they are cut from the end of the answer.
+ */
+export const TRAILING_COPULA = /\s*(?:です|である|となります|になります|だ|となる|になる|입니다|이다)\s*[。.!！]?\s*$/u;
