@@ -19,7 +19,10 @@ function afterLastPhrase(text: string): string | undefined {
  * `C Cecile`, "… the answer is (C) Cecile". `undefined` when the gold is not a choice.
  */
 export function goldChoice(gold: string): string | undefined {
-  const text = afterLastPhrase(gold) ?? gold;
+  const unwrapped = gold
+    .replace(/\\(?:boxed|text|textbf|mathrm|mathbf)\s*\{([^{}]*)\}/g, "$1")
+    .replace(/\$|\\[()[\]]/g, "");
+  const text = afterLastPhrase(unwrapped) ?? unwrapped;
   const firstLine = text.trim().split("\n")[0] ?? "";
   if (/^\s*\(?[A-J]\)?\s*[.。]?\s*$/.test(firstLine)) return /[A-J]/.exec(firstLine)?.[0];
   // A label followed by the option's words: "(D) Alina", "C Cecile" (not "A = 3", not "C_2").

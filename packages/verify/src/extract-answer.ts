@@ -1,4 +1,5 @@
 import { FINAL_ANSWER_PHRASE, TRAILING_COPULA } from "./final-answer-phrases.js";
+import { numberWordRuns, spelledNumber } from "./number-words.js";
 
 /** The final answer found in a text, and whether it came from prose (decimal commas allowed). */
 export interface ExtractedAnswer {
@@ -23,12 +24,16 @@ const MAX_JOINED_BOXES = 50;
  * fraction `13/28`, a percent; or a LaTeX fraction or root written without `$`.
  */
 const TEXT_NUMBER =
-  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
+  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
 /** Chat-template tokens after which a completion runs on into text that is not its answer. */
 const CHAT_TAIL = /<\|(?:im_start|im_end|endoftext|eot_id|end|user|assistant)\|>|<\/s>/;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
   /^(?:and|or|percent|percentage|pct|units?|square|cubic|miles?|meters?|metres?|feet|inches|hours?|minutes?|seconds?|days?|years?|dollars?|cents?|yuan|degrees?|sin|cos|tan|sec|csc|cot|log|exp|sqrt|frac|dfrac|tfrac|text|textbf|mbox|textnormal|mathrm|left|right|cdot|times|pi|infty|boxed|begin|end|pmatrix|bmatrix|matrix|quad|qquad|approx|leq|geq|neq|cup|pm)$/i;
+
+/** Two-letter words that only occur in sentences ("So $x = 2$", "It is 5"). */
+const PROSE_SHORT_WORDS =
+  /(?<!\p{L})(?:so|is|we|it|be|to|as|at|by|if|on|an|do|no|my|he|us|of|la|le|es|el|ist|да)(?!\p{L})/iu;
 
 interface Boxed {
   start: number;
@@ -186,6 +191,7 @@ function looksLikeBareAnswer(text: string): boolean {
     )
   )
     return false;
+  if (PROSE_SHORT_WORDS.test(outside)) return false;
   const words = outside.match(/\p{L}{3,}/gu) ?? [];
   return words.every((w) => NON_ANSWER_WORDS.test(w));
 }
@@ -204,6 +210,8 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
     .trim();
   if (!trimmed) return undefined;
   const hasMath = /\$|\\\[|\\\(/.test(trimmed);
+  const spelledWhole = spelledNumber(trimmed);
+  if (spelledWhole !== undefined) return { answer: String(spelledWhole), source: "whole", plainText: true };
   if (looksLikeBareAnswer(trimmed)) {
     const clean = trimmed.replace(/[.。,;]+$/, "").trim();
     const only = mathSegments(clean);
@@ -224,11 +232,44 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
   }
   if (candidates.length > 0) {
     candidates.sort((a, b) => a.at - b.at);
-    return (pick === "first" ? candidates[0] : candidates[candidates.length - 1])?.answer;
+    if (pick === "first") return candidates[0]?.answer;
+    return joinTrailingMath(trimmed, segments, candidates[candidates.length - 1] as (typeof candidates)[number]);
   }
+  // Numbers in words ("one hundred and five", "two thirds") when there are no digits.
+  // A lone word ("this one") counts only where a result is stated: "is one", "= two".
+  const spelled = numberWordRuns(trimmed).filter(
+    (r) =>
+      /\s/.test(trimmed.slice(r.start, r.end)) ||
+      /(?:\b(?:is|are|was|were|equals?|be|makes?|gives?|get|total(?:s|led)?)|[=:])\s*$/i.test(
+        trimmed.slice(0, r.start),
+      ),
+  );
+  const run = pick === "first" ? spelled[0] : spelled[spelled.length - 1];
+  if (run) return { answer: String(run.value), source: "number", plainText: true };
   // A short text answer ("Monday", "odd"); a sentence with no math and no number has no answer.
   const short = trimmed.length <= 60 && trimmed.split(/\s+/).length <= 4;
   return short ? { answer: trimmed, source: "whole", plainText: true } : undefined;
+}
+
+/**
+ * "The solutions are $x=2$ and $x=-3$": the last math span together with the spans before it
+ * that only "and", "or" or commas separate from it.
+ */
+function joinTrailingMath(
+  text: string,
+  segments: Segment[],
+  last: { at: number; answer: ExtractedAnswer },
+): ExtractedAnswer {
+  if (last.answer.source !== "math") return last.answer;
+  let i = segments.findIndex((s) => s.start === last.at);
+  if (i <= 0) return last.answer;
+  const parts = [last.answer.answer];
+  for (; i > 0 && parts.length < MAX_JOINED_BOXES; i--) {
+    const gap = text.slice((segments[i - 1] as Segment).end, (segments[i] as Segment).start);
+    if (!/^\s*(?:,|;|\s(?:and|or|et|ou|y|o|und|oder|и|или)\s|,\s*(?:and|or)\s|和|或)\s*$/iu.test(gap)) break;
+    parts.unshift((segments[i - 1] as Segment).content);
+  }
+  return { ...last.answer, answer: parts.join(",") };
 }
 
 /** The text after the last "the answer is"-like phrase (and where it starts), up to the end of its sentence. */

@@ -129,6 +129,8 @@ export function normalizeAnswer(answer: string, plainText = false): NormalizedAn
   s = s.replace(/^(?:[\s,;:]|\.(?!\d))+|[\s.,;:]+$/g, "");
   s = s.replace(/,\s*,/g, ",");
   if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, "");
+  // European grouping in prose: 1 234,5 and 1.234,5.
+  if (plainText && /^[-+]?\d{1,3}(?:[ .]\d{3})+,\d+$/.test(s)) s = s.replace(/[ .]/g, "").replace(",", ".");
   // Thousands separators: only when the whole answer is one grouped number.
   if (/^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(s) && !/^[-+]?0,/.test(s)) s = s.replace(/,/g, "");
   else if (plainText && /^[-+]?\d+,\d+$/.test(s)) {
