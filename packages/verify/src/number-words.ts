@@ -70,7 +70,7 @@ function isNumberWord(w: string): boolean {
 }
 
 /** The value of a sequence of number words, or `undefined` when it is not one number. */
-function valueOf(words: string[]): number | undefined {
+function wordsValue(words: string[]): number | undefined {
   let sign = 1;
   let i = 0;
   if (words[0] === "minus" || words[0] === "negative") {
@@ -112,7 +112,7 @@ export function numberWordRuns(text: string): NumberWordRun[] {
     const words = run.map((r) => r.word);
     const trivial = words.length === 1 && (words[0] === "a" || words[0] === "an");
     if (run.length > 0 && !trivial) {
-      const value = valueOf(words);
+      const value = wordsValue(words);
       if (value !== undefined)
         out.push({
           start: (run[0] as { start: number }).start,
