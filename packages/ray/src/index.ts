@@ -35,3 +35,11 @@ export type { RayServerVersion } from "./jobs/ray-server-version.js";
 export type { SubmitJobOptions } from "./jobs/submit-job-options.js";
 export type { ZippedWorkingDir, ZipWorkingDirOptions } from "./jobs/zip-working-dir.js";
 export { DEFAULT_WORKING_DIR_EXCLUDES, zipWorkingDir } from "./jobs/zip-working-dir.js";
+// The Ray optimizer
+export type { OpenRayOptimizerOptions } from "./optimizer/open-ray-optimizer.js";
+export { openRayOptimizer } from "./optimizer/open-ray-optimizer.js";
+export type { RayOptimizerOptions } from "./optimizer/ray-optimizer.js";
+export { RayOptimizer } from "./optimizer/ray-optimizer.js";
+export type { RayOptimizerEvent, RayOptimizerEventListener } from "./optimizer/ray-optimizer-events.js";
+export type { TrainerJobOptions } from "./optimizer/trainer-job.js";
+export { TrainerJob } from "./optimizer/trainer-job.js";
