@@ -29,6 +29,17 @@ export type {
   LanpoTask,
   LanpoTrial,
 } from "./middleware/lanpo-middleware-options.js";
+// Model backends
+export type { ChatModelConfig, ResolvedChatModelConfig } from "./models/chat-model-config.js";
+export { chatModelConfigSchema, parseChatModelConfig } from "./models/chat-model-config.js";
+export type { ChatModelDependencies } from "./models/chat-model-from-config.js";
+export { chatModelFromConfig } from "./models/chat-model-from-config.js";
+export type { HuggingFaceChatModelOptions } from "./models/hugging-face-chat-model.js";
+export { HuggingFaceChatModel } from "./models/hugging-face-chat-model.js";
+export type { ModelWhere } from "./models/lanpo-chat-openai.js";
+export { LanpoChatOpenAI } from "./models/lanpo-chat-openai.js";
+export type { RetryingFetchOptions } from "./models/retrying-fetch.js";
+export { retryAfterMs, retryingFetch } from "./models/retrying-fetch.js";
 // Retriever
 export type { LessonDocumentMetadata, LessonRetrieverOptions } from "./retriever/lesson-retriever.js";
 export { LessonRetriever } from "./retriever/lesson-retriever.js";
