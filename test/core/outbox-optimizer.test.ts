@@ -22,6 +22,14 @@ const lines = (path: string) =>
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l) as { batchId: string });
+/** The batches of an outbox file (each line holds a batch and the digest of its rollout ids). */
+const outboxBatches = (path: string) => lines(path).map((l) => (l as unknown as { batch: TrainingBatch }).batch);
+/** An acknowledgement line without its rollout digests. */
+const ackLines = (path: string) =>
+  lines(path).map((l) => {
+    const { digest: _d, rollouts: _r, ...rest } = l as unknown as Record<string, unknown>;
+    return rest;
+  });
 
 test("a delivered batch is in the outbox, acknowledged, and in the default trainer inbox", async (t) => {
   const directory = tempDir();
@@ -30,8 +38,8 @@ test("a delivered batch is in the outbox, acknowledged, and in the default train
   t.deepEqual(await optimizer.submit(batch), { batchId: "b1", status: "acknowledged" });
   t.is(await optimizer.pending(), 0);
   t.is(await optimizer.policyVersion(), "local");
-  t.deepEqual(lines(join(directory, "outbox.jsonl")), [batch]);
-  t.deepEqual(lines(join(directory, "acks.jsonl")), [{ batchId: "b1", ackedAtMs: 42 }]);
+  t.deepEqual(outboxBatches(join(directory, "outbox.jsonl")), [batch]);
+  t.deepEqual(ackLines(join(directory, "acks.jsonl")), [{ batchId: "b1", ackedAtMs: 42 }]);
   t.deepEqual(lines(join(directory, "trainer-inbox.jsonl")), [batch]);
   t.is(optimizer.tornLinesDropped, 0);
   await optimizer.close();
@@ -43,7 +51,9 @@ test("the same batch id twice is a duplicate and writes nothing, also after reop
   const optimizer = await OutboxOptimizer.open({ directory, sink });
   await optimizer.submit(makeBatch("b1"));
   const size = statSync(join(directory, "outbox.jsonl")).size;
-  t.deepEqual(await optimizer.submit(makeBatch("b1", 3, 5)), { batchId: "b1", status: "duplicate" });
+  t.deepEqual(await optimizer.submit(makeBatch("b1")), { batchId: "b1", status: "duplicate" });
+  const conflict = await t.throwsAsync(optimizer.submit(makeBatch("b1", 3, 5)), { instanceOf: ConfigError });
+  t.regex(conflict?.message ?? "", /other rollouts/);
   await optimizer.close();
   const reopened = await OutboxOptimizer.open({ directory, sink });
   t.deepEqual(await reopened.submit(makeBatch("b1")), { batchId: "b1", status: "duplicate" });
@@ -60,7 +70,7 @@ test("a failing sink leaves the batch queued and durable; flush resends it", asy
   t.deepEqual(await optimizer.submit(makeBatch("b1")), { batchId: "b1", status: "queued" });
   t.is(await optimizer.pending(), 1);
   t.is(optimizer.lastFailure?.batchId, "b1");
-  t.deepEqual(lines(join(directory, "outbox.jsonl")), [makeBatch("b1")]);
+  t.deepEqual(outboxBatches(join(directory, "outbox.jsonl")), [makeBatch("b1")]);
   t.deepEqual(await optimizer.flush(), { acknowledged: 0, pending: 1 }, "still down");
   sink.failing = false;
   t.deepEqual(await optimizer.flush(), { acknowledged: 1, pending: 0 });
@@ -121,7 +131,7 @@ test("reopening after a crash recovers unacknowledged batches and drops a torn l
   t.is((await reopened.submit(makeBatch("b3"))).status, "acknowledged");
   await reopened.close();
   t.deepEqual(
-    lines(outbox).map((b) => b.batchId),
+    outboxBatches(outbox).map((b) => b.batchId),
     ["b1", "b2", "b3"],
   );
   const again = await OutboxOptimizer.open({ directory, sink });

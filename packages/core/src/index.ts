@@ -4,9 +4,11 @@
 export { ConfigError, DatasetError, LanpoError, ModelError, StorageError } from "./errors/index.js";
 export type { AnswerMatcher } from "./guard/answer-matcher.js";
 export { mentionsAnswer } from "./guard/answer-mentions.js";
+export type { BuiltinAnswerMatcherOptions } from "./guard/builtin-answer-matcher.js";
+export { BuiltinAnswerMatcher } from "./guard/builtin-answer-matcher.js";
 // Leakage guard and prompts
-export type { GuardedPart } from "./guard/leakage-guard.js";
-export { LeakageGuard } from "./guard/leakage-guard.js";
+export type { GuardedPart, LeakageGuardOptions } from "./guard/leakage-guard.js";
+export { GUARDED_PARTS, LeakageGuard } from "./guard/leakage-guard.js";
 // Lesson memory implementations
 export type { ExactLessonMemoryOptions } from "./memory/exact-lesson-memory.js";
 export { ExactLessonMemory } from "./memory/exact-lesson-memory.js";
@@ -59,17 +61,21 @@ export type { RolloutFeedback } from "./prompts/rollout-prompt.js";
 export { DEFAULT_INSTRUCTION, originalMessages, rolloutMessages } from "./prompts/rollout-prompt.js";
 export { gsm8kReward } from "./reward/gsm8k-reward.js";
 export type { RewardFn } from "./reward/reward-fn.js";
+export type { ChatPolicy } from "./trainer/chat-policy.js";
 // Trainer
-export type { AdvantageEstimator, GroupAdvantageOptions } from "./trainer/group-advantages.js";
-export { groupAdvantages } from "./trainer/group-advantages.js";
+export type { AdvantageEstimator, GroupAdvantageOptions, StdDevKind } from "./trainer/group-advantages.js";
+export { groupAdvantages, isZeroVariance } from "./trainer/group-advantages.js";
 export { planGroup } from "./trainer/group-plan.js";
 export type { RunOptions } from "./trainer/lanpo-trainer.js";
 export { LanpoTrainer } from "./trainer/lanpo-trainer.js";
 export type { ModelCallOptions, ModelReply } from "./trainer/model-call.js";
-export { callModel } from "./trainer/model-call.js";
+export { callModel, retryAfterMs } from "./trainer/model-call.js";
+export type { ReplyFields } from "./trainer/reply-fields.js";
+export { replyFields } from "./trainer/reply-fields.js";
 export { TRAINER_DEFAULTS } from "./trainer/resolve-options.js";
 export type { TrainerEventName, TrainerEvents } from "./trainer/trainer-events.js";
 export type { FeedbackMix, LanpoTrainerOptions, RetrievalOptions } from "./trainer/trainer-options.js";
+export { findTwins } from "./trainer/twin-index.js";
 export type {
   ChatMessageRecord,
   FeedbackKind,

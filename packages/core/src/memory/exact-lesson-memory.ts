@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { ConfigError } from "../errors/config-error.js";
 import type { Lesson, LessonDraft, ScoredLesson } from "../types/lesson.js";
+import { questionKey } from "../util/question-key.js";
 import type {
   LessonAddResult,
   LessonMemory,
@@ -9,6 +10,7 @@ import type {
   LessonSearchOptions,
   LessonUse,
 } from "./lesson-memory.js";
+import { suggestedMinScoreOf } from "./suggested-min-score.js";
 
 /** Options of {@link ExactLessonMemory}. */
 export interface ExactLessonMemoryOptions {
@@ -44,6 +46,8 @@ interface Entry {
  * ```
  */
 export class ExactLessonMemory implements LessonMemory {
+  /** The threshold its embeddings were calibrated for (their `lanpoMinScore`), if they carry one. */
+  readonly suggestedMinScore: number | undefined;
   readonly #embeddings: EmbeddingsInterface;
   readonly #mergeThreshold: number;
   readonly #now: () => number;
@@ -64,6 +68,7 @@ export class ExactLessonMemory implements LessonMemory {
       throw new ConfigError("mergeThreshold", `must be a number in (-1, 1], got ${String(mergeThreshold)}`);
     }
     this.#embeddings = embeddings;
+    this.suggestedMinScore = suggestedMinScoreOf(embeddings);
     this.#mergeThreshold = mergeThreshold;
     this.#now = now;
     this.#generateId = generateId;
@@ -75,9 +80,11 @@ export class ExactLessonMemory implements LessonMemory {
     if (this.#entries.length === 0) return [];
     const query = this.#checkVector(await this.#embeddings.embedQuery(question), "embedQuery");
     const excluded = new Set(options.excludeProblemIds);
+    const excludedKeys = new Set(options.excludeQuestionKeys ?? []);
     const scored: { entry: Entry; score: number }[] = [];
     for (const entry of this.#entries) {
       if (entry.lesson.sourceProblemIds.some((id) => excluded.has(id))) continue;
+      if (entry.lesson.sourceQuestionKeys?.some((key) => excludedKeys.has(key))) continue;
       const score = cosine(query, entry.problemVector);
       if (score >= options.minScore) scored.push({ entry, score });
     }
@@ -105,6 +112,9 @@ export class ExactLessonMemory implements LessonMemory {
       if (duplicate) {
         const lesson = duplicate.lesson;
         lesson.sourceProblemIds = [...new Set([...lesson.sourceProblemIds, ...draft.sourceProblemIds])];
+        lesson.sourceQuestionKeys = [
+          ...new Set([...(lesson.sourceQuestionKeys ?? []), questionKey(draft.problemText)]),
+        ];
         lesson.mergedCount += 1;
         this.#merges += 1;
         return { lesson: copy(lesson), merged: true };
@@ -113,6 +123,7 @@ export class ExactLessonMemory implements LessonMemory {
         id: this.#generateId(),
         text: draft.text,
         sourceProblemIds: [...new Set(draft.sourceProblemIds)],
+        sourceQuestionKeys: [questionKey(draft.problemText)],
         problemText: draft.problemText,
         createdAtMs: this.#now(),
         mergedCount: 0,
@@ -205,6 +216,9 @@ function validateSearchOptions(options: LessonSearchOptions): void {
   if (!Array.isArray(options.excludeProblemIds)) {
     throw new ConfigError("excludeProblemIds", "must be an array of problem ids");
   }
+  if (options.excludeQuestionKeys !== undefined && !Array.isArray(options.excludeQuestionKeys)) {
+    throw new ConfigError("excludeQuestionKeys", "must be an array of questionKey() strings");
+  }
 }
 
 function validateDraft(draft: LessonDraft, i: number): void {
@@ -248,5 +262,9 @@ function cosine(a: Float64Array, b: Float64Array): number {
 }
 
 function copy(lesson: Lesson): Lesson {
-  return { ...lesson, sourceProblemIds: [...lesson.sourceProblemIds] };
+  return {
+    ...lesson,
+    sourceProblemIds: [...lesson.sourceProblemIds],
+    sourceQuestionKeys: [...(lesson.sourceQuestionKeys ?? [])],
+  };
 }

@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { StorageError } from "../errors/storage-error.js";
 
@@ -21,7 +21,7 @@ export interface JsonlLogContents {
  */
 export class JsonlLog {
   readonly path: string;
-  readonly #handle: FileHandle;
+  #handle: FileHandle;
   #size: number;
 
   private constructor(path: string, handle: FileHandle, size: number) {
@@ -60,6 +60,107 @@ export class JsonlLog {
     } catch (error) {
       await handle?.close().catch(() => {});
       throw asStorageError(path, "opening", error);
+    }
+  }
+
+  /**
+   * Opens (creating it and its folder if needed) and reads the log one line at a time, handing each
+   * complete record to `onRecord` without holding the file in memory. Torn and damaged lines are
+   * handled as in {@link JsonlLog.open}.
+   */
+  static async openStreaming(
+    path: string,
+    onRecord: (record: unknown, line: number) => void,
+  ): Promise<Omit<JsonlLogContents, "records">> {
+    let handle: FileHandle | undefined;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      handle = await open(path, "a+");
+      const { size } = await handle.stat();
+      const chunk = Buffer.alloc(Math.min(Math.max(size, 1), 1 << 20));
+      let carry = Buffer.alloc(0);
+      let offset = 0;
+      let validBytes = 0;
+      let line = 0;
+      reading: while (offset < size) {
+        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - offset), offset);
+        if (bytesRead === 0) break;
+        // `data` starts at byte `base` of the file: the unterminated tail of the last chunk, then this one.
+        const base = offset - carry.length;
+        offset += bytesRead;
+        const data =
+          carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        let start = 0;
+        for (let end = data.indexOf(0x0a, start); end !== -1; end = data.indexOf(0x0a, start)) {
+          line += 1;
+          const bytes = data.subarray(start, end);
+          if (bytes.length === 0) {
+            start = end + 1;
+            validBytes = base + start;
+            continue;
+          }
+          let record: unknown;
+          try {
+            record = JSON.parse(bytes.toString("utf8"));
+          } catch (cause) {
+            // A crash can leave a zero-filled tail; anything else before the end is real damage.
+            if (bytes.every((b) => b === 0)) break reading;
+            throw new StorageError(
+              path,
+              `line ${line} is not valid JSON, so the file was damaged after it was written; move the file away ` +
+                "(its complete lines can be recovered by hand) and start a new one",
+              { cause, code: "LANPO_CORRUPT" },
+            );
+          }
+          onRecord(record, line);
+          start = end + 1;
+          validBytes = base + start;
+        }
+        carry = Buffer.from(data.subarray(start));
+      }
+      const torn = validBytes < size;
+      if (torn) {
+        await handle.truncate(validBytes);
+        await handle.sync();
+      }
+      if (size === 0) await syncDirectory(dirname(path));
+      return { log: new JsonlLog(path, handle, validBytes), tornLinesDropped: torn ? 1 : 0 };
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      throw asStorageError(path, "opening", error);
+    }
+  }
+
+  /** Bytes of complete records in the file. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Replaces the whole file with `records` (a compaction): written to a temporary file, fsynced,
+   * renamed over the log, then the folder fsynced, so a crash leaves either the old file or the
+   * new one. The log keeps appending to the new file.
+   */
+  async rewrite(records: readonly unknown[]): Promise<void> {
+    const temp = `${this.path}.compact-${process.pid}`;
+    const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    let out: FileHandle | undefined;
+    try {
+      out = await open(temp, "w");
+      await out.write(data);
+      await out.sync();
+      await out.close();
+      out = undefined;
+      await rename(temp, this.path);
+      await syncDirectory(dirname(this.path));
+      const fresh = await open(this.path, "a+");
+      await this.#handle.close();
+      this.#handle = fresh;
+      this.#size = data.length;
+    } catch (error) {
+      await out?.close().catch(() => {});
+      await rm(temp, { force: true }).catch(() => {});
+      throw asStorageError(this.path, "writing", error);
     }
   }
 

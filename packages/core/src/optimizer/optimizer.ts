@@ -87,8 +87,9 @@ export interface Optimizer {
   policyState?(): Promise<PolicyState>;
   /**
    * Back-pressure: resolves once the optimizer can take another batch (its unacknowledged backlog is
-   * under its limit). The trainer awaits it before each submit and says so in its events while it waits.
+   * under its limit). The trainer awaits it before each submit; `onWait` is called once, with the
+   * backlog, when it has to wait, and the trainer says so in its events.
    */
-  waitForCapacity?(options?: { signal?: AbortSignal }): Promise<void>;
+  waitForCapacity?(options?: { signal?: AbortSignal; onWait?: (pending: number) => void }): Promise<void>;
   close(): Promise<void>;
 }

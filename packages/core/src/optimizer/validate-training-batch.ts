@@ -14,6 +14,8 @@ export function validateTrainingBatch(batch: TrainingBatch): void {
   if (!Number.isInteger(batch.step) || batch.step < 0) {
     throw new ConfigError("batch.step", `must be an integer >= 0, got ${String(batch.step)}`);
   }
+  if (typeof batch.runId !== "string" || batch.runId === "")
+    throw new ConfigError("batch.runId", "must be a non-empty string");
   if (!Number.isFinite(batch.createdAtMs)) throw new ConfigError("batch.createdAtMs", "must be a finite number");
   if (!Array.isArray(batch.samples)) throw new ConfigError("batch.samples", "must be an array");
   batch.samples.forEach((sample, i) => {
@@ -35,5 +37,15 @@ export function validateTrainingBatch(batch: TrainingBatch): void {
     if (!FEEDBACK_KINDS.includes(sample.feedback))
       throw fail("feedback", `must be one of ${FEEDBACK_KINDS.join(", ")}`);
     if (!Array.isArray(sample.lessonIds)) throw fail("lessonIds", "must be an array");
+    if (typeof sample.groupId !== "string" || sample.groupId === "")
+      throw fail("groupId", "must be a non-empty string");
+    if (!Number.isInteger(sample.groupSize) || sample.groupSize < 1) throw fail("groupSize", "must be an integer >= 1");
+    if (!["grpo", "drgrpo", "rloo"].includes(sample.estimator)) throw fail("estimator", "must be grpo, drgrpo or rloo");
+    if (!["ok", "empty", "truncated", "unparseable"].includes(sample.status)) {
+      throw fail("status", "must be ok, empty, truncated or unparseable (failed rollouts are not samples)");
+    }
+    if (sample.finishReason !== null && typeof sample.finishReason !== "string") {
+      throw fail("finishReason", "must be a string or null");
+    }
   });
 }

@@ -3,6 +3,7 @@ import type { RolloutStatus } from "../types/attempt.js";
 import { FEEDBACK_KINDS } from "../types/feedback.js";
 import type { VerifiedGroup } from "./experience-pool.js";
 
+const ESTIMATORS: readonly string[] = ["grpo", "drgrpo", "rloo"];
 const SCORED: readonly RolloutStatus[] = ["ok", "empty", "truncated", "unparseable"];
 
 /**
@@ -45,6 +46,16 @@ export function validateVerifiedGroup(group: VerifiedGroup): void {
       throw fail("messages", "messages and originalMessages must be arrays of chat messages");
     }
     if (typeof rollout.completion !== "string") throw fail("completion", "must be a string");
+    if (typeof rollout.groupId !== "string" || rollout.groupId === "") {
+      throw fail("groupId", "must be a non-empty string naming the GRPO group (one problem in one step of one run)");
+    }
+    if (!ESTIMATORS.includes(rollout.estimator)) {
+      throw fail("estimator", `must be one of ${ESTIMATORS.join(", ")}, got ${String(rollout.estimator)}`);
+    }
+    if (rollout.finishReason !== null && typeof rollout.finishReason !== "string") {
+      throw fail("finishReason", "must be a string or null");
+    }
+    if (rollout.model !== null && typeof rollout.model !== "string") throw fail("model", "must be a string or null");
     if (!Array.isArray(rollout.lessonIds)) throw fail("lessonIds", "must be an array of lesson ids");
     if (SCORED.includes(rollout.status)) {
       if (!Number.isFinite(rollout.reward))

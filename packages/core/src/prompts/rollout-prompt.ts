@@ -1,12 +1,15 @@
 import type { ChatMessageRecord } from "../types/message.js";
 
-/** The default instruction of every rollout. The leakage guard checks it like any other part. */
+/**
+ * The default instruction of every rollout: one fixed text, the same for every problem (it is never
+ * changed per problem: a prompt that varied with the answer would carry the label).
+ */
 export const DEFAULT_INSTRUCTION = "Solve the problem. Reason step by step, then give the final answer in \\boxed{}.";
 
 /** What language feedback a rollout's context carries, already truncated and guarded. */
 export interface RolloutFeedback {
   /** The policy's own earlier attempt at this problem, quoted as it was, and the critique of it. */
-  reflection?: { attempt: string; critique: string };
+  reflection?: { attempt: string; critique?: string };
   /** Lessons from other problems. */
   lessons?: readonly string[];
 }
@@ -26,15 +29,17 @@ export function rolloutMessages(instruction: string, question: string, feedback:
     parts.push(`Lessons from solving similar problems:\n${feedback.lessons.map((l) => `- ${l}`).join("\n")}`);
   }
   if (feedback.reflection) {
-    parts.push(
-      `Your earlier attempt at this problem:\n<attempt>\n${feedback.reflection.attempt}\n</attempt>\n\nA review of that attempt:\n<review>\n${feedback.reflection.critique}\n</review>`,
-    );
+    const review =
+      feedback.reflection.critique === undefined
+        ? ""
+        : `\n\nA review of that attempt:\n<review>\n${feedback.reflection.critique}\n</review>`;
+    parts.push(`Your earlier attempt at this problem:\n<attempt>\n${feedback.reflection.attempt}\n</attempt>${review}`);
   }
   if (parts.length > 1) parts.push("Now solve the problem from the start.");
   return withInstruction(instruction, parts.join("\n\n"));
 }
 
-/** An empty instruction (one the leakage guard blocked) is left out rather than sent empty. */
+/** An empty instruction is left out rather than sent as an empty system message. */
 function withInstruction(instruction: string, user: string): ChatMessageRecord[] {
   const messages: ChatMessageRecord[] = instruction ? [{ role: "system", content: instruction }] : [];
   messages.push({ role: "user", content: user });

@@ -1,11 +1,14 @@
-import { mentionsAnswer } from "../guard/answer-mentions.js";
+import type { AnswerMatcher } from "../guard/answer-matcher.js";
 import type { LessonMemory } from "../memory/lesson-memory.js";
 import { abstractionMessages, parseLessons } from "../prompts/abstraction-prompt.js";
 import type { Rollout } from "../types/attempt.js";
 import type { LessonDraft } from "../types/lesson.js";
 import type { Problem } from "../types/problem.js";
+import { rngFor, shuffled } from "../util/rng.js";
 import type { Semaphore } from "../util/semaphore.js";
+import { CRITICAL_PRIORITY } from "./group-context.js";
 import { callModel } from "./model-call.js";
+import type { OutageTracker } from "./outage-tracker.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
 
 /** Attempts shown to the abstractor: up to two that succeeded and two that did not. */
@@ -21,32 +24,63 @@ export interface DistilResult {
   error?: string;
 }
 
+export interface DistilDeps {
+  options: ResolvedTrainerOptions;
+  memory: LessonMemory;
+  limiter: Semaphore;
+  outage: OutageTracker;
+  matcher: AnswerMatcher;
+}
+
+/** Whether a verified group is one lessons are distilled from, by the `distillFrom` rule. */
+export function isDistillable(rollouts: readonly Rollout[], rule: ResolvedTrainerOptions["distillFrom"]): boolean {
+  const scored = rollouts.filter((r) => r.status !== "failed");
+  const good = scored.some((r) => (r.reward ?? 0) > 0);
+  const bad = scored.some((r) => (r.reward ?? 0) <= 0);
+  return rule === "mixed" ? good && bad : good;
+}
+
 /**
  * Distils lessons from a verified group for *other* problems (DESIGN.md section 3, point 7). The
- * abstractor may see which attempts succeeded; any lesson that mentions this group's gold answer is
- * rejected, so a lesson can never carry an answer to a problem that shares it. Only groups with at
- * least one success are distilled: lessons drawn from failures alone teach guesses.
+ * abstractor may see which attempts succeeded; which attempts it is shown is drawn at random by
+ * seed (never the first by index), and any lesson that mentions this group's gold answer, in any
+ * form the matcher knows, is rejected, so a lesson can never carry an answer to a problem that
+ * shares it.
  */
 export async function distilLessons(
   problem: Problem,
+  step: number,
   rollouts: readonly Rollout[],
-  deps: { options: ResolvedTrainerOptions; memory: LessonMemory; limiter: Semaphore },
+  deps: DistilDeps,
 ): Promise<DistilResult> {
   const result: DistilResult = { added: 0, merged: 0, rejected: 0, unparsed: 0 };
-  const ok = rollouts.filter((r) => r.status === "ok");
-  const good = ok.filter((r) => (r.reward ?? 0) > 0).slice(0, SHOWN_PER_OUTCOME);
-  const bad = ok.filter((r) => (r.reward ?? 0) <= 0).slice(0, SHOWN_PER_OUTCOME);
-  if (good.length === 0) return result;
-  const attempts = [...good, ...bad]
-    .sort((a, b) => a.index - b.index)
-    .map((r) => ({ completion: r.completion, correct: (r.reward ?? 0) > 0 }));
   const { options } = deps;
+  if (!isDistillable(rollouts, options.distillFrom)) return result;
+  const scored = rollouts.filter((r) => r.status !== "failed");
+  const rng = rngFor(options.seed, "distil", step, problem.id);
+  const good = shuffled(
+    scored.filter((r) => (r.reward ?? 0) > 0),
+    rng,
+  ).slice(0, SHOWN_PER_OUTCOME);
+  const bad = shuffled(
+    scored.filter((r) => (r.reward ?? 0) <= 0),
+    rng,
+  ).slice(0, SHOWN_PER_OUTCOME);
+  const attempts = shuffled([...good, ...bad], rng).map((r) => ({
+    completion: r.completion,
+    correct: (r.reward ?? 0) > 0,
+  }));
   let reply: string;
   try {
     const messages = abstractionMessages(problem.question, attempts, {
       maxAttemptTokens: Math.floor(options.maxFeedbackTokens / 2),
     });
-    reply = (await deps.limiter.run(() => callModel(options.abstractor, messages, options))).text;
+    reply = (
+      await deps.limiter.run(
+        () => callModel(options.abstractor, messages, { ...options, outage: deps.outage }),
+        CRITICAL_PRIORITY,
+      )
+    ).text;
   } catch (error) {
     return { ...result, error: error instanceof Error ? error.message : String(error) };
   }
@@ -54,7 +88,7 @@ export async function distilLessons(
   if (texts.length === 0) return { ...result, unparsed: 1 };
   const drafts: LessonDraft[] = [];
   for (const text of texts) {
-    if (mentionsAnswer(text, problem.answer)) result.rejected++;
+    if (deps.matcher.mentions(text, problem.answer)) result.rejected++;
     else drafts.push({ text, sourceProblemIds: [problem.id], problemText: problem.question });
   }
   if (drafts.length > 0) {

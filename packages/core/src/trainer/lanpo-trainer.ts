@@ -1,10 +1,11 @@
 import { ConfigError } from "../errors/config-error.js";
+import { ModelError } from "../errors/model-error.js";
 import { LeakageGuard } from "../guard/leakage-guard.js";
 import { ExactLessonMemory } from "../memory/exact-lesson-memory.js";
 import { HashedLexicalEmbeddings } from "../memory/hashed-lexical-embeddings.js";
 import type { LessonMemory } from "../memory/lesson-memory.js";
 import { InMemoryOptimizer } from "../optimizer/in-memory-optimizer.js";
-import type { Optimizer, TrainingSample } from "../optimizer/optimizer.js";
+import type { Optimizer, PolicyState, TrainingSample } from "../optimizer/optimizer.js";
 import type { ExperiencePool } from "../pool/experience-pool.js";
 import { InMemoryExperiencePool } from "../pool/in-memory-experience-pool.js";
 import type { Rollout } from "../types/attempt.js";
@@ -13,47 +14,27 @@ import type { StepReport } from "../types/step-report.js";
 import { rngFor, shuffled } from "../util/rng.js";
 import { Semaphore } from "../util/semaphore.js";
 import { TypedEmitter } from "../util/typed-emitter.js";
+import { noticeOf } from "./chat-policy.js";
 import { distilLessons } from "./distil-lessons.js";
-import { groupAdvantages } from "./group-advantages.js";
-import type { ContextDeps } from "./group-context.js";
-import { buildGroupContext } from "./group-context.js";
-import { planGroup } from "./group-plan.js";
+import { DistilQueue } from "./distil-queue.js";
+import { isZeroVariance } from "./group-advantages.js";
+import { type GroupDeps, runGroup } from "./group-runner.js";
+import { OutageTracker } from "./outage-tracker.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
-import { resolveOptions } from "./resolve-options.js";
-import { runRollout } from "./rollout-runner.js";
-import type { StepCounters } from "./step-stats.js";
-import { buildStepReport } from "./step-stats.js";
+import { resolveOptions, TRAINER_DEFAULTS } from "./resolve-options.js";
+import { buildStepReport, isScored, type StepCounters } from "./step-stats.js";
+import { switchModelName } from "./switch-model-name.js";
+import { toSample } from "./to-sample.js";
 import type { TrainerEvents } from "./trainer-events.js";
 import type { LanpoTrainerOptions } from "./trainer-options.js";
+import { findTwins, TwinIndex } from "./twin-index.js";
 
 /** Options of {@link LanpoTrainer.run}. */
 export interface RunOptions {
-  /** Steps to run. */
+  /** Steps to run, counted from step 0: steps the pool has finished already are skipped. */
   steps: number;
   /** Problems per step; the batch of step s is a fixed function of (seed, problems, s). */
   batchSize: number;
-}
-
-function toSample(r: Rollout, groupSize: number): TrainingSample {
-  return {
-    rolloutId: r.id,
-    groupId: r.groupId,
-    groupSize,
-    problemId: r.problemId,
-    prompt: r.messages,
-    originalPrompt: r.originalMessages,
-    completion: r.completion,
-    reward: r.reward as number,
-    advantage: r.advantage as number,
-    feedback: r.feedback,
-    lessonIds: r.lessonIds,
-    ...(r.reflectionId ? { reflectionId: r.reflectionId } : {}),
-    policyVersion: r.policyVersion,
-    estimator: r.estimator,
-    status: r.status === "failed" ? "ok" : r.status,
-    finishReason: r.finishReason,
-    model: r.model,
-  };
 }
 
 function checkProblems(problems: readonly Problem[]): void {
@@ -74,39 +55,70 @@ function checkProblems(problems: readonly Problem[]): void {
 
 /**
  * The LANPO trainer loop (DESIGN.md section 3): for each problem, build a context from the pool
- * (reward-agnostic reflection) and the memory (relevant lessons of other problems), run G rollouts
- * with a feedback mix that always keeps from-scratch ones, verify them, compute group advantages,
- * write the group to the pool, distil lessons, and send the step's samples to the optimizer.
+ * (reward-agnostic reflection) and the memory (relevant lessons of other problems, never of the
+ * problem itself under any id), run G rollouts with a feedback mix that always keeps from-scratch
+ * ones, verify them, compute group advantages, write the group to the pool, distil lessons in the
+ * background, and send the step's samples to the optimizer once the pool has them durably.
  *
  * @example
  * const trainer = new LanpoTrainer({ policy: new ChatOpenAI({ model }), reward: mathReward });
  * for await (const report of trainer.run(problems, { steps: 10, batchSize: 8 })) console.log(report.meanReward);
  */
 export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
-  readonly options: ResolvedTrainerOptions;
+  readonly options: ResolvedTrainerOptions & { retrieval: { minScore: number } };
   readonly pool: ExperiencePool;
   readonly memory: LessonMemory;
   readonly optimizer: Optimizer;
-  private readonly guard = new LeakageGuard();
-  private nextStep = 0;
+  readonly #guard: LeakageGuard;
+  readonly #limiter: Semaphore;
+  readonly #outage: OutageTracker;
+  readonly #twins = new TwinIndex();
+  readonly #queue: DistilQueue;
+  #runId: string | undefined;
+  #nextStep = 0;
+  #policyState: PolicyState | undefined;
+  #listenerErrors = 0;
 
   constructor(options: LanpoTrainerOptions) {
     super();
-    this.options = resolveOptions(options);
+    const resolved = resolveOptions(options);
     this.pool = options.pool ?? new InMemoryExperiencePool();
     this.memory = options.memory ?? new ExactLessonMemory(new HashedLexicalEmbeddings());
     this.optimizer = options.optimizer ?? new InMemoryOptimizer();
+    const minScore =
+      resolved.retrieval.minScore ?? this.memory.suggestedMinScore ?? TRAINER_DEFAULTS.retrieval.minScore;
+    this.options = { ...resolved, retrieval: { ...resolved.retrieval, minScore } };
+    this.#guard = new LeakageGuard({ matcher: resolved.matcher });
+    this.#limiter = new Semaphore(resolved.concurrency);
+    this.#outage = new OutageTracker(resolved.maxOutageMs, resolved.now);
+    this.#queue = new DistilQueue(async (groups) => {
+      await this.memory.flush();
+      await this.pool.markDistilled(groups);
+    });
   }
 
   /** Leakage-guard blocks since the trainer was made. */
   get leakageBlocks(): number {
-    return this.guard.counts.total;
+    return this.#guard.counts.total;
+  }
+
+  /** Listeners that threw since the trainer was made (each also reported as `listener-error`). */
+  get listenerErrors(): number {
+    return this.#listenerErrors;
+  }
+
+  /** The run id, once the first step or run has read it from (or stored it in) the pool. */
+  get runId(): string | undefined {
+    return this.#runId;
   }
 
   /**
-   * Runs `steps` steps over `problems`, yielding each step's report. Starts by resending batches the
-   * optimizer never acknowledged; groups already in the pool are not redone, so calling `run` again
-   * with the same pool, seed and problems resumes a run that was killed.
+   * Runs steps 0 to `steps - 1` over `problems`, yielding the report of each step it runs. It
+   * starts by resending batches the optimizer never acknowledged and distilling groups whose
+   * lessons a crash lost; steps the pool has finished are skipped without being read again, and
+   * groups of an unfinished step that the pool holds are not redone. So calling `run` again with
+   * the same pool, seed and problems resumes a run that was killed, under the run id stored in
+   * the pool. Before the last report, background distillation is finished and saved.
    */
   async *run(problems: readonly Problem[], options: RunOptions): AsyncGenerator<StepReport> {
     checkProblems(problems);
@@ -114,52 +126,90 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       throw new ConfigError("steps", "must be an integer >= 1");
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
       throw new ConfigError("batchSize", "must be an integer >= 1");
+    this.#twins.add(problems);
+    const runId = await this.#claimRunId();
+    const finished = new Set(await this.pool.finishedSteps());
     const models = [this.options.policy, this.options.reflector, this.options.abstractor];
-    const notices = [
-      ...new Set(
-        models
-          .map((m) => (m as { lanpoNotice?: unknown }).lanpoNotice)
-          .filter((n): n is string => typeof n === "string"),
-      ),
-    ];
+    const notices = [...new Set(models.map(noticeOf).filter((n): n is string => n !== undefined))];
+    const todo = Array.from({ length: options.steps }, (_, s) => s).filter((s) => !finished.has(s));
     this.emit("run-start", {
-      runId: this.options.runId,
+      runId,
       steps: options.steps,
       batchSize: options.batchSize,
       problems: problems.length,
       notices,
+      finishedSteps: options.steps - todo.length,
+      twinQuestions: findTwins(problems).length,
     });
     await this.optimizer.flush();
+    await this.#redistil(problems);
     const order = shuffled(problems, rngFor(this.options.seed, "order"));
     const batchSize = Math.min(options.batchSize, order.length);
-    for (let step = 0; step < options.steps; step++) {
+    for (const [i, step] of todo.entries()) {
       const batch = Array.from(
         { length: batchSize },
-        (_, i) => order[(step * batchSize + i) % order.length] as Problem,
+        (_, j) => order[(step * batchSize + j) % order.length] as Problem,
       );
-      yield await this.step(batch, step);
+      yield await this.#step(batch, step, i === todo.length - 1);
     }
+    if (todo.length === 0) await this.settle();
   }
 
   /**
    * Runs one step over `problems` (DESIGN.md section 3) and reports it. `step` numbers it (and keys
    * resume and batch ids); left out, it is one more than the last step this trainer ran, from 0.
+   * Lessons distilled from its groups become usable from the next step; call {@link settle} after
+   * the last step to finish and save them.
    */
-  async step(problems: readonly Problem[], step: number = this.nextStep): Promise<StepReport> {
+  async step(problems: readonly Problem[], step: number = this.#nextStep): Promise<StepReport> {
     checkProblems(problems);
     if (!Number.isInteger(step) || step < 0) throw new ConfigError("step", "must be an integer >= 0");
-    this.nextStep = step + 1;
+    this.#twins.add(problems);
+    await this.#claimRunId();
+    return this.#step(problems, step, false);
+  }
+
+  /** Finishes background distillation and saves its lessons (memory flushed, groups marked distilled). */
+  async settle(): Promise<void> {
+    await this.#queue.settle();
+  }
+
+  protected override onListenerError(event: string, error: unknown): void {
+    this.#listenerErrors++;
+    if (event === "listener-error") return;
+    this.emit("listener-error", { event, error });
+  }
+
+  async #claimRunId(): Promise<string> {
+    if (this.#runId !== undefined) return this.#runId;
+    const candidate = this.options.runId ?? this.options.generateId();
+    const stored = await this.pool.claimRunId(candidate);
+    if (this.options.runId !== null && stored !== this.options.runId) {
+      throw new ConfigError(
+        "runId",
+        `this pool belongs to run "${stored}", not "${this.options.runId}"; leave runId out to resume that run, or use a new pool for a new run`,
+      );
+    }
+    this.#runId = stored;
+    return stored;
+  }
+
+  async #step(problems: readonly Problem[], step: number, settleAfter: boolean): Promise<StepReport> {
+    this.#nextStep = step + 1;
+    const runId = this.#runId as string;
     const started = performance.now();
-    const blocksBefore = this.guard.counts.total;
+    const blocksBefore = this.#guard.counts.total;
+    const state = await this.#readPolicyState(step);
     const counters: StepCounters = {
       step,
       problems: problems.length,
       resumedGroups: 0,
-      retrieval: { queries: 0, hits: 0, abstentions: 0 },
+      retrieval: { queries: 0, hits: 0, abstentions: 0, scores: [] },
       lessons: { added: 0, merged: 0, rejected: 0, unparsed: 0 },
       leakageBlocks: 0,
       stepMs: 0,
       batchId: null,
+      policyVersion: state.policyVersion,
     };
     const done = await Promise.all(problems.map((p) => this.pool.hasGroup(p.id, step)));
     counters.resumedGroups = done.filter(Boolean).length;
@@ -168,104 +218,121 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       problems: problems.length,
       rollouts: (problems.length - counters.resumedGroups) * this.options.groupSize,
     });
-    const policyVersion = await this.optimizer.policyVersion();
-    const limiter = new Semaphore(this.options.concurrency);
+    const deps = this.#groupDeps(step);
     const settled = await Promise.allSettled(
       problems.map((p, i) =>
-        done[i] ? Promise.resolve([]) : this.runGroup(p, step, policyVersion, limiter, counters),
+        done[i] ? this.pool.rolloutsOfGroup(p.id, step) : runGroup(deps, p, step, runId, state.policyVersion, counters),
       ),
     );
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) throw failure.reason;
-    let rollouts = settled.flatMap((s) => (s.status === "fulfilled" ? s.value : []));
-    if (counters.resumedGroups > 0) {
-      const ids = new Set(problems.map((p) => p.id));
-      rollouts = (await this.pool.rolloutsOfStep(step)).filter((r) => ids.has(r.problemId));
+    const perGroup = settled.map((s) => (s as PromiseFulfilledResult<Rollout[]>).value);
+    const fresh = perGroup.filter((_, i) => !done[i]).flat();
+    if (fresh.length > 0 && fresh.every((r) => !isScored(r))) {
+      const last = fresh.at(-1)?.error ?? "unknown";
+      throw new ModelError(
+        `every one of the ${fresh.length} model calls of step ${step} failed, after waiting up to ${Math.round(this.options.maxOutageMs / 1000)} s for the server to answer (last error: ${last}). ` +
+          "The run stops here; every group verified before is in the pool: check the model server, then resume the run.",
+        { isRetryable: false },
+      );
     }
-    const samples = rollouts.filter((r) => r.status === "ok").map((r) => toSample(r, 1));
-    if (samples.length > 0) {
-      const batchId = `${this.options.runId}:step-${step}`;
-      const result = await this.optimizer.submit({
-        batchId,
-        runId: this.options.runId,
-        step,
-        samples,
-        createdAtMs: this.options.now(),
-      });
-      counters.batchId = batchId;
-      this.emit("batch-submitted", { step, batchId, status: result.status });
-    }
-    await this.memory.flush();
-    counters.leakageBlocks = this.guard.counts.total - blocksBefore;
+    await this.#submit(step, runId, perGroup, counters);
+    await this.pool.markStepFinished(step, counters.batchId);
+    if (settleAfter) await this.#queue.settle();
+    for (const error of this.#queue.takeErrors()) this.emit("distil-error", { step, error });
+    counters.lessons = this.#queue.takeCounts();
+    counters.leakageBlocks = this.#guard.counts.total - blocksBefore;
     counters.stepMs = performance.now() - started;
-    const report = buildStepReport(rollouts, counters);
+    const report = buildStepReport(perGroup.flat(), counters);
     this.emit("step-end", { report });
     return report;
   }
 
-  private async runGroup(
-    problem: Problem,
-    step: number,
-    policyVersion: string,
-    limiter: Semaphore,
-    counters: StepCounters,
-  ): Promise<Rollout[]> {
-    const { options } = this;
-    const deps: ContextDeps = {
-      options,
+  /** Makes the step's groups durable, then hands their samples to the optimizer (back-pressure first). */
+  async #submit(step: number, runId: string, perGroup: Rollout[][], counters: StepCounters): Promise<void> {
+    const samples: TrainingSample[] = [];
+    for (const rollouts of perGroup) {
+      const scored = rollouts.filter(isScored);
+      if (scored.length === 0) continue;
+      if (this.options.dropZeroVarianceGroups && isZeroVariance(scored.map((r) => r.reward as number))) continue;
+      for (const r of scored) samples.push(toSample(r, scored.length));
+    }
+    if (samples.length === 0) return;
+    // The pool is written before submission, durably (DESIGN.md section 4: nothing verified is lost).
+    await this.pool.sync();
+    await this.optimizer.waitForCapacity?.({
+      onWait: (pending: number) => this.emit("optimizer-waiting", { step, pending }),
+    });
+    const batchId = `${runId}:step-${step}`;
+    const result = await this.optimizer.submit({ batchId, runId, step, samples, createdAtMs: this.options.now() });
+    counters.batchId = batchId;
+    this.emit("batch-submitted", {
+      step,
+      batchId,
+      status: result.status,
+      samples: samples.length,
+      ...(result.policyVersion === undefined ? {} : { policyVersion: result.policyVersion }),
+      ...(result.servedModel === undefined ? {} : { servedModel: result.servedModel }),
+    });
+    if (result.policyVersion !== undefined) {
+      this.#adoptPolicyState(step, { policyVersion: result.policyVersion, servedModel: result.servedModel });
+    }
+  }
+
+  async #readPolicyState(step: number): Promise<PolicyState> {
+    const state = this.optimizer.policyState
+      ? await this.optimizer.policyState()
+      : { policyVersion: await this.optimizer.policyVersion() };
+    this.#adoptPolicyState(step, state);
+    return this.#policyState as PolicyState;
+  }
+
+  /** Records the trainer's policy version and, when it names a new model, generates with that. */
+  #adoptPolicyState(step: number, state: PolicyState): void {
+    const servedModel = state.servedModel ?? this.#policyState?.servedModel;
+    const changed = state.servedModel !== undefined && state.servedModel !== this.#policyState?.servedModel;
+    this.#policyState = { policyVersion: state.policyVersion, ...(servedModel ? { servedModel } : {}) };
+    if (changed && state.servedModel !== undefined) {
+      for (const model of new Set([this.options.policy, this.options.reflector, this.options.abstractor])) {
+        switchModelName(model, state.servedModel);
+      }
+      this.emit("policy-model-changed", { step, servedModel: state.servedModel, policyVersion: state.policyVersion });
+    }
+  }
+
+  #groupDeps(step: number): GroupDeps {
+    return {
+      options: this.options,
       pool: this.pool,
       memory: this.memory,
-      guard: this.guard,
-      limiter,
+      guard: this.#guard,
+      limiter: this.#limiter,
+      outage: this.#outage,
+      twins: this.#twins,
+      queue: this.#queue,
+      lessonsReady: () => this.#queue.drained(),
+      distil: {
+        options: this.options,
+        memory: this.memory,
+        limiter: this.#limiter,
+        outage: this.#outage,
+        matcher: this.#guard.matcher,
+      },
       onBlocked: (problemId, part, sourceId) =>
         this.emit("leakage-blocked", { step, problemId, part, ...(sourceId ? { sourceId } : {}) }),
+      emit: (name, payload) => this.emit(name, payload),
     };
-    const plan = planGroup(options.groupSize, options.mix, rngFor(options.seed, "plan", step, problem.id));
-    const context = await buildGroupContext(deps, problem, step, plan);
-    if (context.retrieval.queried) {
-      counters.retrieval.queries++;
-      if (context.retrieval.hit) counters.retrieval.hits++;
-      else counters.retrieval.abstentions++;
+  }
+
+  /** Groups a crash left undistilled (stored, lessons not saved) are distilled again on resume. */
+  async #redistil(problems: readonly Problem[]): Promise<void> {
+    if (!this.options.distil) return;
+    const byId = new Map(problems.map((p) => [p.id, p]));
+    for (const key of await this.pool.undistilledGroups()) {
+      const problem = byId.get(key.problemId);
+      if (!problem) continue;
+      const rollouts = await this.pool.rolloutsOfGroup(key.problemId, key.step);
+      this.#queue.add(key, () => distilLessons(problem, key.step, rollouts, this.#groupDeps(key.step).distil));
     }
-    const rollouts = await Promise.all(
-      plan.map(async (planned, index) => {
-        const rollout = await runRollout(
-          { problem, step, index, planned, context, policyVersion, groupId: `${options.runId}:${step}:${problem.id}` },
-          options,
-          limiter,
-        );
-        this.emit("rollout-end", { step, rollout });
-        return rollout;
-      }),
-    );
-    const ok = rollouts.filter((r) => r.status === "ok");
-    const advantages = groupAdvantages(
-      ok.map((r) => r.reward as number),
-      { estimator: options.estimator },
-    );
-    ok.forEach((r, i) => {
-      r.advantage = advantages[i] as number;
-    });
-    const usedReflection = rollouts.some((r) => r.reflectionId !== undefined);
-    await this.pool.recordGroup({
-      problemId: problem.id,
-      step,
-      rollouts,
-      reflections: usedReflection && context.reflection ? [context.reflection.record] : [],
-    });
-    const meanReward = ok.length === 0 ? null : ok.reduce((a, r) => a + (r.reward as number), 0) / ok.length;
-    this.emit("group-end", { step, problemId: problem.id, meanReward, rollouts });
-    const uses = ok
-      .filter((r) => r.lessonIds.length > 0)
-      .map((r) => ({ lessonIds: r.lessonIds, advantage: r.advantage as number }));
-    if (uses.length > 0) await this.memory.recordUse(uses);
-    if (options.distil) {
-      const distilled = await distilLessons(problem, rollouts, { options, memory: this.memory, limiter });
-      counters.lessons.added += distilled.added;
-      counters.lessons.merged += distilled.merged;
-      counters.lessons.rejected += distilled.rejected;
-      counters.lessons.unparsed += distilled.unparsed;
-    }
-    return rollouts;
   }
 }

@@ -1,20 +1,23 @@
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { ModelError } from "../errors/model-error.js";
-import type { TokenUsage } from "../types/attempt.js";
 import type { ChatMessageRecord } from "../types/message.js";
+import type { ChatPolicy } from "./chat-policy.js";
+import type { OutageTracker } from "./outage-tracker.js";
+import { type ReplyFields, replyFields } from "./reply-fields.js";
 
 export interface ModelCallOptions {
   timeoutMs: number;
   retries: number;
-  /** Pause before retry i (0-based) in ms. @default 50 * 2^i, at most 2 s */
-  retryDelayMs?: (retry: number) => number;
+  /** Backoff before retry i (0-based): `initialMs * 2^i`, at most `maxMs`, with jitter. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** When given, a call failing while the server is down waits the outage out (bounded). */
+  outage?: OutageTracker;
+  /** Jitter source in [0, 1). @default Math.random */
+  random?: () => number;
 }
 
-export interface ModelReply {
-  text: string;
-  usage?: TokenUsage;
+export interface ModelReply extends ReplyFields {
   latencyMs: number;
   attempts: number;
 }
@@ -29,14 +32,41 @@ export function toLangChainMessages(messages: readonly ChatMessageRecord[]): Bas
   );
 }
 
+type Loose = { status?: unknown; response?: { status?: unknown; headers?: unknown }; headers?: unknown } | null;
+
+function statusOf(error: unknown): number | undefined {
+  const e = error as Loose;
+  const status = e?.status ?? e?.response?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
 function isRetryable(error: unknown): boolean {
   if (ModelError.isInstance(error)) return error.isRetryable;
-  const status = (error as { status?: unknown; response?: { status?: unknown } } | null)?.status;
-  if (typeof status === "number") return status === 408 || status === 409 || status === 429 || status >= 500;
+  const status = statusOf(error);
+  if (status !== undefined) return status === 408 || status === 409 || status === 429 || status >= 500;
   return true;
 }
 
-async function once(model: BaseChatModel, messages: BaseMessage[], timeoutMs: number): Promise<ModelReply> {
+/** Seconds (or an HTTP date) the server asked to wait, from a 429 or 503, in ms. */
+export function retryAfterMs(error: unknown, now: () => number = Date.now): number | undefined {
+  const status = statusOf(error);
+  if (status !== 429 && status !== 503) return undefined;
+  const e = error as Loose;
+  for (const headers of [e?.headers, e?.response?.headers]) {
+    const value =
+      typeof (headers as { get?: unknown })?.get === "function"
+        ? (headers as { get(name: string): string | null }).get("retry-after")
+        : (headers as Record<string, unknown> | undefined)?.["retry-after"];
+    if (typeof value !== "string" || value.trim() === "") continue;
+    const seconds = Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(value);
+    if (Number.isFinite(date)) return Math.max(0, date - now());
+  }
+  return undefined;
+}
+
+async function once(model: ChatPolicy, messages: BaseMessage[], timeoutMs: number): Promise<ModelReply> {
   const started = performance.now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -53,46 +83,58 @@ async function once(model: BaseChatModel, messages: BaseMessage[], timeoutMs: nu
   try {
     // Race as well as abort: a model that ignores the signal must not hold the step hostage.
     const reply = await Promise.race([model.invoke(messages, { signal: controller.signal }), timeout]);
-    const text = typeof reply.content === "string" ? reply.content : reply.text;
-    if (typeof text !== "string" || text.trim() === "") {
-      throw new ModelError("model returned an empty reply; check the model name, max tokens and server logs", {
-        isRetryable: true,
-      });
+    if (!reply || typeof reply !== "object") {
+      throw new ModelError(`model returned ${String(reply)} instead of a message`, { isRetryable: false });
     }
-    const meta = (reply as AIMessage).usage_metadata;
-    const usage = meta ? { promptTokens: meta.input_tokens, completionTokens: meta.output_tokens } : undefined;
-    return { text, latencyMs: performance.now() - started, attempts: 1, ...(usage ? { usage } : {}) };
+    return { ...replyFields(reply), latencyMs: performance.now() - started, attempts: 1 };
   } finally {
     clearTimeout(timer);
   }
 }
 
+const MAX_RETRY_AFTER_MS = 60_000;
+
 /**
- * One chat-model call with a timeout and retries. Resolves to the reply text, or rejects with a
- * {@link ModelError} that says what went wrong after the last try.
+ * One chat-model call with a timeout and retries: exponential backoff with jitter, `Retry-After`
+ * honoured on 429 and 503, and, with an {@link OutageTracker}, a bounded wait while the server is
+ * down. An empty, unparseable or truncated reply is a reply (its `status` says which), not an
+ * error. Rejects with a {@link ModelError} saying what went wrong after the last try.
  */
 export async function callModel(
-  model: BaseChatModel,
+  model: ChatPolicy,
   messages: readonly ChatMessageRecord[],
   options: ModelCallOptions,
 ): Promise<ModelReply> {
   const lcMessages = toLangChainMessages(messages);
-  const delay = options.retryDelayMs ?? ((i: number) => Math.min(2000, 50 * 2 ** i));
+  const { initialMs, maxMs } = options.backoff ?? { initialMs: 100, maxMs: 5000 };
+  const random = options.random ?? Math.random;
   let lastError: unknown;
   let tries = 0;
-  for (let attempt = 0; attempt <= options.retries; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     tries++;
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delay(attempt - 1)));
     try {
       const reply = await once(model, lcMessages, options.timeoutMs);
-      return { ...reply, attempts: attempt + 1 };
+      options.outage?.succeeded();
+      return { ...reply, attempts: tries };
     } catch (error) {
       lastError = error;
       if (!isRetryable(error)) break;
+      options.outage?.failed();
+      const more = attempt < options.retries || options.outage?.waiting === true;
+      if (!more) break;
+      const backoff = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+      const asked = retryAfterMs(error);
+      // Full jitter on the backoff spreads retries of many calls; a Retry-After is a floor.
+      const delay = Math.max(backoff * (0.5 + random() / 2), Math.min(asked ?? 0, MAX_RETRY_AFTER_MS));
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new ModelError(`model call failed after ${tries} ${tries === 1 ? "try" : "tries"}: ${reason}`, {
+  const outage =
+    options.outage && options.outage.downForMs > 0
+      ? ` (server failing for ${Math.round(options.outage.downForMs / 1000)} s)`
+      : "";
+  throw new ModelError(`model call failed after ${tries} ${tries === 1 ? "try" : "tries"}${outage}: ${reason}`, {
     isRetryable: false,
     cause: lastError,
   });

@@ -17,36 +17,44 @@ export interface StepCounters {
   step: number;
   problems: number;
   resumedGroups: number;
-  retrieval: StepReport["retrieval"];
+  retrieval: Omit<StepReport["retrieval"], "meanScore"> & { scores: number[] };
   lessons: StepReport["lessons"];
   leakageBlocks: number;
   stepMs: number;
   batchId: string | null;
+  policyVersion: string;
+}
+
+/** A rollout that has a reward: every one but transport failures. */
+export function isScored(r: Rollout): boolean {
+  return r.status !== "failed";
 }
 
 /** Builds the step report from its rollouts (resumed groups included) and the step's counters. */
 export function buildStepReport(rollouts: Rollout[], counters: StepCounters): StepReport {
-  const ok = rollouts.filter((r) => r.status === "ok");
+  const scored = rollouts.filter(isScored);
   const byFeedback = Object.fromEntries(
     FEEDBACK_KINDS.map((kind): [FeedbackKind, FeedbackStats] => {
-      const of = ok.filter((r) => r.feedback === kind);
+      const of = scored.filter((r) => r.feedback === kind);
       return [kind, { rollouts: of.length, meanReward: mean(of.map((r) => r.reward as number)) }];
     }),
   ) as Record<FeedbackKind, FeedbackStats>;
   const groups = new Map<string, number[]>();
-  for (const r of ok) groups.set(r.problemId, [...(groups.get(r.problemId) ?? []), r.reward as number]);
+  for (const r of scored) groups.set(r.problemId, [...(groups.get(r.problemId) ?? []), r.reward as number]);
   const zeroVarianceGroups = [...groups.values()].filter((rs) => rs.every((x) => x === rs[0])).length;
-  const latencies = ok.map((r) => r.latencyMs).sort((a, b) => a - b);
+  const latencies = scored.map((r) => r.latencyMs).sort((a, b) => a - b);
+  const { scores, ...retrieval } = counters.retrieval;
   return {
     step: counters.step,
     problems: counters.problems,
     resumedGroups: counters.resumedGroups,
     rollouts,
-    failedRollouts: rollouts.length - ok.length,
-    meanReward: mean(ok.map((r) => r.reward as number)),
+    failedRollouts: rollouts.length - scored.length,
+    badReplies: scored.filter((r) => r.status !== "ok").length,
+    meanReward: mean(scored.map((r) => r.reward as number)),
     byFeedback,
     zeroVarianceGroups,
-    retrieval: counters.retrieval,
+    retrieval: { ...retrieval, meanScore: mean(scores) },
     lessons: counters.lessons,
     leakageBlocks: counters.leakageBlocks,
     feedbackTokens: rollouts.reduce((a, r) => a + r.feedbackTokens, 0),
@@ -56,5 +64,6 @@ export function buildStepReport(rollouts: Rollout[], counters: StepCounters): St
       step: counters.stepMs,
     },
     batchId: counters.batchId,
+    policyVersion: counters.policyVersion,
   };
 }

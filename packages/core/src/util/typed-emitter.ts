@@ -1,4 +1,8 @@
-/** A minimal typed event emitter: listeners run synchronously in registration order. */
+/**
+ * A minimal typed event emitter: listeners run synchronously in registration order. A listener
+ * that throws never breaks the emitter's caller: the error goes to `onListenerError` (by default
+ * nowhere), and the other listeners still run.
+ */
 export class TypedEmitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
 
@@ -15,6 +19,15 @@ export class TypedEmitter<Events extends object> {
   }
 
   protected emit<K extends keyof Events>(name: K, payload: Events[K]): void {
-    for (const listener of this.listeners.get(name) ?? []) (listener as (p: Events[K]) => void)(payload);
+    for (const listener of this.listeners.get(name) ?? []) {
+      try {
+        (listener as (p: Events[K]) => void)(payload);
+      } catch (error) {
+        this.onListenerError(String(name), error);
+      }
+    }
   }
+
+  /** Called when a listener of `event` throws. Must not throw itself. */
+  protected onListenerError(_event: string, _error: unknown): void {}
 }
