@@ -42,7 +42,7 @@ test.serial("loads offline and embeds: shape, unit length, dimensions reported, 
       "How many positive divisors does $120$ have?",
     ]);
     t.is(fetchCalls, 0);
-    t.is(embeddings.dimensions, 512 + 1024);
+    t.is(embeddings.dimensions, 512 + 1024 + 34);
     t.is(vectors.length, 3);
     for (const v of vectors) {
       t.is(v.length, embeddings.dimensions);
@@ -54,6 +54,28 @@ test.serial("loads offline and embeds: shape, unit length, dimensions reported, 
     t.deepEqual(await embeddings.embedQuery("A right triangle has legs of length 3 and 4. What is its area?"), b);
   } finally {
     await embeddings.close();
+  }
+});
+
+test.serial("the topic part: its weight sets its share of the norm, 0 leaves it out", async (t) => {
+  const cacheDir = tempDir();
+  const text = "Two fair dice are rolled. What is the probability that the sum is $7$?";
+  const withTopics = defaultEmbeddings({ cacheDir, lexicalWeight: 0.2, topicWeight: 0.3 });
+  const without = defaultEmbeddings({ cacheDir, lexicalWeight: 0.2, topicWeight: 0 });
+  try {
+    t.is(without.dimensions, 512 + 1024);
+    const [v] = await withTopics.embedDocuments([text]);
+    const [w] = await without.embedDocuments([text]);
+    t.is(v?.length, 512 + 1024 + 34);
+    const share = (from: number, to: number) => (v as number[]).slice(from, to).reduce((s, x) => s + x * x, 0);
+    t.true(Math.abs(share(0, 512) - 0.5) < 1e-9);
+    t.true(Math.abs(share(512, 1536) - 0.2) < 1e-9);
+    t.true(Math.abs(share(1536, 1570) - 0.3) < 1e-9);
+    t.is(w?.length, 512 + 1024);
+  } finally {
+    await withTopics.close();
+    await without.close();
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 });
 
@@ -93,14 +115,14 @@ test.serial("batches, de-duplicates, and the cache answers a second call without
 
 test.serial("a torn last cache record is cut off and the rest is kept", async (t) => {
   const cacheDir = tempDir();
-  const first = defaultEmbeddings({ cacheDir, lexicalWeight: 0 });
+  const first = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0 });
   await first.embedDocuments(["alpha problem", "beta problem"]);
   await first.close();
   const [file] = readdirSync(cacheDir);
   const path = join(cacheDir, file as string);
   truncateSync(path, statSync(path).size - 100);
   const batches: (readonly string[])[] = [];
-  const second = defaultEmbeddings({ cacheDir, lexicalWeight: 0, onBatch: (b) => batches.push(b) });
+  const second = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0, onBatch: (b) => batches.push(b) });
   try {
     const [v] = await second.embedDocuments(["alpha problem", "beta problem"]);
     t.is(v?.length, 512);
@@ -225,8 +247,8 @@ test.serial("batching by token count changes no vector: a batch equals its texts
     "A bag holds 4 red and 6 blue marbles. Two are drawn without replacement; what is the probability both are red?",
     "Solve for x.",
   ];
-  const together = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0 });
-  const alone = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, batchSize: 1 });
+  const together = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0 });
+  const alone = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0, batchSize: 1 });
   try {
     const a = await together.embedDocuments(texts);
     const b = await alone.embedDocuments(texts);
@@ -241,7 +263,7 @@ test.serial("batching by token count changes no vector: a batch equals its texts
 
 test.serial("the token cap is lossless: text past the model's 128 tokens does not change the vector", async (t) => {
   const long = Array.from({ length: 60 }, (_, i) => `step ${i} adds the previous two terms`).join(", ");
-  const embeddings = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0 });
+  const embeddings = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0 });
   try {
     const [a, b] = await embeddings.embedDocuments([long, `${long} and then a hexagon is inscribed in a circle`]);
     t.true(dot(a as number[], b as number[]) > 1 - 1e-6);
@@ -254,8 +276,8 @@ test.serial("the token cap is lossless: text past the model's 128 tokens does no
 test.serial("a lower maxTokens reads less, and caches in a file of its own", async (t) => {
   const cacheDir = tempDir();
   const long = Array.from({ length: 40 }, (_, i) => `clause ${i} of a long problem statement`).join(", ");
-  const capped = defaultEmbeddings({ cacheDir, lexicalWeight: 0, maxTokens: 16 });
-  const full = defaultEmbeddings({ cacheDir, lexicalWeight: 0 });
+  const capped = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0, maxTokens: 16 });
+  const full = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0 });
   try {
     const [a] = await capped.embedDocuments([long]);
     const [b] = await full.embedDocuments([long]);
@@ -291,6 +313,9 @@ test("bad options are ConfigErrors naming the field", (t) => {
     [{ maxTokens: 129 }, "maxTokens"],
     [{ maxTokens: 2.5 }, "maxTokens"],
     [{ lexicalWeight: 1 }, "lexicalWeight"],
+    [{ topicWeight: -0.1 }, "topicWeight"],
+    [{ topicWeight: 1 }, "topicWeight"],
+    [{ lexicalWeight: 0.5, topicWeight: 0.5 }, "topicWeight"],
     [{ lexicalDimensions: -3 }, "lexicalDimensions"],
   ] as const) {
     const error = t.throws(() => defaultEmbeddings(options));
