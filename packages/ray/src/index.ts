@@ -43,3 +43,12 @@ export { RayOptimizer } from "./optimizer/ray-optimizer.js";
 export type { RayOptimizerEvent, RayOptimizerEventListener } from "./optimizer/ray-optimizer-events.js";
 export type { TrainerJobOptions } from "./optimizer/trainer-job.js";
 export { TrainerJob } from "./optimizer/trainer-job.js";
+// The OpenRLHF remote reward endpoint
+export type { GroupedPoolWriterOptions, ScoredSample } from "./reward/grouped-pool-writer.js";
+export { GroupedPoolWriter } from "./reward/grouped-pool-writer.js";
+export type { ProblemLookup } from "./reward/problem-index.js";
+export { ProblemIndex } from "./reward/problem-index.js";
+export type { RewardReply, RewardRequest } from "./reward/reward-request-schema.js";
+export { RewardRequestSchema } from "./reward/reward-request-schema.js";
+export { RewardServer } from "./reward/reward-server.js";
+export type { RewardServerOptions } from "./reward/reward-server-options.js";
