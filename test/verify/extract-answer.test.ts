@@ -31,7 +31,8 @@ test("GSM8K '####' and 'the answer is' phrases", (t) => {
 test("other languages' phrasing", (t) => {
   t.is(extractAnswer("所以答案是 12"), "12");
   t.is(extractAnswer("Donc la réponse est 7."), "7");
-  t.is(extractAnswer("Soucis : 2,74 $ a.."), "2,74");
+  // A comma before a unit or currency is a decimal comma, read as such.
+  t.is(extractAnswer("Soucis : 2,74 $ a.."), "2.74");
 });
 
 test("without a box or phrase: the whole bare answer, else the last math or number", (t) => {

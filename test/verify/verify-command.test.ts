@@ -88,7 +88,7 @@ test("a malformed line gets an error naming its line number; the rest still get 
     [
       JSON.stringify({ gold: "1", pred: "1" }),
       "{not json",
-      JSON.stringify({ gold: 2, pred: "2" }),
+      JSON.stringify({ gold: true, pred: "2" }),
       JSON.stringify({ gold: "3", pred: "\\boxed{3}" }),
     ].join("\n"),
   );
@@ -108,7 +108,108 @@ test("a malformed line gets an error naming its line number; the rest still get 
   t.regex(r.stderr, /bad\.jsonl:3: expected \{"gold": string, "pred": string\}/);
   t.true(DatasetError.isInstance(r.error));
   t.is((r.error as DatasetError).line, 2);
-  t.regex((r.error as Error).message, /2 malformed line\(s\) \(2, 3\)/);
+  t.regex((r.error as Error).message, /2 malformed line\(s\) \(2, 3\) could not be scored/);
+});
+
+test("a null, empty or missing prediction is a scored line: no answer, not an error", async (t) => {
+  const file = tempFile(
+    "empty.jsonl",
+    [
+      JSON.stringify({ gold: "1", pred: null }),
+      JSON.stringify({ gold: "1", pred: "" }),
+      JSON.stringify({ gold: "1", pred: "   " }),
+      JSON.stringify({ gold: "1" }),
+      JSON.stringify({ gold: "1", pred: "1" }),
+    ].join("\n"),
+  );
+  const r = await runVerify(["--jsonl", file]);
+  t.is(r.error, undefined);
+  t.is(r.stderr, "");
+  const lines = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  t.deepEqual(lines, [
+    { equal: false, reason: "no-answer" },
+    { equal: false, reason: "no-answer" },
+    { equal: false, reason: "no-answer" },
+    { equal: false, reason: "no-answer" },
+    { equal: true, reason: "identical" },
+  ]);
+});
+
+test("numbers are accepted where strings are expected", async (t) => {
+  const r = await runVerify(
+    ["--jsonl", "-"],
+    [
+      JSON.stringify({ gold: 5, pred: 5 }),
+      JSON.stringify({ gold: 0.5, pred: "\\frac{1}{2}" }),
+      JSON.stringify({ gold: "2.5", pred: 2.5 }),
+      JSON.stringify({ gold: 7, pred: "The answer is 8." }),
+    ].join("\n"),
+  );
+  t.is(r.error, undefined);
+  const lines = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l).equal);
+  t.deepEqual(lines, [true, true, true, false]);
+});
+
+test("lines that cannot be read are reported in place; every other line is still scored", async (t) => {
+  const r = await runVerify(
+    ["--jsonl", "-"],
+    [
+      JSON.stringify({ gold: "1", pred: "1" }),
+      JSON.stringify({ pred: "1" }),
+      JSON.stringify({ gold: null, pred: "1" }),
+      JSON.stringify(["1", "1"]),
+      "42",
+      JSON.stringify({ gold: "2", pred: null }),
+      JSON.stringify({ gold: "3", pred: "3" }),
+    ].join("\n"),
+  );
+  const lines = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  t.is(lines.length, 7);
+  t.deepEqual(lines[0], { equal: true, reason: "identical" });
+  t.deepEqual(
+    lines.slice(1, 5).map((l) => l.line),
+    [2, 3, 4, 5],
+  );
+  t.deepEqual(lines[5], { equal: false, reason: "no-answer" });
+  t.deepEqual(lines[6], { equal: true, reason: "identical" });
+  t.true(DatasetError.isInstance(r.error));
+  t.regex((r.error as Error).message, /4 malformed line\(s\) \(2, 3, 4, 5\)/);
+});
+
+test("--explain prints the answers extracted from both sides and the reason", async (t) => {
+  const r = await runVerify(["--gold", "\\frac{1}{2}", "--pred", "So the answer is $0.5$.", "--explain"]);
+  t.is(r.error, undefined);
+  const [verdict, gold, pred, reason] = r.stdout.trim().split("\n");
+  t.is(verdict, "true");
+  t.regex(gold as string, /^gold answer: \\frac\{1\}\{2\}/);
+  t.regex(pred as string, /^pred answer: 0\.5 +\[from /);
+  t.is(reason, "reason: numeric");
+});
+
+test("--why is the same flag, and says when no answer was found", async (t) => {
+  const r = await runVerify(["--gold", "3", "--pred", "I do not know how to solve this one at all, sorry.", "--why"]);
+  t.is(r.error, undefined);
+  t.regex(r.stdout, /^false\n/);
+  t.regex(r.stdout, /pred answer: \(none found\)/);
+  t.regex(r.stdout, /reason: no-answer/);
+});
+
+test("--explain with --jsonl adds the extracted answers to each verdict", async (t) => {
+  const r = await runVerify(
+    ["--jsonl", "-", "--explain"],
+    `${JSON.stringify({ gold: "7", pred: "First \\boxed{5}, no: \\boxed{7}" })}\n`,
+  );
+  t.is(r.error, undefined);
+  t.deepEqual(JSON.parse(r.stdout), { equal: true, reason: "identical", goldAnswer: "7", predAnswer: "7" });
 });
 
 test("a pair only Compute Engine can read is decided by it", async (t) => {

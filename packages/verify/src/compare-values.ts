@@ -304,8 +304,18 @@ export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareCont
     return sameSequence([ia.lo, ia.hi], [ib.lo, ib.hi], ctx, "interval");
   }
   if (a.type === "union" || b.type === "union") {
-    const pa = a.type === "union" ? a.parts : [a];
-    const pb2 = b.type === "union" ? b.parts : [b];
+    // "x < 2 or x > 3" is the union of the intervals its relations bound.
+    const parts = (v: AnswerValue): AnswerValue[] =>
+      v.type === "union"
+        ? v.parts
+        : v.type === "list"
+          ? v.items.map((i) => {
+              const item = i.type === "assign" && i.value.type !== "expr" ? i.value : i;
+              return item.type === "relation" ? (relationToInterval(item) ?? item) : item;
+            })
+          : [v];
+    const pa = parts(a);
+    const pb2 = parts(b);
     const r = sameSet(pa, pb2, ctx);
     return r.result === "equal" ? EQUAL("union") : DIFFERENT("union");
   }

@@ -24,7 +24,7 @@ const MAX_JOINED_BOXES = 50;
  * fraction `13/28`, a percent; or a LaTeX fraction or root written without `$`.
  */
 const TEXT_NUMBER =
-  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
+  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
 /** Chat-template tokens after which a completion runs on into text that is not its answer. */
 const CHAT_TAIL = /<\|(?:im_start|im_end|endoftext|eot_id|end|user|assistant)\|>|<\/s>/;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
@@ -73,7 +73,9 @@ function findBoxed(text: string): Boxed[] {
       if (c === "{") depth++;
       else if (c === "}" && --depth === 0) break;
     }
-    out.push({ start: m.index, end: Math.min(i + 1, text.length), content: text.slice(open + 1, i) });
+    const content = text.slice(open + 1, i);
+    // An empty box (a completion cut off at "\boxed{") says nothing; earlier boxes still count.
+    if (content.trim() !== "") out.push({ start: m.index, end: Math.min(i + 1, text.length), content });
     re.lastIndex = Math.min(i + 1, text.length);
   }
   return out;
@@ -228,7 +230,11 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
   TEXT_NUMBER.lastIndex = 0;
   for (let m = TEXT_NUMBER.exec(outside); m !== null; m = TEXT_NUMBER.exec(outside)) {
     const latex = m[0].includes("\\");
-    candidates.push({ at: m.index, answer: { answer: m[0], source: "number", plainText: !latex } });
+    let answer = m[0];
+    // "3,5 metros", "2,5 €": a comma before a unit is a decimal comma.
+    if (/^[-−]?\d+,\d{1,2}$/.test(answer) && /^\s?[\p{L}€£¥$]/u.test(outside.slice(m.index + answer.length)))
+      answer = answer.replace(",", ".");
+    candidates.push({ at: m.index, answer: { answer, source: "number", plainText: !latex } });
   }
   if (candidates.length > 0) {
     candidates.sort((a, b) => a.at - b.at);
@@ -335,7 +341,7 @@ export function extractAnswerDetailed(text: unknown): ExtractedAnswer | undefine
   const lastBox = boxes[boxes.length - 1];
   // A "final answer is" stated after the last box restates or corrects it: the phrase wins then,
   // when it holds math or a number.
-  if (phrase && lastBox && phrase.at > lastBox.end) {
+  if (phrase && lastBox && phrase.at > lastBox.end && !/\\(?:boxed|fbox)/.test(phrase.rest)) {
     const r = resolve(phrase.rest, "first");
     if (r && (r.source !== "whole" || /[0-9\\]/.test(r.answer)))
       return { ...r, source: r.source === "whole" ? "phrase" : r.source };

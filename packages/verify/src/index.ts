@@ -1,6 +1,8 @@
 // Answer extraction
 
 export { warmUpComputeEngine } from "./compute-engine-fallback.js";
+export type { ExplainedEquivalence, ExplainedSide } from "./explain-equivalence.js";
+export { explainEquivalence } from "./explain-equivalence.js";
 export type { ExtractedAnswer } from "./extract-answer.js";
 export { extractAnswer, extractAnswerDetailed } from "./extract-answer.js";
 // Equivalence

@@ -126,6 +126,13 @@ export function normalizeAnswer(answer: string, plainText = false): NormalizedAn
   s = s.replace(/\s+(?:and|or)\s+/gi, ",");
   s = s.replace(/^(?:and|or)\s+/i, "");
   s = s.replace(TRAILING_UNITS, "$1").trim();
+  // In prose a number followed by words is a quantity with its unit ("3,5 metros", "12 m"),
+  // and a comma in it is a decimal comma unless it groups thousands.
+  const quantity = plainText ? /^([-+]?\d[\d.,]*)\s*[\p{L}€£¥$][\p{L}\s.²³/€£¥$]*$/u.exec(s) : null;
+  if (quantity) {
+    const n = quantity[1] as string;
+    s = /^[-+]?\d+,\d{1,2}$|^[-+]?\d+,\d{4,}$/.test(n) ? n.replace(",", ".") : n;
+  }
   s = s.replace(/^(?:[\s,;:]|\.(?!\d))+|[\s.,;:]+$/g, "");
   s = s.replace(/,\s*,/g, ",");
   if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, "");
