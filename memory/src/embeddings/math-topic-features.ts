@@ -40,7 +40,10 @@ interface CompiledLexicon {
 function compile(topics: readonly MathTopic[]): CompiledLexicon {
   const owners = new Map<string, number[]>();
   for (const [index, topic] of topics.entries()) {
-    for (const cue of topic.cues) {
+    for (const cue of topic.cues
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c !== "")) {
       // Cues are written in the form the tokeniser produces, except plurals: stem each word alike.
       const key = cue.startsWith("\\") ? cue : cue.split(" ").map(stem).join(" ");
       const list = owners.get(key) ?? [];

@@ -50,8 +50,8 @@ test("problems on one topic with different words are closer than problems on two
 
 test("a cue shared by two topics is split between them, and areas sum their topics", (t) => {
   const topics: MathTopic[] = [
-    { name: "one", areas: ["geometry"], cues: ["shared", "only"] },
-    { name: "two", areas: ["geometry", "algebra"], cues: ["shared"] },
+    { name: "one", areas: ["geometry"], cues: "shared, only" },
+    { name: "two", areas: ["geometry", "algebra"], cues: "shared" },
   ];
   const features = new MathTopicFeatures({ areaWeight: 1 }, topics);
   const raw = (v: number[]) => v.map((x) => x / (v[0] as number));
