@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { questionKey } from "@lanpo/core";
 import { createMiddleware } from "langchain";
-import { z } from "zod";
 import { ReflectionChain } from "../chains/reflection-chain.js";
 import { ContextGuard } from "../guard/context-guard.js";
 import { messageText } from "../util/message-text.js";
@@ -23,21 +21,16 @@ import { newReflectionId, TrialRecorder } from "./trial-recorder.js";
 /** Name of the custom callback event that reports a failure LANPO absorbed. */
 export const LANPO_FAILURE_EVENT = "lanpo-failure";
 
-const stateSchema = z.object({
-  /** Token of this run's LANPO context (in-process); not shown to the model. */
-  lanpoRunId: z.string().optional(),
-});
-
 /**
  * LANPO for any `createAgent`: one middleware gives an existing agent an experience memory.
- * - At the start of a run it retrieves lessons from other, similar tasks (top `k` at or above
+ * - On the first model call of a run it retrieves lessons from other, similar tasks (top `k` at or above
  *   `minScore`, never from this task or a twin of it) and finds the newest earlier attempt at this
  *   task in the pool.
  * - Every model call gets them appended to the system message (the agent's own prompt is kept
  *   first and intact), after the leakage guard checked each lesson and review against the task's
  *   gold answer when one is known. The review of the earlier attempt is written without being told
  *   whether the attempt was right.
- * - At the end of the run it records the trial (task, messages, final answer, lessons shown) in
+ * - When the model gives its final answer (a reply with no tool call) it records the trial (task, messages, final answer, lessons shown) in
  *   the pool, scored by `reward` when given, and feeds the score into the lessons' measured value.
  *
  * Whatever LANPO's parts do (a memory that throws, a pool that refuses the write), the agent
@@ -101,69 +94,104 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
     return run.reflection;
   };
 
-  return createMiddleware({
-    name: "LanpoMiddleware",
-    stateSchema,
-
-    beforeAgent: async (state, runtime) => {
-      const messages = (state as { messages?: BaseMessage[] }).messages ?? [];
-      let task: LanpoTask | undefined;
-      try {
-        task = (resolved.task ?? defaultTask)({ messages, context: runtime.context });
-      } catch (error) {
-        await fail("memory", undefined, error);
-        return undefined;
-      }
-      if (!task) return undefined;
-      const run: RunContext = {
-        task,
-        startedAtMs: resolved.now(),
-        firstMessage: messages.length,
-        lessons: [],
-        prior: undefined,
-        reflection: undefined,
-        baseSystem: undefined,
-        shownSystem: undefined,
-      };
-      const [lessons, prior] = await Promise.all([
-        resolved.memory
-          .search(task.question, {
-            k: resolved.k,
-            minScore: resolved.minScore,
-            excludeProblemIds: [task.id],
-            excludeQuestionKeys: [questionKey(task.question)],
-          })
-          .catch(async (error: unknown) => {
-            await fail("memory", task, error);
-            return [];
-          }),
-        resolved.reflect === false
-          ? Promise.resolve([])
-          : resolved.pool
-              .priorAttempts(task.id, { beforeStep: Number.MAX_SAFE_INTEGER, limit: 1 })
-              .catch(async (error: unknown) => {
-                await fail("pool-read", task, error);
-                return [];
-              }),
-      ]);
-      const ownKey = questionKey(task.question);
-      run.lessons = lessons
+  /** LANPO's context for a run: found on its first model call (lessons, earlier attempt). */
+  const startRun = async (messages: readonly BaseMessage[], context: unknown): Promise<RunContext | undefined> => {
+    let task: LanpoTask | undefined;
+    try {
+      task = (resolved.task ?? defaultTask)({ messages, context });
+    } catch (error) {
+      await fail("memory", undefined, error);
+      return undefined;
+    }
+    if (!task) return undefined;
+    const human = lastHumanIndex(messages);
+    const [lessons, prior] = await Promise.all([
+      resolved.memory
+        .search(task.question, {
+          k: resolved.k,
+          minScore: resolved.minScore,
+          excludeProblemIds: [task.id],
+          excludeQuestionKeys: [questionKey(task.question)],
+        })
+        .catch(async (error: unknown) => {
+          await fail("memory", task, error);
+          return [];
+        }),
+      resolved.reflect === false
+        ? Promise.resolve([])
+        : resolved.pool
+            .priorAttempts(task.id, { beforeStep: Number.MAX_SAFE_INTEGER, limit: 1 })
+            .catch(async (error: unknown) => {
+              await fail("pool-read", task, error);
+              return [];
+            }),
+    ]);
+    const ownKey = questionKey(task.question);
+    const newest = prior[0];
+    return {
+      task,
+      startedAtMs: resolved.now(),
+      firstMessage: human < 0 ? messages.length : human + 1,
+      lessons: lessons
         .filter((hit) => !(hit.lesson.sourceQuestionKeys ?? [questionKey(hit.lesson.problemText)]).includes(ownKey))
         .filter((hit) => !hit.lesson.sourceProblemIds.includes(task.id))
         .filter((hit) => guard.allows(task, "lesson", hit.lesson.text))
-        .map((hit) => ({ id: hit.lesson.id, text: hit.lesson.text }));
-      const newest = prior[0];
-      if (newest && newest.completion.trim() !== "") {
-        run.prior = { attemptId: newest.attemptId, completion: newest.completion, step: newest.step };
+        .map((hit) => ({ id: hit.lesson.id, text: hit.lesson.text })),
+      prior:
+        newest && newest.completion.trim() !== ""
+          ? { attemptId: newest.attemptId, completion: newest.completion, step: newest.step }
+          : undefined,
+      reflection: undefined,
+      baseSystem: undefined,
+      shownSystem: undefined,
+    };
+  };
+
+  /** Records a finished run: scores it, feeds its lessons' value, writes the pool. Never throws. */
+  const finishRun = async (run: RunContext, messages: readonly BaseMessage[]): Promise<void> => {
+    const reflection = run.reflection ? await run.reflection : null;
+    const trial = recorder.trialOf(run, messages, reflection?.id ?? null);
+    let reward: number | null = null;
+    if (resolved.reward) {
+      try {
+        const value = await resolved.reward(trial);
+        if (value !== null && !Number.isFinite(value)) {
+          throw new TypeError(`reward returned ${String(value)}, not a finite number or null`);
+        }
+        reward = value;
+      } catch (error) {
+        await fail("reward", run.task, error);
       }
-      const token = randomUUID();
-      runs.set(token, run);
-      return { lanpoRunId: token };
-    },
+    }
+    const advantage = reward === null ? 0 : recorder.advantageOf(reward);
+    if (reward !== null && trial.lessonIds.length > 0) {
+      await resolved.memory
+        .recordUse([{ lessonIds: trial.lessonIds, advantage }])
+        .catch((error: unknown) => fail("memory-use", run.task, error));
+    }
+    if (resolved.record) {
+      await recorder
+        .record(run, trial, messages, { reward: reward ?? 0, advantage }, reflection)
+        .catch((error: unknown) => fail("pool-write", run.task, error));
+    }
+  };
+
+  // Everything happens inside the model call: `beforeAgent`/`afterAgent` hooks and a state schema
+  // would each add a graph node or channel to every run, which costs more than LANPO's own work.
+  return createMiddleware({
+    name: "LanpoMiddleware",
 
     wrapModelCall: async (request, handler) => {
-      const run = runs.get((request.state as { lanpoRunId?: unknown }).lanpoRunId);
-      if (!run) return handler(request);
+      const messages = (request.state as { messages?: BaseMessage[] }).messages ?? request.messages;
+      const human = messages[lastHumanIndex(messages)];
+      if (!human) return handler(request);
+      const key = human.id ?? human;
+      let run = runs.get(key);
+      if (!run) {
+        run = await startRun(messages, request.runtime.context);
+        if (!run) return handler(request);
+        runs.set(key, run);
+      }
       const reflection = run.prior ? await reflectionFor(run, request.model) : null;
       const text = feedbackText(
         run.lessons.map((l) => l.text),
@@ -173,44 +201,26 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
       );
       const base = messageText(request.systemMessage);
       run.baseSystem ??= base;
+      let reply: Awaited<ReturnType<typeof handler>>;
       if (text === "") {
         run.shownSystem = base;
-        return handler(request);
+        reply = await handler(request);
+      } else {
+        const systemMessage = request.systemMessage.concat(base.trim() === "" ? text : `\n\n${text}`);
+        run.shownSystem = messageText(systemMessage);
+        reply = await handler({ ...request, systemMessage });
       }
-      const systemMessage = request.systemMessage.concat(base.trim() === "" ? text : `\n\n${text}`);
-      run.shownSystem = messageText(systemMessage);
-      return handler({ ...request, systemMessage });
-    },
-
-    afterAgent: async (state) => {
-      const run = runs.take((state as { lanpoRunId?: unknown }).lanpoRunId);
-      if (!run) return undefined;
-      const messages = (state as { messages?: BaseMessage[] }).messages ?? [];
-      const reflection = run.reflection ? await run.reflection : null;
-      const trial = recorder.trialOf(run, messages, reflection?.id ?? null);
-      let reward: number | null = null;
-      if (resolved.reward) {
-        try {
-          const value = await resolved.reward(trial);
-          if (value !== null && !Number.isFinite(value))
-            throw new TypeError(`reward returned ${String(value)}, not a finite number or null`);
-          reward = value;
-        } catch (error) {
-          await fail("reward", run.task, error);
-        }
+      // A reply with no tool call ends the run: that is the trial's final answer.
+      if (AIMessage.isInstance(reply) && (reply.tool_calls?.length ?? 0) === 0) {
+        runs.delete(key);
+        await finishRun(run, [...messages, reply]);
       }
-      const advantage = reward === null ? 0 : recorder.advantageOf(reward);
-      if (reward !== null && trial.lessonIds.length > 0) {
-        await resolved.memory
-          .recordUse([{ lessonIds: trial.lessonIds, advantage }])
-          .catch((error: unknown) => fail("memory-use", run.task, error));
-      }
-      if (resolved.record) {
-        await recorder
-          .record(run, trial, messages, { reward: reward ?? 0, advantage }, reflection)
-          .catch((error: unknown) => fail("pool-write", run.task, error));
-      }
-      return undefined;
+      return reply;
     },
   });
+}
+
+function lastHumanIndex(messages: readonly BaseMessage[]): number {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.getType() === "human") return i;
+  return -1;
 }

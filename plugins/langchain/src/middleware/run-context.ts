@@ -1,6 +1,6 @@
 import type { LanpoTask } from "./lanpo-middleware-options.js";
 
-/** What LANPO prepared and saw during one agent run; kept in process, keyed by the run's token. */
+/** What LANPO prepared and saw during one agent run; kept in process, keyed by the run's task message. */
 export interface RunContext {
   task: LanpoTask;
   startedAtMs: number;
@@ -21,24 +21,23 @@ export interface RunContext {
 /** Runs that never reach `afterAgent` (an error, an interrupt) must not pile up. */
 const MAX_OPEN_RUNS = 1000;
 
+/**
+ * Open runs, keyed by the human message that started them (its id, which LangGraph's message
+ * reducer sets, else the message object itself): every model call of one run sees that message.
+ */
 export class RunContexts {
-  readonly #runs = new Map<string, RunContext>();
+  readonly #runs = new Map<unknown, RunContext>();
 
-  set(token: string, run: RunContext): void {
-    this.#runs.set(token, run);
-    if (this.#runs.size > MAX_OPEN_RUNS) {
-      const oldest = this.#runs.keys().next().value;
-      if (oldest !== undefined) this.#runs.delete(oldest);
-    }
+  set(key: unknown, run: RunContext): void {
+    this.#runs.set(key, run);
+    if (this.#runs.size > MAX_OPEN_RUNS) this.#runs.delete(this.#runs.keys().next().value);
   }
 
-  get(token: unknown): RunContext | undefined {
-    return typeof token === "string" ? this.#runs.get(token) : undefined;
+  get(key: unknown): RunContext | undefined {
+    return this.#runs.get(key);
   }
 
-  take(token: unknown): RunContext | undefined {
-    const run = this.get(token);
-    if (run) this.#runs.delete(token as string);
-    return run;
+  delete(key: unknown): void {
+    this.#runs.delete(key);
   }
 }
