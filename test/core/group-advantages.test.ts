@@ -4,9 +4,16 @@ import test from "ava";
 const close = (a: number[], b: number[]) =>
   a.length === b.length && a.every((x, i) => Math.abs(x - (b[i] as number)) < 1e-4);
 
-test("grpo normalises by the group's mean and std", (t) => {
-  t.true(close(groupAdvantages([1, 0, 0, 1]), [1, -1, -1, 1]));
-  t.true(close(groupAdvantages([1, 0, 0, 0]), [1.732, -0.5773, -0.5773, -0.5773]));
+test("grpo normalises by the group's mean and unbiased std by default, as verl and TRL do", (t) => {
+  // [1, 0, 0, 1]: mean 0.5, sum of squares 1, unbiased std sqrt(1/3).
+  t.true(close(groupAdvantages([1, 0, 0, 1]), [0.866, -0.866, -0.866, 0.866]));
+  // [1, 0, 0, 0]: mean 0.25, sum of squares 0.75, unbiased std 0.5.
+  t.true(close(groupAdvantages([1, 0, 0, 0]), [1.5, -0.5, -0.5, -0.5]));
+});
+
+test("grpo with the population std divides by n", (t) => {
+  t.true(close(groupAdvantages([1, 0, 0, 1], { std: "population" }), [1, -1, -1, 1]));
+  t.true(close(groupAdvantages([1, 0, 0, 0], { std: "population" }), [1.732, -0.5773, -0.5773, -0.5773]));
 });
 
 test("drgrpo subtracts the mean only; rloo subtracts the mean of the others", (t) => {

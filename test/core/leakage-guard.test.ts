@@ -24,13 +24,38 @@ test("symbolic and text answers match as compact substrings, letters only as mar
   t.false(mentionsAnswer("anything", "   "));
 });
 
-test("the guard blocks and counts a part that names the answer, unless the problem statement does", (t) => {
+test("the guard blocks and counts a part that names the answer in any form", (t) => {
   const guard = new LeakageGuard();
   const problem = { id: "a", question: "How many legs do 6 spiders have?", answer: "48" };
   t.false(guard.allows(problem, "lesson", "Spider problems usually come out to 48."));
-  t.false(guard.allows(problem, "plan", "Multiply to reach 48."));
+  t.false(guard.allows(problem, "plan", "Multiply to reach forty-eight."));
+  t.false(guard.allows(problem, "critique", "Check that 6 times 8 is what you wrote."));
   t.true(guard.allows(problem, "lesson", "Multiply the count by the legs per animal."));
-  const stated = { id: "b", question: "Is 48 equal to 6 times 8?", answer: "48" };
-  t.true(guard.allows(stated, "lesson", "48 is 6 times 8."));
-  t.deepEqual(guard.counts, { lesson: 1, plan: 1, instruction: 0, total: 2 });
+  t.deepEqual(guard.counts, { lesson: 1, plan: 1, critique: 1, total: 3 });
+});
+
+test("when the question holds the answer, the guard still blocks a part that asserts it", (t) => {
+  const guard = new LeakageGuard();
+  const stated = { id: "b", question: "Is 48 equal to 6 times 8? Give the product.", answer: "48" };
+  t.true(guard.allows(stated, "lesson", "48 is a multiple of 6 and of 8."), "a mention tells nothing new");
+  t.false(guard.allows(stated, "lesson", "The answer is 48."));
+  t.false(guard.allows(stated, "lesson", "Here the product is \\boxed{48}."));
+  t.false(guard.allows(stated, "plan", "Compute 6 * 8 = 48."));
+  t.deepEqual(guard.counts, { lesson: 2, plan: 1, critique: 0, total: 3 });
+});
+
+test("the guard asks the matcher it was given and caches its verdicts", (t) => {
+  let calls = 0;
+  const matcher = {
+    mentions: (text: string, answer: string) => {
+      calls++;
+      return text.includes(answer);
+    },
+    asserts: () => false,
+  };
+  const guard = new LeakageGuard({ matcher });
+  const problem = { id: "c", question: "What is the colour of the sky?", answer: "blue" };
+  for (let i = 0; i < 5; i++) t.false(guard.allows(problem, "lesson", "It is blue."));
+  t.is(calls, 2, "once for the part, once for the question; then the verdict is cached");
+  t.is(guard.counts.lesson, 5, "every block is counted, cached or not");
 });

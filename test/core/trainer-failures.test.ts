@@ -42,7 +42,7 @@ test("a call that keeps throwing becomes a failed rollout; its group's advantage
     } else t.is(typeof r.advantage, "number");
   }
   for (const problem of PROBLEMS) {
-    const rollouts = report.rollouts.filter((r) => r.status === "ok" && r.problemId === problem.id);
+    const rollouts = report.rollouts.filter((r) => r.status !== "failed" && r.problemId === problem.id);
     t.true(
       Math.abs(rollouts.reduce((a, r) => a + (r.advantage as number), 0)) < 1e-6,
       "advantages of a group sum to zero",
@@ -50,27 +50,100 @@ test("a call that keeps throwing becomes a failed rollout; its group's advantage
   }
 });
 
-test("a model that never answers times out and is retried, then recorded as failed", async (t) => {
+test("a model that never answers times out and is retried; a step in which every call failed stops the run", async (t) => {
   const policy = new MockChatModel({ respond: () => new Promise<string>(() => {}) });
-  const report = await trainer(policy, { timeoutMs: 30, retries: 1 }).step(PROBLEMS.slice(0, 1), 0);
-  t.is(report.failedRollouts, 4);
-  t.regex(report.rollouts[0]?.error ?? "", /timed out after 30 ms.*2 tries|after 2 tries.*timed out after 30 ms/);
-  t.is(policy.callCount, 8, "each rollout was tried twice");
+  const started = Date.now();
+  const error = await t.throwsAsync(
+    trainer(policy, { timeoutMs: 30, retries: 1, maxOutageMs: 600, backoff: { initialMs: 10, maxMs: 20 } }).step(
+      PROBLEMS.slice(0, 1),
+      0,
+    ),
+    { instanceOf: ModelError },
+  );
+  t.regex(error?.message ?? "", /every one of the 4 model calls of step 0 failed/);
+  t.regex(error?.message ?? "", /timed out after 30 ms/);
+  t.regex(error?.message ?? "", /resume/);
+  const tries = Number(/failed after (\d+) tries/.exec(error?.message ?? "")?.[1]);
+  t.true(tries > 2, `calls kept trying while the server was down, past their own 2 tries (made ${tries})`);
+  t.true(Date.now() - started < 10_000, "the outage wait is bounded");
 });
 
-test("an empty reply is retried; one good retry makes the rollout count", async (t) => {
-  // The group's four first tries all get an empty reply; every retry gets a good one.
-  const policy = new MockChatModel({ respond: (m, i) => (i < 4 ? "   " : right(m)) });
-  const report = await trainer(policy).step(PROBLEMS.slice(0, 1), 0);
-  t.is(report.failedRollouts, 0);
+test("a server that goes down and comes back within the outage bound is ridden over", async (t) => {
+  let downUntil = 0;
+  const policy = new MockChatModel({
+    respond: (messages) => {
+      if (Date.now() < downUntil) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8000"), {});
+      return right(messages);
+    },
+  });
+  downUntil = Date.now() + 400;
+  const report = await trainer(policy, { retries: 1, maxOutageMs: 5000, backoff: { initialMs: 20, maxMs: 100 } }).step(
+    PROBLEMS.slice(0, 2),
+    0,
+  );
+  t.is(report.failedRollouts, 0, "every call waited the 400 ms outage out");
   t.is(report.meanReward, 1);
 });
 
-test("an empty reply on every try fails with a ModelError message that says what to check", async (t) => {
-  const policy = new MockChatModel({ respond: () => "" });
-  const report = await trainer(policy).step(PROBLEMS.slice(0, 1), 0);
-  t.is(report.failedRollouts, 4);
-  t.regex(report.rollouts[0]?.error ?? "", /empty reply; check the model name/);
+test("a call that fails while others succeed gets only its own retries", async (t) => {
+  const policy = new MockChatModel({
+    respond: (messages) => {
+      if (userText(messages).startsWith(PROBLEMS[0]?.question ?? "")) throw new Error("500 internal error");
+      return right(messages);
+    },
+  });
+  const report = await trainer(policy, { retries: 1, maxOutageMs: 60_000, backoff: { initialMs: 5, maxMs: 10 } }).step(
+    PROBLEMS.slice(0, 2),
+    0,
+  );
+  t.is(report.failedRollouts, 4, "the first problem's four calls failed after 2 tries each");
+  t.is(report.rollouts.filter((r) => r.status === "ok").length, 4);
+});
+
+test("429 and 503 replies are retried after the Retry-After the server asked for", async (t) => {
+  const asked: number[] = [];
+  let first = true;
+  const policy = new MockChatModel({
+    respond: (messages) => {
+      if (first) {
+        first = false;
+        asked.push(Date.now());
+        throw Object.assign(new Error("429 Too Many Requests"), { status: 429, headers: { "retry-after": "0.3" } });
+      }
+      asked.push(Date.now());
+      return right(messages);
+    },
+  });
+  await trainer(policy, { concurrency: 1, backoff: { initialMs: 1, maxMs: 2 } }).step(PROBLEMS.slice(0, 1), 0);
+  t.true((asked[1] ?? 0) - (asked[0] ?? 0) >= 280, "waited about the 300 ms the server asked for");
+});
+
+test("an empty, truncated or unparseable reply is scored 0, says why, and counts in its group", async (t) => {
+  const policy = new MockChatModel({
+    respond: (m, i) => {
+      if (i % 4 === 0) return "   ";
+      if (i % 4 === 1) return { content: "So the total is \\boxed{", response_metadata: { finish_reason: "length" } };
+      if (i % 4 === 2) return { content: [{ type: "image_url", image_url: "x" }] as never };
+      return right(m);
+    },
+  });
+  const report = await trainer(policy, { concurrency: 1 }).step(PROBLEMS.slice(0, 1), 0);
+  t.is(report.failedRollouts, 0, "none of them is a transport failure");
+  t.is(report.badReplies, 3);
+  const statuses = report.rollouts.map((r) => r.status).sort();
+  t.deepEqual(statuses, ["empty", "ok", "truncated", "unparseable"]);
+  for (const r of report.rollouts) {
+    t.is(typeof r.advantage, "number");
+    if (r.status !== "ok") {
+      t.is(r.reward, 0);
+      t.regex(r.error ?? "", new RegExp(`scored 0: the reply was ${r.status}`));
+    }
+  }
+  t.true(
+    (report.rollouts.find((r) => r.status === "ok")?.advantage ?? 0) > 0,
+    "the one right answer is above the mean",
+  );
+  t.is(policy.callCount, 4, "a bad reply is not retried: it is the policy's answer");
 });
 
 test("a reward function that throws or returns NaN fails only that rollout", async (t) => {

@@ -70,7 +70,8 @@ test("the leakage guard blocks a stored lesson that names the target's answer, a
     {
       text: "For reading problems the total is often 391 pages.",
       sourceProblemIds: ["other"],
-      problemText: PROBLEMS[1]!.question,
+      // A similar question (other numbers), not the same one: its twin's lessons are never retrieved.
+      problemText: "Ann reads 12 pages a day for 30 days. How many pages does she read?",
     },
   ]);
   const policy = alternatingPolicy();

@@ -2,7 +2,14 @@
 // the pool, so nothing verified is lost when a run dies between two groups.
 
 import type { ExperiencePool, LanpoTrainerOptions, StepReport, VerifiedGroup } from "@lanpo/core";
-import { gsm8kReward, InMemoryExperiencePool, InMemoryOptimizer, LanpoTrainer, StorageError } from "@lanpo/core";
+import {
+  ConfigError,
+  gsm8kReward,
+  InMemoryExperiencePool,
+  InMemoryOptimizer,
+  LanpoTrainer,
+  StorageError,
+} from "@lanpo/core";
 import test from "ava";
 import { alternatingPolicy, kindOf, PROBLEMS } from "./trainer-fixtures.js";
 
@@ -21,42 +28,100 @@ const base = (extra: Partial<LanpoTrainerOptions>): LanpoTrainerOptions => ({
   ...extra,
 });
 
-test("a second run over the same pool redoes no group and resends nothing twice", async (t) => {
+test("a second run over the same pool skips finished steps: no group redone, nothing resent", async (t) => {
   const pool = new InMemoryExperiencePool();
   const optimizer = new InMemoryOptimizer();
-  const first = await collect(new LanpoTrainer(base({ pool, optimizer })), 2);
+  await collect(new LanpoTrainer(base({ pool, optimizer })), 2);
   const policy = alternatingPolicy();
   const resumed = new LanpoTrainer(base({ pool, optimizer, policy }));
   const statuses: string[] = [];
   resumed.on("batch-submitted", (e) => statuses.push(e.status));
+  let finished = -1;
+  resumed.on("run-start", (e) => {
+    finished = e.finishedSteps;
+  });
   const second = await collect(resumed, 3);
-  t.is(second[0]?.resumedGroups, 2);
-  t.is(second[1]?.resumedGroups, 2);
-  t.is(second[2]?.resumedGroups, 0);
-  t.deepEqual(statuses, ["duplicate", "duplicate", "acknowledged"]);
-  t.deepEqual(second[0]?.rollouts.map((r) => r.id).sort(), first[0]?.rollouts.map((r) => r.id).sort());
+  t.is(finished, 2);
+  t.deepEqual(
+    second.map((r) => r.step),
+    [2],
+    "only the step not yet finished is run and reported",
+  );
+  t.deepEqual(statuses, ["acknowledged"]);
   const rolloutCalls = policy.calls.filter((c) => kindOf(c.messages) === "rollout").length;
   t.is(rolloutCalls, 2 * 4, "only step 2's groups called the policy");
+  const ids = optimizer.batches.flatMap((b) => b.samples.map((s) => s.rolloutId));
+  t.is(new Set(ids).size, ids.length, "the trainer received every rollout once");
+});
+
+test("run() again on the same pool without a runId resumes under the stored id", async (t) => {
+  const pool = new InMemoryExperiencePool();
+  const optimizer = new InMemoryOptimizer();
+  const { runId: _omit, ...withoutId } = base({ pool, optimizer });
+  const first = new LanpoTrainer(withoutId);
+  await collect(first, 1);
+  const stored = first.runId;
+  t.truthy(stored);
+  const again = new LanpoTrainer({ ...withoutId, policy: alternatingPolicy() });
+  await collect(again, 2);
+  t.is(again.runId, stored);
+  t.deepEqual(
+    optimizer.batches.map((b) => b.batchId),
+    [`${stored}:step-0`, `${stored}:step-1`],
+  );
+  const ids = optimizer.batches.flatMap((b) => b.samples.map((s) => s.rolloutId));
+  t.is(new Set(ids).size, ids.length);
+  const other = new LanpoTrainer({ ...withoutId, runId: "another-run" });
+  await t.throwsAsync(collect(other, 3), { instanceOf: ConfigError, message: /belongs to run/ });
+});
+
+test("resume starts where it stopped: finished steps are not read again", async (t) => {
+  const inner = new InMemoryExperiencePool();
+  await collect(new LanpoTrainer(base({ pool: inner })), 3);
+  const reads: string[] = [];
+  class Spy extends InMemoryExperiencePool {}
+  const spy = new Proxy(inner, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (["hasGroup", "rolloutsOfStep", "rolloutsOfGroup"].includes(String(name)))
+          reads.push(`${String(name)}:${String(args[1] ?? args[0])}`);
+        return value.apply(target, args);
+      };
+    },
+  }) as unknown as Spy;
+  const reports = await collect(new LanpoTrainer(base({ pool: spy })), 4);
+  t.deepEqual(
+    reports.map((r) => r.step),
+    [3],
+  );
+  t.false(
+    reads.some((r) => /:(0|1|2)$/.test(r)),
+    `finished steps were read again: ${reads.join(", ")}`,
+  );
 });
 
 test("a pool failure mid-step stops the step with the error; resuming finishes only what is missing", async (t) => {
   const inner = new InMemoryExperiencePool();
   let writes = 0;
-  const flaky: ExperiencePool = {
-    recordGroup: async (group: VerifiedGroup) => {
+  class FlakyPool extends InMemoryExperiencePool {
+    override async recordGroup(group: VerifiedGroup): Promise<void> {
       if (++writes === 2) throw new StorageError("pool.sqlite", "database or disk is full", { code: "SQLITE_FULL" });
       return inner.recordGroup(group);
+    }
+  }
+  const flaky = new Proxy(new FlakyPool(), {
+    get(target, name) {
+      if (name === "recordGroup") return target.recordGroup.bind(target);
+      const value = Reflect.get(inner, name, inner);
+      return typeof value === "function" ? value.bind(inner) : value;
     },
-    hasGroup: (id, step) => inner.hasGroup(id, step),
-    priorAttempts: (id, options) => inner.priorAttempts(id, options),
-    rolloutsOfStep: (step) => inner.rolloutsOfStep(step),
-    lastStep: () => inner.lastStep(),
-    stats: () => inner.stats(),
-    close: () => inner.close(),
-  };
+  }) as ExperiencePool;
   const options = base({ pool: flaky, groupSize: 4 });
   await t.throwsAsync(collect(new LanpoTrainer(options), 1), { instanceOf: StorageError, message: /disk is full/ });
   t.is((await inner.stats()).groups, 1, "the group written before the failure is kept");
+  t.deepEqual(await inner.finishedSteps(), [], "the step is not finished");
   const policy = alternatingPolicy();
   const [report] = await collect(new LanpoTrainer(base({ pool: inner, policy })), 1);
   t.is(report?.resumedGroups, 1);

@@ -121,6 +121,13 @@ function fnv1a(text: string): number {
 export class HashedLexicalEmbeddings extends Embeddings {
   /** Length of every vector this instance returns. */
   readonly dimensions: number;
+  /**
+   * The similarity threshold these vectors were calibrated for, the trainer's default
+   * `retrieval.minScore`: only 1 in 1,000 pairs of problems from unrelated data sets (GSM8K word
+   * problems against AIME/AMC competition problems; texts only, no labels) score above it, at the
+   * default options. Re-measure: `node --import tsx --conditions=source scripts/calibrate-min-score.ts --embeddings lexical`.
+   */
+  readonly lanpoMinScore = 0.23;
   private readonly bigramWeight: number;
   private readonly numberWeight: number;
   private readonly termWeight: (token: string) => number;

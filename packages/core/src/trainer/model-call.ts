@@ -110,6 +110,7 @@ export async function callModel(
   const random = options.random ?? Math.random;
   let lastError: unknown;
   let tries = 0;
+  const startedAt = options.outage?.now() ?? 0;
   for (let attempt = 0; ; attempt++) {
     tries++;
     try {
@@ -120,7 +121,7 @@ export async function callModel(
       lastError = error;
       if (!isRetryable(error)) break;
       options.outage?.failed();
-      const more = attempt < options.retries || options.outage?.waiting === true;
+      const more = attempt < options.retries || options.outage?.shouldWait(startedAt) === true;
       if (!more) break;
       const backoff = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
       const asked = retryAfterMs(error);

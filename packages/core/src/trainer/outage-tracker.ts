@@ -1,11 +1,13 @@
 /**
- * Tells whether the model server is down: from the first failed call with no successful call
- * since, until one succeeds. Calls that fail during an outage keep waiting it out (with backoff)
- * up to `maxOutageMs` from its start, so a restarted server is ridden over; a call that fails
- * while others succeed gets only its own retries.
+ * Tells a failing model call whether the server is down rather than refusing just this call: it
+ * is down when no call at all has succeeded since the failing call began. A call that has used
+ * its retries then keeps waiting the outage out (with backoff), up to `maxOutageMs` from its
+ * start, so a restarted server is ridden over; a call that fails while others succeed gets only
+ * its own retries.
  */
 export class OutageTracker {
-  #since: number | undefined;
+  #lastSuccessAt = Number.NEGATIVE_INFINITY;
+  #failingSince: number | undefined;
   readonly #now: () => number;
   readonly maxOutageMs: number;
 
@@ -14,21 +16,27 @@ export class OutageTracker {
     this.#now = now;
   }
 
+  /** The clock calls measure their start with. */
+  now(): number {
+    return this.#now();
+  }
+
   failed(): void {
-    this.#since ??= this.#now();
+    this.#failingSince ??= this.#now();
   }
 
   succeeded(): void {
-    this.#since = undefined;
+    this.#lastSuccessAt = this.#now();
+    this.#failingSince = undefined;
   }
 
-  /** Whether a failing call should keep waiting: an outage is on and younger than the bound. */
-  get waiting(): boolean {
-    return this.#since !== undefined && this.#now() - this.#since < this.maxOutageMs;
+  /** Whether a call that began at `startedAt` and has used its retries should keep waiting. */
+  shouldWait(startedAt: number): boolean {
+    return this.#lastSuccessAt < startedAt && this.#now() - startedAt < this.maxOutageMs;
   }
 
-  /** Milliseconds since the outage began, or 0. */
+  /** Milliseconds since calls began failing with none succeeding, or 0. */
   get downForMs(): number {
-    return this.#since === undefined ? 0 : this.#now() - this.#since;
+    return this.#failingSince === undefined ? 0 : this.#now() - this.#failingSince;
   }
 }
