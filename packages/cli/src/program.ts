@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import { memoryCommand } from "./commands/memory.js";
+import { rayCommand } from "./commands/ray.js";
 import { runCommand } from "./commands/run.js";
+import { serveRewardCommand } from "./commands/serve-reward.js";
 import { verifyCommand } from "./commands/verify.js";
 import { cliVersion } from "./version.js";
 
@@ -16,7 +18,9 @@ export function createProgram(): Command {
     .version(cliVersion(), "-V, --version")
     .addCommand(runCommand())
     .addCommand(verifyCommand())
-    .addCommand(memoryCommand());
+    .addCommand(memoryCommand())
+    .addCommand(rayCommand())
+    .addCommand(serveRewardCommand());
   // addCommand does not pass settings down, so every command gets them here.
   for (const command of [program, ...program.commands])
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
