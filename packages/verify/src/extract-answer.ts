@@ -1,4 +1,5 @@
 import { FINAL_ANSWER_PHRASE, TRAILING_COPULA } from "./final-answer-phrases.js";
+import { maskMath, mathSegments, type Segment } from "./math-segments.js";
 import { numberWordRuns, spelledNumber } from "./number-words.js";
 
 /** The final answer found in a text, and whether it came from prose (decimal commas allowed). */
@@ -35,7 +36,7 @@ const NON_ANSWER_WORDS =
 const PROSE_SHORT_WORDS =
   /(?<!\p{L})(?:so|is|we|it|be|to|as|at|by|if|on|an|do|no|my|he|us|of|la|le|es|el|ist|да)(?!\p{L})/iu;
 
-interface Boxed {
+export interface Boxed {
   start: number;
   end: number;
   content: string;
@@ -52,7 +53,8 @@ function fixDoubleEscapes(text: string): string {
   return text.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\").replace(/\\n(?![a-zA-Z])/g, "\n");
 }
 
-function findBoxed(text: string): Boxed[] {
+/** Every `\boxed{}`/`\fbox{}` of a text, left to right (an empty box is skipped). */
+export function findBoxed(text: string): Boxed[] {
   const out: Boxed[] = [];
   const re = /\\(?:boxed|fbox)\s*/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -115,67 +117,6 @@ function joinBoxes(boxes: Boxed[], text: string): string {
     parts.unshift(boxContent(boxes[i] as Boxed, text));
   }
   return parts.join(",");
-}
-
-interface Segment {
-  start: number;
-  end: number;
-  content: string;
-}
-
-/**
- * `$$…$$`, `\[…\]`, `\(…\)` and `$…$` spans, left to right, in linear time: once a closing
- * delimiter is missing it is missing for every later opening too, so that kind stops.
- */
-function mathSegments(text: string): Segment[] {
-  const out: Segment[] = [];
-  const exhausted = new Set<string>();
-  const pairs: Array<[string, string]> = [
-    ["$$", "$$"],
-    ["\\[", "\\]"],
-    ["\\(", "\\)"],
-    ["$", "$"],
-  ];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c !== "$" && c !== "\\") {
-      i++;
-      continue;
-    }
-    if (c === "\\" && text[i + 1] === "$") {
-      i += 2;
-      continue;
-    }
-    const pair = pairs.find(([open]) => text.startsWith(open, i));
-    if (!pair || exhausted.has(pair[0])) {
-      i += pair ? pair[0].length : 1;
-      continue;
-    }
-    const [open, close] = pair;
-    let j = text.indexOf(close, i + open.length);
-    while (open === "$" && j > 0 && text[j - 1] === "\\") j = text.indexOf(close, j + 1);
-    if (j < 0) {
-      exhausted.add(open);
-      i += open.length;
-      continue;
-    }
-    const content = text.slice(i + open.length, j);
-    if (content.trim()) out.push({ start: i, end: j + close.length, content });
-    i = j + close.length;
-  }
-  return out;
-}
-
-/** The text with every math span replaced by `fill` characters (positions kept). */
-function maskMath(text: string, segments: Segment[], fill: string): string {
-  let out = "";
-  let at = 0;
-  for (const s of segments) {
-    out += text.slice(at, s.start) + fill.repeat(s.end - s.start);
-    at = s.end;
-  }
-  return out + text.slice(at);
 }
 
 /** True when the text reads as a bare answer (no prose words outside math and `\text{}`). */

@@ -14,6 +14,10 @@ export { createMathReward, mathReward } from "./math-reward.js";
 export type { NormalizedAnswer } from "./normalize-answer.js";
 export { normalizeAnswer } from "./normalize-answer.js";
 
+// Leakage guard
+export type { VerifierAnswerMatcherOptions } from "./verifier-answer-matcher.js";
+export { createVerifierAnswerMatcher } from "./verifier-answer-matcher.js";
+
 // Options
 export type { ResolvedVerifyOptions, VerifyOptions } from "./verify-options.js";
 export { DEFAULT_VERIFY_OPTIONS, resolveVerifyOptions } from "./verify-options.js";
