@@ -1,5 +1,4 @@
 import { InferenceClient } from "@huggingface/inference";
-import type { ChatCompletionInput } from "@huggingface/tasks";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import {
   BaseChatModel,
@@ -9,7 +8,12 @@ import {
 import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import { ConfigError } from "@lanpo/core";
-import { fromHuggingFaceChunk, fromHuggingFaceOutput, toHuggingFaceMessages } from "./hugging-face-messages.js";
+import {
+  type ChatCompletionInput,
+  fromHuggingFaceChunk,
+  fromHuggingFaceOutput,
+  toHuggingFaceMessages,
+} from "./hugging-face-messages.js";
 import { toModelError } from "./to-model-error.js";
 
 /** Options of {@link HuggingFaceChatModel}. */

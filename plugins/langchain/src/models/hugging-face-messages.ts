@@ -1,6 +1,13 @@
-import type { ChatCompletionInputMessage, ChatCompletionOutput, ChatCompletionStreamOutput } from "@huggingface/tasks";
+import type { InferenceClient } from "@huggingface/inference";
 import { AIMessage, AIMessageChunk, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { messageText } from "../util/message-text.js";
+
+/** The wire types, as the client declares them (no direct dependency on @huggingface/tasks). */
+export type ChatCompletionInput = Parameters<InferenceClient["chatCompletion"]>[0];
+type ChatCompletionInputMessage = NonNullable<ChatCompletionInput["messages"]>[number];
+type ChatCompletionOutput = Awaited<ReturnType<InferenceClient["chatCompletion"]>>;
+type ChatCompletionStreamOutput =
+  ReturnType<InferenceClient["chatCompletionStream"]> extends AsyncGenerator<infer T> ? T : never;
 
 /** LangChain messages as the chat-completions wire format has them. */
 export function toHuggingFaceMessages(messages: readonly BaseMessage[]): ChatCompletionInputMessage[] {
