@@ -26,7 +26,7 @@ export function goldChoice(gold: string): string | undefined {
   const firstLine = text.trim().split("\n")[0] ?? "";
   if (/^\s*\(?[A-J]\)?\s*[.。]?\s*$/.test(firstLine)) return /[A-J]/.exec(firstLine)?.[0];
   // A label followed by the option's words: "(D) Alina", "C Cecile" (not "A = 3", not "C_2").
-  const m = /^\s*\(?([A-J])\)?[.:]?\s+[\p{L}]/u.exec(firstLine);
+  const m = /^\s*\(?([A-J])\)?[.:]?\s+[\p{L}]/u.exec(firstLine) ?? /^\s*\(([A-J])\)\s*\S/.exec(firstLine);
   return m && !/^\s*[A-J]\s+(?:is|are|=)\b/i.test(firstLine) ? m[1] : undefined;
 }
 
