@@ -13,14 +13,15 @@ export { readMemoryFolderInfo } from "./lesson-memory/memory-folder.js";
 export type { SaveStep } from "./store/atomic-folder.js";
 export type { CalibrateEfSearchOptions, EfSearchCalibration } from "./store/calibrate-ef-search.js";
 export type { HnswAddOptions, HnswLoadOptions } from "./store/hnsw-lesson-store.js";
-export { HnswLessonStore } from "./store/hnsw-lesson-store.js";
-export type { HnswLessonStoreFilter } from "./store/hnsw-lesson-store-filter.js";
+export { CALIBRATE_FROM, HnswLessonStore, RECALL_MARGIN } from "./store/hnsw-lesson-store.js";
+export type { HnswLessonStoreFilter, MetadataValue } from "./store/hnsw-lesson-store-filter.js";
 export type {
   HnswLessonStoreOptions,
   ProjectionOptions,
   ResolvedHnswLessonStoreOptions,
 } from "./store/hnsw-lesson-store-options.js";
-export { HNSW_STORE_DEFAULTS } from "./store/hnsw-lesson-store-options.js";
+export { AUTO_PROJECTION_FIT_AFTER, HNSW_STORE_DEFAULTS } from "./store/hnsw-lesson-store-options.js";
+export type { ProjectionDecision } from "./store/projected-index.js";
 export type { StoreFolderContents } from "./store/read-store-folder.js";
 export { readStoreFolder } from "./store/read-store-folder.js";
 export type { StoreManifest } from "./store/store-manifest.js";

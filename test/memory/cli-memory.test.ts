@@ -121,7 +121,18 @@ test("memory inspect names a projected layout and whether its basis is fitted", 
   t.regex(text.out, /projected to 8 dims \(not fitted yet\)/);
   const json = JSON.parse((await run(["inspect", dir, "--json"])).out);
   t.deepEqual(json.index.projection, { dimensions: 8, energy: null });
-  t.is(JSON.parse((await run(["inspect", (await savedMemory()).dir, "--json"])).out).index.projection, null);
+  t.is(json.index.layout, "pending");
+  t.false(json.index.automatic);
+  const direct = JSON.parse((await run(["inspect", (await savedMemory({ projection: false })).dir, "--json"])).out);
+  t.is(direct.index.projection, null);
+  t.is(direct.index.layout, "direct");
+  // The default layout is automatic; a small memory has not decided yet and is not calibrated.
+  const automatic = await savedMemory();
+  const auto = JSON.parse((await run(["inspect", automatic.dir, "--json"])).out);
+  t.true(auto.index.automatic);
+  t.is(auto.index.layout, "pending");
+  t.is(auto.index.calibration, null);
+  t.regex((await run(["inspect", automatic.dir])).out, /not calibrated yet/);
 });
 
 async function savedMemory(

@@ -287,9 +287,21 @@ test("bad options are ConfigErrors naming the field", (t) => {
     t.true(ConfigError.isInstance(error), field);
     t.is((error as ConfigError).field, field);
   }
-  t.throws(() => new HnswLessonStore(embeddings, undefined as unknown as { numDimensions: number }), {
-    instanceOf: ConfigError,
-  });
+  for (const [field, options] of [
+    ["space", { space: "l2" }],
+    ["docstore", { docstore: {} }],
+    ["index", { index: {} }],
+    ["recallTarget.recall", { recallTarget: { recall: 1.5 } }],
+    ["projection.dimensions", { numDimensions: 8, projection: { dimensions: 6 } }],
+  ] as const) {
+    const error = t.throws(() => new HnswLessonStore(embeddings, options as never));
+    t.true(ConfigError.isInstance(error), field);
+    t.is((error as ConfigError).field, field);
+  }
+  t.regex(t.throws(() => new HnswLessonStore(embeddings, { space: "ip" } as never))?.message ?? "", /cosine/);
+  t.throws(() => new HnswLessonStore(embeddings, "512" as never), { instanceOf: ConfigError });
+  // Options may be left out entirely: the size is inferred from the first vectors.
+  t.is(new HnswLessonStore(embeddings).numDimensions, undefined);
 });
 
 test("concurrent addDocuments calls lose nothing", async (t) => {
@@ -307,8 +319,15 @@ test("fromTexts and fromDocuments infer numDimensions from the first embedding",
   t.is(store.numDimensions, 6);
   t.is(store.size, 2);
   t.deepEqual((await store.similaritySearch("b", 1))[0]?.metadata, { n: 2 });
-  const empty = await t.throwsAsync(HnswLessonStore.fromDocuments([], new TableEmbeddings(6)));
-  t.true(ConfigError.isInstance(empty));
+  // Built from no documents, the store takes its size from the first vectors added later.
+  const empty = await HnswLessonStore.fromTexts([], [], new TableEmbeddings(6));
+  t.is(empty.numDimensions, undefined);
+  t.deepEqual(await empty.similaritySearch("a", 2), []);
+  await empty.addDocuments([doc("a", "a"), doc("b", "b")]);
+  t.is(empty.numDimensions, 6);
+  t.is((await empty.similaritySearch("b", 1))[0]?.id, "b");
+  const wrong = await t.throwsAsync(empty.addVectors([[1, 2, 3]], [doc("c")]));
+  t.true(VectorInputError.isInstance(wrong), "once inferred, the size is enforced");
 });
 
 test("calibrateEfSearch picks the smallest efSearch that reaches the target recall and keeps it", async (t) => {
@@ -344,5 +363,6 @@ test("calibrateEfSearch picks the smallest efSearch that reaches the target reca
   t.is(unreachable.efSearch, unreachable.recallByEf.find((r) => r.recall >= best - 0.005)?.efSearch ?? -1);
   t.not(unreachable.efSearch, 2);
   const empty = new HnswLessonStore(new TableEmbeddings(dims), { numDimensions: dims });
-  t.deepEqual(empty.calibrateEfSearch(), { efSearch: 32, reached: true, recallByEf: [] });
+  t.like(empty.calibrateEfSearch(), { efSearch: 32, reached: true, recall: 1, sampleSize: 0, recallByEf: [] });
+  t.is(empty.efSearch, 32, "an empty store keeps its efSearch");
 });

@@ -55,7 +55,14 @@ test("below fitAfter the projected layout answers exactly; the fit comes with th
   const store = new HnswLessonStore(embeddings, { numDimensions: dims, projection });
   const vectors = clustered(59, 2);
   await store.addVectors(vectors, docs(59));
-  t.deepEqual(store.projection, { dimensions: 6, fitAfter: 60, rerank: 3, energy: null });
+  t.deepEqual(store.projection, {
+    dimensions: 6,
+    fitAfter: 60,
+    rerank: 3,
+    auto: false,
+    energy: null,
+    decision: "pending",
+  });
   const query = clustered(1, 99)[0]!;
   const hits = await store.similaritySearchVectorWithScore(query, 10);
   t.deepEqual(
@@ -280,7 +287,14 @@ test("an empty projected store saves and loads as projected, and fits once it re
     files: { index: null, vectors: null },
   });
   const loaded = await HnswLessonStore.load(dir, embeddings);
-  t.deepEqual(loaded.projection, { dimensions: 6, fitAfter: 60, rerank: 3, energy: null });
+  t.deepEqual(loaded.projection, {
+    dimensions: 6,
+    fitAfter: 60,
+    rerank: 3,
+    auto: false,
+    energy: null,
+    decision: "pending",
+  });
   await loaded.addVectors(clustered(60, 10), docs(60));
   t.not(loaded.projection?.energy, null);
 });

@@ -1,7 +1,9 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
-import { SaveableVectorStore } from "@langchain/core/vectorstores";
-import { ConfigError, StorageError } from "@lanpo/core";
+import { maximalMarginalRelevance } from "@langchain/core/utils/math";
+import { type MaxMarginalRelevanceSearchOptions, SaveableVectorStore } from "@langchain/core/vectorstores";
+import { ConfigError, mulberry32, StorageError } from "@lanpo/core";
 import type { SaveStep } from "./atomic-folder.js";
 import { type CalibrateEfSearchOptions, calibrateEfSearch, type EfSearchCalibration } from "./calibrate-ef-search.js";
 import { DirectIndex } from "./direct-index.js";
@@ -10,17 +12,25 @@ import {
   type HnswLessonStoreOptions,
   type ResolvedHnswLessonStoreOptions,
   resolveHnswLessonStoreOptions,
+  withDimensions,
 } from "./hnsw-lesson-store-options.js";
 import type { LabelIndex, ScoredLabel } from "./label-index.js";
 import { openLabelIndex } from "./open-label-index.js";
-import { ProjectedIndex } from "./projected-index.js";
+import { ProjectedIndex, type ProjectionDecision } from "./projected-index.js";
 import { readStoreFolder } from "./read-store-folder.js";
-import type { StoredDocument } from "./store-manifest.js";
+import { removeStoreFiles } from "./remove-store-files.js";
+import type { StoredDocument, StoreManifest } from "./store-manifest.js";
 import { assertVector, VectorInputError } from "./vector-input-error.js";
 import { writeStoreFolder } from "./write-store-folder.js";
 
 /** Below this many passing documents, a short filtered search falls back to an exact scan at once. */
 const EXACT_SCAN_MAX = 2048;
+/** Documents at which the store first calibrates its search to `recallTarget`; then at every doubling. */
+export const CALIBRATE_FROM = 2048;
+/** What the store's own calibrations aim above `recallTarget.recall`, for the sample's scatter. */
+export const RECALL_MARGIN = 0.02;
+/** Held-out queries of the store's own calibrations. */
+const CALIBRATION_QUERIES = 48;
 
 /** Options of `addVectors` / `addDocuments`. */
 export interface HnswAddOptions {
@@ -32,6 +42,8 @@ export interface HnswAddOptions {
 export interface HnswLoadOptions {
   /** When given, the folder must hold vectors of exactly this size (else `StorageError` DIMENSIONS). */
   numDimensions?: number;
+  /** Overrides the recall target (see `HnswLessonStoreOptions.recallTarget`). @default { recall: 0.95, k: 10 } */
+  recallTarget?: HnswLessonStoreOptions["recallTarget"];
   /** Makes ids for documents added later without one. @default crypto.randomUUID */
   generateId?: () => string;
 }
@@ -56,8 +68,10 @@ export interface HnswLoadOptions {
 export class HnswLessonStore extends SaveableVectorStore {
   declare FilterType: HnswLessonStoreFilter;
 
-  private readonly options: ResolvedHnswLessonStoreOptions;
-  private index: LabelIndex | undefined;
+  private options: ResolvedHnswLessonStoreOptions;
+  private labelIndex: LabelIndex | undefined;
+  private lastCalibration: EfSearchCalibration | null = null;
+  private nextCalibrationAt = CALIBRATE_FROM;
   private readonly byLabel = new Map<number, StoredDocument>();
   private readonly labelById = new Map<string, number>();
   private nextLabel = 0;
@@ -65,7 +79,11 @@ export class HnswLessonStore extends SaveableVectorStore {
   /** Test hook: called between the steps of a save, to simulate a crash at each one. */
   onSaveStep: ((step: SaveStep) => void | Promise<void>) | undefined;
 
-  constructor(embeddings: EmbeddingsInterface, options: HnswLessonStoreOptions) {
+  /**
+   * @param options LangChain `HNSWLib`'s constructor arguments work as they are
+   *   (`{ space: "cosine", numDimensions }`, the size optional); see {@link HnswLessonStoreOptions}.
+   */
+  constructor(embeddings: EmbeddingsInterface, options: HnswLessonStoreOptions = {}) {
     const resolved = resolveHnswLessonStoreOptions(options);
     const { generateId: _generateId, ...serializable } = resolved;
     super(embeddings, serializable);
@@ -76,9 +94,22 @@ export class HnswLessonStore extends SaveableVectorStore {
     return "lanpo-hnsw";
   }
 
-  /** Vector length every add and query must have. */
-  get numDimensions(): number {
+  /** Vector length every add and query must have; undefined until the first vectors when it was left out. */
+  get numDimensions(): number | undefined {
     return this.options.numDimensions;
+  }
+
+  /**
+   * The last recall calibration (see `recallTarget`): the efSearch it chose and the recall@k it
+   * measured with held-out queries; null before the store first holds 2,048 documents.
+   */
+  get calibration(): EfSearchCalibration | null {
+    return this.lastCalibration;
+  }
+
+  /** The recall the store keeps by itself, or null when `recallTarget: false`. */
+  get recallTarget(): { recall: number; k: number } | null {
+    return this.options.recallTarget;
   }
 
   /** Candidate list size of searches (before raising for k or filters). */
@@ -102,11 +133,18 @@ export class HnswLessonStore extends SaveableVectorStore {
    * The projected layout's settings and, once fitted, the share of energy its basis keeps; null
    * for the direct layout (see `HnswLessonStoreOptions.projection`).
    */
-  get projection(): { dimensions: number; fitAfter: number; rerank: number; energy: number | null } | null {
+  get projection(): {
+    dimensions: number;
+    fitAfter: number;
+    rerank: number;
+    auto: boolean;
+    energy: number | null;
+    decision: ProjectionDecision;
+  } | null {
     const settings = this.options.projection;
-    if (!settings) return null;
-    const fitted = this.index instanceof ProjectedIndex ? this.index.fitted : undefined;
-    return { ...settings, energy: fitted?.energy ?? null };
+    if (!settings || settings === "auto") return null;
+    const index = this.labelIndex instanceof ProjectedIndex ? this.labelIndex : undefined;
+    return { ...settings, energy: index?.fitted?.energy ?? null, decision: index?.decision ?? "pending" };
   }
 
   /** Live documents. */
@@ -116,7 +154,7 @@ export class HnswLessonStore extends SaveableVectorStore {
 
   /** Slots the index holds before it must grow (0 before the first add). */
   get capacity(): number {
-    return this.index?.capacity ?? 0;
+    return this.labelIndex?.capacity ?? 0;
   }
 
   /** Document with this id, or undefined. */
@@ -126,7 +164,19 @@ export class HnswLessonStore extends SaveableVectorStore {
     return stored ? toDocument(stored) : undefined;
   }
 
-  /** Ids of all live documents, in insertion order of their slots. */
+  /**
+   * The documents with these ids, in the order asked, skipping ids the store does not hold (the
+   * `get_by_ids` of LangChain's standard vector-store cases).
+   */
+  async getByIds(ids: readonly string[]): Promise<DocumentInterface[]> {
+    if (!Array.isArray(ids)) throw new ConfigError("ids", "getByIds needs an array of ids");
+    return ids.flatMap((id) => {
+      const doc = this.getDocument(id);
+      return doc ? [doc] : [];
+    });
+  }
+
+  /** Ids of all live documents (the generated ones included), in insertion order of their slots. */
   ids(): string[] {
     return [...this.byLabel.values()].map((doc) => doc.id);
   }
@@ -141,6 +191,7 @@ export class HnswLessonStore extends SaveableVectorStore {
   }
 
   async addDocuments(documents: DocumentInterface[], options?: HnswAddOptions): Promise<string[]> {
+    if (Array.isArray(documents) && documents.length === 0) return [];
     const vectors = await this.embeddings.embedDocuments(documents.map((doc) => doc.pageContent));
     return this.addVectors(vectors, documents, options);
   }
@@ -163,7 +214,8 @@ export class HnswLessonStore extends SaveableVectorStore {
         `got ${given.length} ids for ${documents.length} documents; pass one id per document`,
       );
     }
-    const dims = this.options.numDimensions;
+    if (documents.length === 0) return [];
+    const dims = this.options.numDimensions ?? inferDimensions(vectors[0]);
     for (const [i, vector] of vectors.entries()) assertVector(vector, dims, i, "vector");
     // hnswlib-node takes plain arrays only.
     vectors = vectors.map((vector) => (Array.isArray(vector) ? vector : Array.from(vector)));
@@ -173,6 +225,7 @@ export class HnswLessonStore extends SaveableVectorStore {
         throw new ConfigError(`ids.${i}`, "every id must be a non-empty string");
     });
     // Everything below is synchronous: concurrent callers cannot interleave and lose writes.
+    if (this.options.numDimensions === undefined) this.options = withDimensions(this.options, dims);
     const fresh = new Set(ids.filter((id) => !this.labelById.has(id)));
     const index = this.ensureCapacity(fresh.size);
     for (let i = 0; i < ids.length; i++) {
@@ -195,18 +248,38 @@ export class HnswLessonStore extends SaveableVectorStore {
       }
       this.byLabel.set(stored.label, stored);
     }
+    this.keepRecall();
     return ids;
   }
 
-  /** Removes documents by id; their slots are reused by later adds. Unknown ids are ignored. */
-  override async delete(params?: { ids?: readonly string[] }): Promise<void> {
-    if (!params || !Array.isArray(params.ids)) throw new ConfigError("ids", "delete needs { ids: string[] }");
-    for (const id of params.ids) {
+  /**
+   * `delete({ ids })` removes documents by id (their slots are reused by later adds; unknown ids
+   * are ignored). `delete({ directory })` removes a saved store's files from that folder, as
+   * LangChain's HNSWLib does, leaving this store as it is; a later `load` of it fails with
+   * `StorageError` ENOENT or MANIFEST. Both may be given.
+   */
+  override async delete(params?: { ids?: readonly string[]; directory?: string }): Promise<void> {
+    const ids = params?.ids;
+    const directory = params?.directory;
+    if (!params || (ids === undefined && directory === undefined)) {
+      throw new ConfigError("delete", "pass { ids: string[] } to remove documents or { directory } to remove a save");
+    }
+    if (ids !== undefined && !Array.isArray(ids)) throw new ConfigError("ids", "delete needs { ids: string[] }");
+    if (directory !== undefined && (typeof directory !== "string" || directory.length === 0)) {
+      throw new ConfigError("directory", "must be the path of a folder written by save()");
+    }
+    for (const id of ids ?? []) {
       const label = this.labelById.get(id);
-      if (label === undefined || !this.index) continue;
-      this.index.remove(label);
+      if (label === undefined || !this.labelIndex) continue;
+      this.labelIndex.remove(label);
       this.labelById.delete(id);
       this.byLabel.delete(label);
+    }
+    if (directory !== undefined) {
+      // Behind any save in flight, so it cannot recreate the files just removed.
+      const run = this.saveQueue.then(() => removeStoreFiles(directory));
+      this.saveQueue = run.catch(() => undefined);
+      await run;
     }
   }
 
@@ -219,19 +292,66 @@ export class HnswLessonStore extends SaveableVectorStore {
     k: number,
     filter?: this["FilterType"],
   ): Promise<[DocumentInterface, number][]> {
-    assertVector(query, this.options.numDimensions, 0, "query vector");
-    if (!Array.isArray(query)) query = Array.from(query);
+    return this.toResults(this.searchLabels(query, k, filter));
+  }
+
+  /**
+   * Maximal marginal relevance: the `fetchK` most similar documents (passing `filter`), of which
+   * `k` are chosen one by one, each maximising `lambda × similarity to the query − (1 − lambda) ×
+   * its highest similarity to those already chosen`, over the vectors the store keeps. `lambda` 1
+   * is plain similarity order, 0 the most diverse. Also what `asRetriever({ searchType: "mmr",
+   * searchKwargs: { fetchK, lambda } })` calls.
+   * @param options `k` (default 4), `fetchK` (default 20), `lambda` (default 0.5), `filter`
+   */
+  override async maxMarginalRelevanceSearch(
+    query: string,
+    options: MaxMarginalRelevanceSearchOptions<this["FilterType"]>,
+    _callbacks?: Callbacks,
+  ): Promise<DocumentInterface[]> {
+    const vector = await this.embeddings.embedQuery(query);
+    return this.maxMarginalRelevanceSearchByVector(vector, options);
+  }
+
+  /** {@link maxMarginalRelevanceSearch} from a query vector. */
+  async maxMarginalRelevanceSearchByVector(
+    query: number[],
+    options: Partial<MaxMarginalRelevanceSearchOptions<this["FilterType"]>> = {},
+  ): Promise<DocumentInterface[]> {
+    const k = options.k ?? 4;
+    const fetchK = options.fetchK ?? 20;
+    const lambda = options.lambda ?? 0.5;
+    if (typeof lambda !== "number" || !(lambda >= 0 && lambda <= 1))
+      throw new ConfigError("lambda", `must be a number in [0, 1], got ${lambda}`);
+    if (typeof fetchK !== "number" || !Number.isInteger(fetchK) || fetchK < 0)
+      throw new ConfigError("fetchK", `must be a non-negative integer, got ${fetchK}`);
+    const hits = this.searchLabels(query, Math.max(fetchK, k), options.filter);
+    const index = this.labelIndex;
+    if (!index || hits.length === 0 || k === 0) return [];
+    const candidates = hits.map((hit) => Array.from(index.vector(hit.label)));
+    const chosen = maximalMarginalRelevance(query, candidates, lambda, Math.min(k, hits.length));
+    return chosen.map((i) => toDocument(this.byLabel.get((hits[i] as ScoredLabel).label) as StoredDocument));
+  }
+
+  /** The search behind every query form: labels and cosine similarities, most similar first. */
+  private searchLabels(query: number[], k: number, filter?: this["FilterType"]): ScoredLabel[] {
     if (typeof k !== "number" || !Number.isInteger(k) || k < 0)
       throw new ConfigError("k", `must be a non-negative integer, got ${k}`);
-    const index = this.index;
-    if (k === 0 || !index || this.byLabel.size === 0) return [];
     const accept = compileFilter(filter);
+    const dims = this.options.numDimensions;
+    // A store that has not seen a vector yet knows no size to check against: it answers [].
+    if (dims === undefined) return [];
+    assertVector(query, dims, 0, "query vector");
+    if (!Array.isArray(query)) query = Array.from(query);
+    const index = this.labelIndex;
+    if (k === 0 || !index || this.byLabel.size === 0) return [];
     let limit = Math.min(k, this.byLabel.size);
     const elements = index.elementCount;
+    const documentOf = (doc: StoredDocument) => toDocument(doc);
+    const passes = (doc: StoredDocument) => accept?.(doc.id, documentOf(doc)) ?? true;
     const labelFilter = accept
       ? (label: number) => {
           const doc = this.byLabel.get(label);
-          return doc !== undefined && accept(doc.id, doc);
+          return doc !== undefined && passes(doc);
         }
       : undefined;
     const search = (ef: number) => index.search(query, limit, ef, labelFilter);
@@ -241,10 +361,9 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (hits.length < limit && accept) {
       // Short: count what passes (cheaper than searching the whole graph for results that do not
       // exist), and scan a small passing set exactly.
-      passing = [...this.byLabel.values()].filter((doc) => accept(doc.id, doc)).map((doc) => doc.label);
+      passing = [...this.byLabel.values()].filter(passes).map((doc) => doc.label);
       limit = Math.min(limit, passing.length);
-      if (hits.length < limit && passing.length <= EXACT_SCAN_MAX)
-        return this.toResults(index.exact(query, passing, limit));
+      if (hits.length < limit && passing.length <= EXACT_SCAN_MAX) return index.exact(query, passing, limit);
     }
     while (hits.length < limit && ef < elements) {
       ef = Math.min(ef * 2, elements);
@@ -252,10 +371,10 @@ export class HnswLessonStore extends SaveableVectorStore {
     }
     if (hits.length < limit) {
       // Still short at ef = every element (a filter can cut the graph apart): scan exactly.
-      passing ??= [...this.byLabel.values()].filter((doc) => !accept || accept(doc.id, doc)).map((doc) => doc.label);
+      passing ??= [...this.byLabel.values()].filter(passes).map((doc) => doc.label);
       hits = index.exact(query, passing, limit);
     }
-    return this.toResults(hits);
+    return hits;
   }
 
   private toResults(hits: ScoredLabel[]): [DocumentInterface, number][] {
@@ -269,10 +388,50 @@ export class HnswLessonStore extends SaveableVectorStore {
    * after a large build, not per query. The chosen value is saved with the store.
    */
   calibrateEfSearch(options?: CalibrateEfSearchOptions): EfSearchCalibration {
-    if (!this.index || this.byLabel.size < 2) return { efSearch: this.options.efSearch, reached: true, recallByEf: [] };
-    const result = calibrateEfSearch(this.index, [...this.byLabel.keys()], options);
+    const index = this.labelIndex;
+    const k = options?.k ?? 10;
+    if (!index || this.byLabel.size <= Math.min(k, 1)) {
+      // Nothing to measure: every search of so small a store is exact.
+      return {
+        efSearch: this.options.efSearch,
+        reached: true,
+        recall: 1,
+        targetRecall: options?.targetRecall ?? 0.97,
+        k,
+        sampleSize: 0,
+        documents: this.byLabel.size,
+        recallByEf: [],
+      };
+    }
+    const result = calibrateEfSearch(index, [...this.byLabel.keys()], options);
     this.options.efSearch = result.efSearch;
+    this.lastCalibration = result;
     return result;
+  }
+
+  /**
+   * The store's own calibration to `recallTarget` (aiming `RECALL_MARGIN` above it), run when it
+   * first holds `CALIBRATE_FROM` documents and at every doubling. An automatic projected layout
+   * that cannot reach it is rebuilt over the vectors themselves and measured again.
+   */
+  private keepRecall(force = false): void {
+    const target = this.options.recallTarget;
+    const size = this.byLabel.size;
+    if (!target || !this.labelIndex || (!force && size < this.nextCalibrationAt) || size < CALIBRATE_FROM) return;
+    const calibrate = () =>
+      this.calibrateEfSearch({
+        targetRecall: Math.min(1, target.recall + RECALL_MARGIN),
+        k: target.k,
+        sampleSize: CALIBRATION_QUERIES,
+        random: mulberry32(this.options.seed + size),
+      });
+    const result = calibrate();
+    const index = this.labelIndex;
+    if (!result.reached && index instanceof ProjectedIndex && this.projection?.auto && index.decision === "projected") {
+      index.unproject();
+      calibrate();
+    }
+    this.nextCalibrationAt = 2 * size;
   }
 
   /** Writes the store to `dir` atomically; see the package README for the folder layout. */
@@ -281,10 +440,16 @@ export class HnswLessonStore extends SaveableVectorStore {
       writeStoreFolder(
         dir,
         () => ({
-          index: this.index,
+          index: this.labelIndex,
           documents: this.byLabel.values(),
           nextLabel: this.nextLabel,
-          parameters: this.options,
+          parameters: {
+            ...this.options,
+            numDimensions: this.options.numDimensions ?? 0,
+            projection: this.options.projection === "auto" ? null : this.options.projection,
+            autoProjection: this.options.projection === "auto",
+          },
+          calibration: this.lastCalibration,
         }),
         this.onSaveStep,
       ),
@@ -305,26 +470,35 @@ export class HnswLessonStore extends SaveableVectorStore {
   ): Promise<HnswLessonStore> {
     const contents = await readStoreFolder(dir);
     const { manifest, documents } = contents;
-    if (options.numDimensions !== undefined && options.numDimensions !== manifest.numDimensions) {
+    const saved = manifest.numDimensions === 0 ? undefined : manifest.numDimensions;
+    if (options.numDimensions !== undefined && saved !== undefined && options.numDimensions !== saved) {
       throw new StorageError(
         dir,
         `store holds ${manifest.numDimensions}-dimensional vectors, the embeddings make ${options.numDimensions}; open it with the embeddings it was built with`,
         { code: "DIMENSIONS" },
       );
     }
-    const { numDimensions, M, efConstruction, efSearch, seed } = manifest;
+    const { M, efConstruction, efSearch, seed } = manifest;
     const { projection: settings } = manifest;
     let store: HnswLessonStore;
     try {
       store = new HnswLessonStore(embeddings, {
-        numDimensions,
+        ...(saved !== undefined ? { numDimensions: saved } : {}),
         M,
         efConstruction,
         efSearch,
         seed,
-        ...(settings
-          ? { projection: { dimensions: settings.dimensions, fitAfter: settings.fitAfter, rerank: settings.rerank } }
-          : {}),
+        projection: settings
+          ? {
+              dimensions: settings.dimensions,
+              fitAfter: settings.fitAfter,
+              rerank: settings.rerank,
+              auto: settings.auto ?? false,
+            }
+          : manifest.autoProjection
+            ? "auto"
+            : false,
+        ...(options.recallTarget !== undefined ? { recallTarget: options.recallTarget } : {}),
         ...(options.generateId ? { generateId: options.generateId } : {}),
       });
     } catch (error) {
@@ -335,13 +509,38 @@ export class HnswLessonStore extends SaveableVectorStore {
         cause: error,
       });
     }
-    store.index = await openLabelIndex(dir, contents, store.options);
+    store.labelIndex = await openLabelIndex(dir, contents, store.options);
     for (const doc of documents.documents) {
       store.byLabel.set(doc.label, doc);
       store.labelById.set(doc.id, doc.label);
     }
     store.nextLabel = documents.nextLabel;
+    store.resumeCalibration(manifest.calibration ?? null);
     return store;
+  }
+
+  /**
+   * After `load`: the saved calibration stands when it was measured for the same target within
+   * this doubling (between its size and twice it, the span a calibration covers while the store
+   * grows); otherwise (a save without one, from an older version; another target; a store that
+   * has since doubled) the store calibrates now.
+   */
+  private resumeCalibration(saved: StoreManifest["calibration"] | null): void {
+    const target = this.options.recallTarget;
+    const size = this.byLabel.size;
+    const aim = target ? Math.min(1, target.recall + RECALL_MARGIN) : undefined;
+    if (
+      saved &&
+      saved.documents <= size &&
+      size < 2 * saved.documents &&
+      (aim === undefined || (saved.targetRecall === aim && saved.k === target?.k))
+    ) {
+      this.lastCalibration = saved;
+      this.nextCalibrationAt = 2 * saved.documents;
+      return;
+    }
+    this.keepRecall(true);
+    if (size >= CALIBRATE_FROM) this.nextCalibrationAt = 2 * size;
   }
 
   /** Builds a store from texts, taking `numDimensions` from the first embedding unless given. */
@@ -349,7 +548,7 @@ export class HnswLessonStore extends SaveableVectorStore {
     texts: string[],
     metadatas: object[] | object,
     embeddings: EmbeddingsInterface,
-    options: Partial<HnswLessonStoreOptions> = {},
+    options: HnswLessonStoreOptions = {},
   ): Promise<HnswLessonStore> {
     const docs = texts.map(
       (text, i) =>
@@ -361,36 +560,47 @@ export class HnswLessonStore extends SaveableVectorStore {
     return HnswLessonStore.fromDocuments(docs, embeddings, options);
   }
 
-  /** Builds a store from documents, taking `numDimensions` from the first embedding unless given. */
+  /**
+   * Builds a store from documents, taking `numDimensions` from the first embedding unless given;
+   * with no documents the store infers it from the first vectors added later.
+   */
   static override async fromDocuments(
     documents: DocumentInterface[],
     embeddings: EmbeddingsInterface,
-    options: Partial<HnswLessonStoreOptions> = {},
+    options: HnswLessonStoreOptions = {},
   ): Promise<HnswLessonStore> {
-    const vectors = await embeddings.embedDocuments(documents.map((doc) => doc.pageContent));
-    const numDimensions = options.numDimensions ?? vectors[0]?.length;
-    if (numDimensions === undefined)
-      throw new ConfigError("numDimensions", "no documents to infer it from; pass numDimensions");
-    const store = new HnswLessonStore(embeddings, { ...options, numDimensions });
-    await store.addVectors(vectors, documents);
+    const store = new HnswLessonStore(embeddings, options);
+    await store.addDocuments(documents);
     return store;
   }
 
   /** Initialises the index on first use and doubles its capacity until `newPoints` fit. */
   private ensureCapacity(newPoints: number): LabelIndex {
-    if (!this.index) {
+    if (!this.labelIndex) {
       const capacity = Math.max(this.options.initialCapacity, newPoints);
       const { numDimensions, projection } = this.options;
-      this.index = projection
-        ? ProjectedIndex.create(numDimensions, this.options, projection, capacity)
-        : DirectIndex.create(numDimensions, this.options, capacity);
-      return this.index;
+      if (numDimensions === undefined) throw new Error("unreachable: the size is known before the first insert");
+      this.labelIndex =
+        projection && projection !== "auto"
+          ? ProjectedIndex.create(numDimensions, this.options, projection, capacity)
+          : DirectIndex.create(numDimensions, this.options, capacity);
+      return this.labelIndex;
     }
-    this.index.reserve(newPoints);
-    return this.index;
+    this.labelIndex.reserve(newPoints);
+    return this.labelIndex;
   }
 }
 
+/** The size of the first vector of a batch, which a store built without `numDimensions` takes. */
+function inferDimensions(vector: unknown): number {
+  const length = (vector as { length?: unknown } | undefined)?.length;
+  if (typeof length !== "number" || length < 1) {
+    throw new VectorInputError("not-array", "the first vector is not an array of numbers; cannot infer numDimensions");
+  }
+  return length;
+}
+
+/** A stored document as LangChain sees it, its id included (generated ones too, as LangChain's standard cases expect). */
 function toDocument(stored: StoredDocument): DocumentInterface {
   return new Document({ pageContent: stored.pageContent, metadata: { ...stored.metadata }, id: stored.id });
 }

@@ -53,12 +53,13 @@ export async function openLabelIndex(
   return ProjectedIndex.fromState(
     numDimensions,
     parameters,
-    { dimensions, fitAfter, rerank },
+    { dimensions, fitAfter, rerank, auto: settings.auto ?? false },
     {
       native,
       table,
       projection,
       deleted: counts.deleted,
+      decision: settings.decision ?? (projection ? "projected" : "pending"),
     },
   );
 }

@@ -1,5 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { mulberry32 } from "@lanpo/core";
+import { exactTopLabels } from "./exact-top-labels.js";
+import { heldOutQueries } from "./held-out-queries.js";
 import type { ProjectionOptions } from "./hnsw-lesson-store-options.js";
 import type { IndexSnapshot, LabelIndex, ScoredLabel } from "./label-index.js";
 import { topByScore } from "./label-index.js";
@@ -28,6 +31,17 @@ function sample<T>(items: readonly T[], size: number): T[] {
 /** How a projected store reduces its vectors; see `HnswLessonStoreOptions.projection`. */
 export type ProjectionSettings = Required<ProjectionOptions>;
 
+/**
+ * Where a projected index stands: `pending` until the fit, then `projected`, or `direct` when the
+ * automatic layout found that the projection loses neighbours (the graph holds the vectors).
+ */
+export type ProjectionDecision = "pending" | "projected" | "direct";
+
+/** Held-out queries of the automatic layout's check at the fit. */
+const AUTO_CHECK_QUERIES = 32;
+/** Share of the exact top 10 that must be among the projected top `10 × rerank` for `auto` to project. */
+const AUTO_CHECK_RECALL = 0.99;
+
 /** Everything a projected index is made of, for reopening a save. */
 export interface ProjectedIndexState {
   native: NativeIndex;
@@ -35,6 +49,8 @@ export interface ProjectedIndexState {
   table: VectorTable;
   projection: PcaProjection | undefined;
   deleted: number;
+  /** @default "projected" with a projection, else "pending" */
+  decision?: ProjectionDecision;
 }
 
 /**
@@ -50,6 +66,9 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   private readonly table: VectorTable;
   private projection: PcaProjection | undefined;
   private readonly dots: WasmRowDots;
+  private state: ProjectionDecision;
+  /** Share of the exact top 10 found among the projected candidates at the automatic layout's check. */
+  private checkedRecall: number | null = null;
 
   private constructor(
     private readonly sourceDimensions: number,
@@ -61,6 +80,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     this.table = state.table;
     this.projection = state.projection;
     this.dots = new WasmRowDots(sourceDimensions);
+    this.state = state.decision ?? (state.projection ? "projected" : "pending");
   }
 
   static create(
@@ -87,14 +107,38 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     return new ProjectedIndex(dimensions, parameters, settings, state);
   }
 
-  /** The fitted projection, or undefined while the store is below `fitAfter`. */
+  /** The fitted projection in use, or undefined (below `fitAfter`, or the layout went direct). */
   get fitted(): PcaProjection | undefined {
     return this.projection;
   }
 
+  /** Whether the graph holds projections, the vectors themselves, or has not decided yet. */
+  get decision(): ProjectionDecision {
+    return this.state;
+  }
+
+  /** The automatic layout's check at the fit (null before it, or when the layout is not automatic). */
+  get projectionCheck(): number | null {
+    return this.checkedRecall;
+  }
+
   insert(vector: readonly number[], label: number): void {
     this.addToGraph(this.reduce(this.table.set(label, vector)), label);
-    if (!this.projection && this.table.size >= this.settings.fitAfter) this.fit();
+    if (this.state === "pending" && this.table.size >= this.settings.fitAfter) this.fit();
+  }
+
+  /**
+   * Rebuilds the graph over the exact vectors (the direct layout, kept in this index's files) and
+   * keeps it so: what an automatic layout does when the projected graph cannot reach the recall
+   * target. Costs one build of every live vector.
+   */
+  unproject(): void {
+    const rebuilt = createNativeIndex("ip", this.sourceDimensions, this.parameters, this.capacity);
+    for (const label of this.table.labels()) rebuilt.addPoint(Array.from(this.table.row(label)), label);
+    this.native = rebuilt;
+    this.projection = undefined;
+    this.deleted = 0;
+    this.state = "direct";
   }
 
   update(vector: readonly number[], label: number): void {
@@ -151,7 +195,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
       elementCount: this.elementCount,
       capacity: this.capacity,
       deleted: this.deleted,
-      projection: { ...this.settings, energy: projection?.energy ?? null },
+      projection: { ...this.settings, energy: projection?.energy ?? null, decision: this.state },
     };
   }
 
@@ -164,15 +208,51 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
    * same capacity. Deleted slots are not carried over, so none remain to reuse.
    */
   private fit(): void {
-    const labels = sample([...this.table.labels()], FIT_SAMPLE_MAX);
+    const live = [...this.table.labels()];
+    const labels = sample(live, FIT_SAMPLE_MAX);
     const d = this.sourceDimensions;
     const rows = new Float32Array(labels.length * d);
     for (const [i, label] of labels.entries()) rows.set(this.table.row(label), i * d);
     const projection = PcaProjection.fit(rows, labels.length, d, this.settings.dimensions);
+    const projected = new Map(live.map((label) => [label, projection.project(this.table.row(label))]));
+    if (this.settings.auto) {
+      this.checkedRecall = this.projectedRecall(live, projection, projected);
+      if (this.checkedRecall < AUTO_CHECK_RECALL) {
+        // Neighbours differ in directions the basis drops: the graph keeps the vectors themselves.
+        this.state = "direct";
+        return;
+      }
+    }
     const rebuilt = createNativeIndex("ip", projection.dimensions, this.parameters, this.capacity);
-    for (const label of this.table.labels()) rebuilt.addPoint(projection.project(this.table.row(label)), label);
+    for (const [label, point] of projected) rebuilt.addPoint(point, label);
     this.native = rebuilt;
     this.projection = projection;
     this.deleted = 0;
+    this.state = "projected";
+  }
+
+  /**
+   * Share of the exact top 10 of held-out queries that are among their top `10 × rerank` by the
+   * projections (both by exhaustive scan): the recall the projected layout could at best reach.
+   */
+  private projectedRecall(live: number[], projection: PcaProjection, projected: Map<number, number[]>): number {
+    const k = Math.min(10, live.length);
+    const wanted = Math.ceil(k * this.settings.rerank);
+    const queries = heldOutQueries(this, live, AUTO_CHECK_QUERIES, mulberry32(this.parameters.seed));
+    const truth = exactTopLabels(this, live, queries, k);
+    let found = 0;
+    for (const [i, query] of queries.entries()) {
+      const reduced = projection.project(unitVector(query));
+      const scored = live.map((label) => {
+        const point = projected.get(label) as number[];
+        let dot = 0;
+        for (let j = 0; j < reduced.length; j++) dot += (point[j] as number) * (reduced[j] as number);
+        return { label, dot };
+      });
+      scored.sort((a, b) => b.dot - a.dot);
+      const candidates = new Set(scored.slice(0, wanted).map((s) => s.label));
+      found += (truth[i] as number[]).filter((label) => candidates.has(label)).length;
+    }
+    return found / (queries.length * k);
   }
 }

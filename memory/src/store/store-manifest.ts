@@ -24,7 +24,8 @@ export const storeManifestSchema = z.object({
   format: z.literal(STORE_FORMAT),
   formatVersion: z.number().int().positive(),
   space: z.string(),
-  numDimensions: z.number().int().positive(),
+  /** 0 for a store saved before its first vector, whose size was left to infer. */
+  numDimensions: z.number().int().nonnegative(),
   M: z.number().int().positive(),
   efConstruction: z.number().int().positive(),
   efSearch: z.number().int().positive(),
@@ -37,6 +38,26 @@ export const storeManifestSchema = z.object({
       rerank: z.number().min(1),
       /** Share of energy the fitted basis keeps; null until it is fitted. */
       energy: z.number().min(0).max(1).nullable(),
+      /** Chosen by `projection: "auto"` (absent in stores saved before it existed). */
+      auto: z.boolean().optional(),
+      /** pending (not fitted yet), projected, or direct (auto found the projection loses neighbours). */
+      decision: z.enum(["pending", "projected", "direct"]).optional(),
+    })
+    .nullable()
+    .optional(),
+  /** Saved before its size was known: the layout is chosen automatically once it is. */
+  autoProjection: z.boolean().optional(),
+  /** The last recall calibration (see `HnswLessonStore.calibration`); absent when none ran. */
+  calibration: z
+    .object({
+      efSearch: z.number().int().positive(),
+      reached: z.boolean(),
+      recall: z.number().min(0).max(1),
+      targetRecall: z.number(),
+      k: z.number().int().nonnegative(),
+      sampleSize: z.number().int().nonnegative(),
+      documents: z.number().int().nonnegative(),
+      recallByEf: z.array(z.object({ efSearch: z.number(), recall: z.number() })),
     })
     .nullable()
     .optional(),

@@ -18,8 +18,12 @@ export interface StoreSnapshotSource {
   nextLabel: number;
   parameters: Pick<StoreManifest, "numDimensions" | "M" | "efConstruction" | "efSearch" | "seed"> & {
     /** The projected layout's settings, so that a store saved before its first add keeps them. */
-    projection: { dimensions: number; fitAfter: number; rerank: number } | null;
+    projection: { dimensions: number; fitAfter: number; rerank: number; auto: boolean } | null;
+    /** A store saved before its size was known, whose layout is still to be chosen automatically. */
+    autoProjection: boolean;
   };
+  /** The last recall calibration, so that `load` need not measure an unchanged index again. */
+  calibration: StoreManifest["calibration"];
 }
 
 /**
@@ -51,7 +55,8 @@ export async function writeStoreFolder(
     capacity: snapshot?.capacity ?? 0,
   };
   const settings = source.parameters.projection;
-  const projection = snapshot?.projection ?? (settings ? { ...settings, energy: null } : null);
+  const projection =
+    snapshot?.projection ?? (settings ? { ...settings, energy: null, decision: "pending" as const } : null);
   const indexFiles = snapshot?.files ?? [];
   await commitGeneration(
     dir,
@@ -72,6 +77,8 @@ export async function writeStoreFolder(
         efSearch: source.parameters.efSearch,
         seed: source.parameters.seed,
         ...(projection ? { projection } : {}),
+        ...(source.parameters.autoProjection ? { autoProjection: true } : {}),
+        ...(source.calibration ? { calibration: source.calibration } : {}),
         counts,
         files: {
           index: named("index"),

@@ -133,7 +133,9 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
     );
 
   const inspect = new Command("inspect")
-    .description("counts, most used lessons and merges of a memory folder")
+    .description(
+      "counts, most used lessons and merges of a memory folder, and its index: layout, efSearch and the recall it measured",
+    )
     .argument("<dir>", "memory folder (as written by lanpo run)")
     .option("--top <n>", "how many lessons to list", (v) => parseList("top", true)(v)[0], 10)
     .option("--json", "print one JSON object instead of text")
@@ -200,7 +202,27 @@ export interface MemoryInspection {
     efConstruction: number;
     efSearch: number;
     deletedSlots: number;
+    /**
+     * The layout: `direct` (the graph holds the vectors), `projected` (the graph holds their
+     * coordinates on the fitted basis), or `pending` (a projected or automatic layout not fitted yet).
+     */
+    layout: "direct" | "projected" | "pending";
+    /** Whether the layout was chosen automatically (`projection: "auto"`, the default). */
+    automatic: boolean;
     projection: { dimensions: number; energy: number | null } | null;
+    /**
+     * The last recall calibration of the problems index: the efSearch it chose and the recall@k it
+     * measured against exact search with held-out queries; null when none ran (a small store).
+     */
+    calibration: {
+      efSearch: number;
+      recall: number;
+      targetRecall: number;
+      k: number;
+      reached: boolean;
+      sampleSize: number;
+      documents: number;
+    } | null;
   } | null;
   mostUsed: Lesson[];
   mostMerged: Lesson[];
@@ -226,8 +248,21 @@ async function inspectMemory(dir: string, top: number): Promise<MemoryInspection
       efConstruction: manifest.efConstruction,
       efSearch: manifest.efSearch,
       deletedSlots: manifest.counts.deleted,
+      layout: layoutOf(manifest.projection),
+      automatic: manifest.projection?.auto === true || manifest.autoProjection === true,
       projection: manifest.projection
         ? { dimensions: manifest.projection.dimensions, energy: manifest.projection.energy }
+        : null,
+      calibration: manifest.calibration
+        ? {
+            efSearch: manifest.calibration.efSearch,
+            recall: manifest.calibration.recall,
+            targetRecall: manifest.calibration.targetRecall,
+            k: manifest.calibration.k,
+            reached: manifest.calibration.reached,
+            sampleSize: manifest.calibration.sampleSize,
+            documents: manifest.calibration.documents,
+          }
         : null,
     },
     mostUsed: [...lessons].sort((a, b) => b.uses - a.uses || b.retrievals - a.retrievals).slice(0, top),
@@ -238,11 +273,28 @@ async function inspectMemory(dir: string, top: number): Promise<MemoryInspection
   };
 }
 
-function formatProjection(projection: { dimensions: number; energy: number | null } | null): string {
-  if (!projection) return "";
-  const fitted =
-    projection.energy === null ? "not fitted yet" : `keeps ${(projection.energy * 100).toFixed(1)}% of the energy`;
-  return `, projected to ${projection.dimensions} dims (${fitted})`;
+type StoreProjection = Awaited<ReturnType<typeof readStoreFolder>>["manifest"]["projection"];
+
+function layoutOf(projection: StoreProjection): "direct" | "projected" | "pending" {
+  if (!projection) return "direct";
+  return projection.decision ?? (projection.energy === null ? "pending" : "projected");
+}
+
+function formatLayout(index: NonNullable<MemoryInspection["index"]>): string {
+  const { projection, layout, automatic } = index;
+  const chosen = automatic ? " (chosen automatically)" : "";
+  if (layout === "direct" || !projection) return `, direct layout${chosen}`;
+  if (layout === "pending") {
+    return `, projected to ${projection.dimensions} dims (not fitted yet${automatic ? "; the automatic layout decides at the fit" : ""})`;
+  }
+  const kept = projection.energy === null ? "" : `, keeps ${(projection.energy * 100).toFixed(1)}% of the energy`;
+  return `, projected to ${projection.dimensions} dims${chosen}${kept}`;
+}
+
+function formatCalibration(calibration: NonNullable<MemoryInspection["index"]>["calibration"]): string {
+  if (!calibration) return "  recall: not calibrated yet (the store calibrates itself from 2,048 lessons)";
+  const { recall, k, targetRecall, efSearch, sampleSize, documents, reached } = calibration;
+  return `  recall@${k} ${recall.toFixed(3)} at efSearch ${efSearch} (aim ${targetRecall.toFixed(2)}${reached ? "" : ", NOT reached"}), measured on ${sampleSize} held-out queries at ${documents} lessons`;
 }
 
 function formatInspection(dir: string, s: MemoryInspection): string {
@@ -254,8 +306,9 @@ function formatInspection(dir: string, s: MemoryInspection): string {
     `  retrievals ${s.retrievals}, uses ${s.uses}, never retrieved ${s.neverRetrieved}`,
     `  embeddings ${s.embeddingsId ?? "?"} (${s.numDimensions ?? "?"} dims)` +
       (s.index
-        ? `, index M=${s.index.M} efConstruction=${s.index.efConstruction} efSearch=${s.index.efSearch}, ${s.index.deletedSlots} free slots${formatProjection(s.index.projection)}`
+        ? `, index M=${s.index.M} efConstruction=${s.index.efConstruction} efSearch=${s.index.efSearch}, ${s.index.deletedSlots} free slots${formatLayout(s.index)}`
         : ""),
+    ...(s.index ? [formatCalibration(s.index.calibration)] : []),
     "most used:",
     ...(s.mostUsed.length === 0
       ? ["  (none)"]
