@@ -43,10 +43,11 @@ def _write_json(path: str, data: dict) -> None:
 
 
 def torch_load(path: str):
-    try:
+    # PyTorch 2 loads tensors-only files with weights_only; 1.13's version of it cannot read optimizer
+    # state, and the files are this folder's own.
+    if int(torch.__version__.split(".")[0]) >= 2:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except TypeError:  # a PyTorch without weights_only
-        return torch.load(path, map_location="cpu")
+    return torch.load(path, map_location="cpu")
 
 
 def check_identity(state_dir: str, backend: str, model: str, digest: str) -> None:
@@ -119,7 +120,7 @@ def load_latest(state_dir: str):
         with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
             meta = json.load(f)
         policy_state = torch_load(os.path.join(folder, "policy.pt"))
-    except (OSError, ValueError, RuntimeError) as e:
+    except Exception as e:  # unreadable, truncated, not a checkpoint: refuse at start, naming it
         raise StartError(f"checkpoint {folder} named in {current} cannot be read ({e}); restore it or pass a new --state") from e
     opt_path = os.path.join(folder, "optimizer.pt")
     optimizer_state = torch_load(opt_path) if os.path.exists(opt_path) else None

@@ -19,7 +19,9 @@ KNOWN = {
     "additionalProperties", "items", "minItems", "minLength", "minimum",
 }
 
-SCHEMA_PATH = os.path.join(
+# The protocol's one schema file, beside this package in the repository (packages/ray/schema/);
+# LANPO_INGEST_SCHEMA points elsewhere when the package is installed on its own.
+SCHEMA_PATH = os.environ.get("LANPO_INGEST_SCHEMA") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "schema", "ingest-batch.schema.json"
 )
 

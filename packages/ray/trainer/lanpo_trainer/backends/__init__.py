@@ -27,9 +27,9 @@ def create_policy(backend: str, model: Optional[str] = None, tiny_config: Option
             config.name = model
         return TinyPolicy(config)
     if backend == "hf":
-        from .hf import HfPolicy
-
         if not model:
             raise StartError("--backend hf needs --model NAME_OR_PATH (a Hugging Face model id or folder)")
+        from .hf import HfPolicy
+
         return HfPolicy(model, **hf_options)
     raise StartError(f"--backend {backend!r} is not a backend; use one of {', '.join(BACKENDS)}")
