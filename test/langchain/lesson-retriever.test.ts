@@ -89,7 +89,9 @@ test("bad options are ConfigErrors; minScore defaults to the memory's suggestion
   t.true(ConfigError.isInstance(t.throws(() => new LessonRetriever({ memory, k: 0 }))));
   t.true(ConfigError.isInstance(t.throws(() => new LessonRetriever({ memory, minScore: 2 }))));
   t.true(ConfigError.isInstance(t.throws(() => new LessonRetriever({ memory: {} as never }))));
-  t.is(new LessonRetriever({ memory }).minScore, 0.9);
+  t.is(new LessonRetriever({ memory }).minScore, memory.suggestedMinScore ?? 0.9);
+  const plain = { search: async () => [] } as unknown as LessonMemory;
+  t.is(new LessonRetriever({ memory: plain }).minScore, 0.9);
   const suggested = Object.assign(Object.create(memory), { suggestedMinScore: 0.42 });
   t.is(new LessonRetriever({ memory: suggested }).minScore, 0.42);
 });
