@@ -309,3 +309,74 @@ test("a process killed while submitting loses no batch it reported as queued", a
   t.deepEqual(sink.delivered.slice(0, reported.length), reported, "every reported batch, in order");
   await reopened.close();
 });
+
+test("acknowledged batches are compacted away; their ids and rollout ids are still known after reopening", async (t) => {
+  const directory = tempDir();
+  const optimizer = await OutboxOptimizer.open({ directory, compactAfter: 4 });
+  const sizes: number[] = [];
+  for (let i = 0; i < 24; i++) {
+    await optimizer.submit(makeBatch(`c${i}`, i, 16));
+    sizes.push(optimizer.outboxBytes);
+  }
+  await optimizer.close();
+  const one = JSON.stringify({ digest: "x".repeat(22), batch: makeBatch("c0", 0, 16) }).length;
+  t.true(Math.max(...sizes.slice(8)) <= 5 * one, `outbox.jsonl stays flat: ${sizes.join(", ")}`);
+  const reopened = await OutboxOptimizer.open({ directory, compactAfter: 4 });
+  t.is(await reopened.pending(), 0);
+  t.is((await reopened.submit(makeBatch("c3", 3, 16))).status, "duplicate", "a compacted batch id is still known");
+  const reused = makeBatch("new", 30, 3);
+  reused.samples[0] = { ...(makeBatch("c5", 5, 16).samples[0] as TrainingBatch["samples"][number]) };
+  t.is((await reopened.submit(reused)).status, "acknowledged");
+  const inbox = lines(join(directory, "trainer-inbox.jsonl")).at(-1) as unknown as TrainingBatch;
+  t.is(inbox.batchId, "new");
+  t.deepEqual(
+    inbox.samples.map((s) => s.rolloutId),
+    ["new-rollout-1", "new-rollout-2"],
+    "a rollout already sent under another batch id is not sent again",
+  );
+  await reopened.close();
+});
+
+test("an outbox larger than one read chunk opens line by line, a torn tail dropped", async (t) => {
+  const directory = tempDir();
+  const sink = new RecordingSink();
+  sink.failing = { isRetryable: true };
+  const first = await OutboxOptimizer.open({ directory, sink, maxPending: 1000 });
+  for (let i = 0; i < 40; i++) await first.submit(makeBatch(`big${i}`, i, 200));
+  await first.close();
+  t.true(statSync(join(directory, "outbox.jsonl")).size > 1 << 20, "spans more than one 1 MiB chunk");
+  appendFileSync(join(directory, "outbox.jsonl"), '{"digest":"abc","batch":{"batchId":"torn"');
+  sink.failing = false;
+  const reopened = await OutboxOptimizer.open({ directory, sink, maxPending: 1000 });
+  t.is(reopened.tornLinesDropped, 1);
+  t.is(await reopened.pending(), 40);
+  t.deepEqual(await reopened.flush(), { acknowledged: 40, pending: 0 });
+  await reopened.close();
+});
+
+test("back-pressure: past maxPending the trainer is held until the destination takes batches again", async (t) => {
+  const sink = new RecordingSink();
+  sink.failing = { isRetryable: true };
+  const optimizer = await OutboxOptimizer.open({
+    directory: tempDir(),
+    sink,
+    maxPending: 2,
+    retry: { initialMs: 20, maxMs: 40 },
+  });
+  await optimizer.submit(makeBatch("p1"));
+  await optimizer.waitForCapacity();
+  await optimizer.submit(makeBatch("p2"));
+  const heard: number[] = [];
+  let released = false;
+  const waiting = optimizer.waitForCapacity({ onWait: (n) => heard.push(n) }).then(() => {
+    released = true;
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  t.false(released, "held while two batches are unacknowledged");
+  t.deepEqual(heard, [2]);
+  sink.failing = false;
+  await waiting;
+  t.true(released, "released once the background redelivery got through");
+  t.deepEqual(sink.delivered, ["p1", "p2"]);
+  await optimizer.close();
+});

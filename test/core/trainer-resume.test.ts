@@ -1,6 +1,11 @@
 // Resume is by the pool: a group the pool holds is never redone, and a step's batch is rebuilt from
 // the pool, so nothing verified is lost when a run dies between two groups.
 
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ExperiencePool, LanpoTrainerOptions, StepReport, VerifiedGroup } from "@lanpo/core";
 import {
   ConfigError,
@@ -8,9 +13,13 @@ import {
   InMemoryExperiencePool,
   InMemoryOptimizer,
   LanpoTrainer,
+  OutboxOptimizer,
+  SqliteExperiencePool,
   StorageError,
+  type TrainingBatch,
 } from "@lanpo/core";
 import test from "ava";
+import { RecordingSink } from "../fixtures/pool-batches.js";
 import { alternatingPolicy, kindOf, PROBLEMS } from "./trainer-fixtures.js";
 
 async function collect(trainer: LanpoTrainer, steps: number): Promise<StepReport[]> {
@@ -128,4 +137,44 @@ test("a pool failure mid-step stops the step with the error; resuming finishes o
   t.is(report?.rollouts.length, 8, "the step's report and batch cover both groups");
   t.is(policy.calls.filter((c) => kindOf(c.messages) === "rollout").length, 4);
   t.is((await inner.stats()).groups, 2);
+});
+
+test("a process killed between the pool commit and the outbox append loses nothing and sends nothing twice", async (t) => {
+  const directory = mkdtempSync(join(tmpdir(), "lanpo-trainer-crash-"));
+  const runner = fileURLToPath(new URL("../fixtures/trainer-crash-runner.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", runner, directory], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  child.stdout.on("data", (chunk: Buffer) => {
+    if (chunk.toString().includes("submitting")) child.kill("SIGKILL");
+  });
+  const signal = await new Promise((resolve) => child.on("exit", (_code, s) => resolve(s)));
+  t.is(signal, "SIGKILL", stderr);
+
+  const pool = SqliteExperiencePool.open(join(directory, "pool.sqlite"));
+  t.is((await pool.stats()).groups, 2, "both groups of step 0 were durable before the batch was sent");
+  t.deepEqual(await pool.finishedSteps(), []);
+  const sink = new RecordingSink();
+  const optimizer = await OutboxOptimizer.open({ directory: join(directory, "outbox"), sink });
+  const policy = alternatingPolicy();
+  const trainer = new LanpoTrainer({ policy, reward: gsm8kReward, pool, optimizer, groupSize: 4, seed: 9 });
+  const reports: StepReport[] = [];
+  for await (const r of trainer.run(PROBLEMS, { steps: 2, batchSize: 2 })) reports.push(r);
+  t.is(reports[0]?.resumedGroups, 2, "step 0's groups were not redone");
+  t.is(policy.calls.filter((c) => kindOf(c.messages) === "rollout").length, 2 * 4, "only step 1 called the policy");
+  const stored = await pool.rolloutsOfStep(0);
+  t.is(sink.delivered.length, 2);
+  const inbox = readFileSync(join(directory, "outbox", "outbox.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => (JSON.parse(l) as { batch: TrainingBatch }).batch);
+  const step0 = inbox.find((b) => b.step === 0);
+  t.deepEqual(step0?.samples.map((s) => s.rolloutId).sort(), stored.map((r) => r.id).sort());
+  t.is(step0?.batchId, `${trainer.runId}:step-0`);
+  await optimizer.close();
+  await pool.close();
 });

@@ -26,8 +26,9 @@ export function rolloutDigest(batch: TrainingBatch): string {
   return createHash("sha256").update(ids.join("\n")).digest("base64url").slice(0, 22);
 }
 
+/** The first 64 bits of the id's SHA-256, as 11 base64url characters (they round-trip through bytes). */
 function rolloutHash(id: string): string {
-  return createHash("sha256").update(id).digest("base64url").slice(0, 11);
+  return createHash("sha256").update(id).digest().subarray(0, 8).toString("base64url");
 }
 
 /**
