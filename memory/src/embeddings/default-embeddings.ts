@@ -84,6 +84,13 @@ export interface DefaultEmbeddingsStats {
   tokens: number;
 }
 
+const DEFAULT_LEXICAL_WEIGHT = 0.25;
+const DEFAULT_TOPIC_WEIGHT = 0.25;
+const DEFAULT_LEXICAL_DIMENSIONS = 1024;
+// The 99.9th percentile of the cosine similarity of unrelated problems at the defaults above (see
+// `lanpoMinScore`); re-measure whenever a default, the lexicon or the encoder changes.
+const DEFAULT_MIN_SCORE = 0.542;
+
 // Vectors depend on the token cap; at the model's own cap they are those of the uncapped model.
 function cacheFile(maxTokens: number): string {
   return maxTokens === USE_LITE_MAX_TOKENS ? "use-lite-0.2.0-f32-512.bin" : `use-lite-0.2.0-f32-512-t${maxTokens}.bin`;
@@ -101,9 +108,9 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
     batchSize: options.batchSize ?? 32,
     maxBatchTokens: options.maxBatchTokens ?? 512,
     maxTokens: options.maxTokens ?? USE_LITE_MAX_TOKENS,
-    lexicalWeight: options.lexicalWeight ?? 0.25,
-    topicWeight: options.topicWeight ?? 0.25,
-    lexicalDimensions: options.lexicalDimensions ?? 1024,
+    lexicalWeight: options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT,
+    topicWeight: options.topicWeight ?? DEFAULT_TOPIC_WEIGHT,
+    lexicalDimensions: options.lexicalDimensions ?? DEFAULT_LEXICAL_DIMENSIONS,
     onBatch: options.onBatch ?? (() => {}),
   };
   if (!Number.isInteger(resolved.workers) || resolved.workers < 1)
@@ -145,6 +152,17 @@ export class DefaultEmbeddings extends Embeddings {
    * `topicWeight > 0` (1,570 by default).
    */
   readonly dimensions: number;
+  /**
+   * The similarity threshold these vectors were calibrated for, which memories report as
+   * `suggestedMinScore` and the trainer takes as its default `retrieval.minScore`: only 1 in 1,000
+   * pairs of problems from unrelated data sets (400 GSM8K word problems against the 70 AIME 2024 +
+   * AMC 2023 problems; texts only, no labels) score above it. Set for the default composition only
+   * (`lexicalWeight`, `topicWeight`, `lexicalDimensions` and `maxTokens` at their defaults); other
+   * weights move the similarity scale, so the property is undefined there and the caller chooses.
+   * Re-measure: `node --import tsx --conditions=source scripts/calibrate-min-score.ts --embeddings default`
+   * (0.542 with the topic part; 0.475 for the previous USE lite + lexical default).
+   */
+  readonly lanpoMinScore: number | undefined;
   private readonly options: ReturnType<typeof resolveOptions>;
   private readonly lexical: HashedLexicalEmbeddings;
   private readonly topics = new MathTopicFeatures();
@@ -165,6 +183,13 @@ export class DefaultEmbeddings extends Embeddings {
       (this.options.lexicalWeight > 0 ? this.options.lexicalDimensions : 0) +
       (this.options.topicWeight > 0 ? this.topics.dimensions : 0);
     this.pool = new UseLiteWorkerPool({ workers: this.options.workers });
+    const { lexicalWeight, topicWeight, lexicalDimensions, maxTokens } = this.options;
+    const calibrated =
+      lexicalWeight === DEFAULT_LEXICAL_WEIGHT &&
+      topicWeight === DEFAULT_TOPIC_WEIGHT &&
+      lexicalDimensions === DEFAULT_LEXICAL_DIMENSIONS &&
+      maxTokens === USE_LITE_MAX_TOKENS;
+    this.lanpoMinScore = calibrated ? DEFAULT_MIN_SCORE : undefined;
   }
 
   async embedDocuments(documents: string[]): Promise<number[][]> {
