@@ -141,3 +141,13 @@ test("bad input is a ConfigError naming the field", async (t) => {
   t.true(ConfigError.isInstance(missing) && missing.field === "problem.answer");
   t.true(ConfigError.isInstance(t.throws(() => new AbstractionChain({ model: chain as never, maxLessons: 0 }))));
 });
+
+test("by default core's BuiltinAnswerMatcher rejects the gold answer in another form", async (t) => {
+  const problem = { id: "p-frac", question: "What share of the 8 slices is left after 2 are eaten?", answer: "0.75" };
+  const model = new MockChatModel({
+    respond: () => `- ${general}\n- Such shares always come to \\frac{3}{4} of the whole pie.`,
+  });
+  const result = await new AbstractionChain({ model }).invoke({ problem, attempts });
+  t.deepEqual(result.rejected, ["Such shares always come to \\frac{3}{4} of the whole pie."]);
+  t.is(result.lessons.length, 1);
+});

@@ -313,3 +313,34 @@ test("bad options are ConfigErrors naming the field", (t) => {
     "reflect",
   );
 });
+
+test("a guard whose matcher throws blocks the lesson (fail closed); no gold answer, nothing to guard", async (t) => {
+  const memory = await memoryWithCarLesson();
+  const throwing = {
+    mentions: () => {
+      throw new Error("matcher bug");
+    },
+    asserts: () => true,
+  };
+  const shown: string[] = [];
+  for (const answer of ["180", undefined]) {
+    const model = fakeModel().respond(new AIMessage("ok"));
+    await createAgent({
+      model,
+      tools: [],
+      middleware: [
+        lanpoMiddleware({
+          memory,
+          pool: new InMemoryExperiencePool(),
+          minScore: 0.3,
+          matcher: throwing,
+          task: () => ({ id: trains.id, question: trains.question, ...(answer ? { answer } : {}) }),
+          ...quiet,
+        }),
+      ],
+    }).invoke({ messages: [new HumanMessage(trains.question)] });
+    shown.push(systemTextOf(model.calls[0]?.messages ?? []));
+  }
+  t.false(shown[0]?.includes(LESSON));
+  t.true(shown[1]?.includes(LESSON));
+});

@@ -17,9 +17,8 @@ export type { ReflectionChainOptions } from "./chains/reflection-chain.js";
 export { ReflectionChain, reflectionPrompt } from "./chains/reflection-chain.js";
 export type { NoLabelFields, ReflectionAttempt, ReflectionInput, ReflectionResult } from "./chains/reflection-input.js";
 // Guard
-export type { ContextPart, GuardedTask } from "./guard/context-guard.js";
-export { ContextGuard } from "./guard/context-guard.js";
-export { fallbackAnswerMatcher } from "./guard/fallback-answer-matcher.js";
+export type { GuardedTask } from "./guard/guarded-task.js";
+export { guardAllows } from "./guard/guarded-task.js";
 // createAgent middleware
 export { taskIdOf } from "./middleware/default-task.js";
 export { LANPO_FAILURE_EVENT, lanpoMiddleware } from "./middleware/lanpo-middleware.js";

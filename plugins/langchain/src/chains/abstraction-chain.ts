@@ -7,12 +7,12 @@ import {
   ABSTRACTION_SYSTEM_PROMPT,
   ABSTRACTION_USER_TEMPLATE,
   type AnswerMatcher,
+  BuiltinAnswerMatcher,
   ConfigError,
   type LessonDraft,
   type Problem,
   type Rollout,
 } from "@lanpo/core";
-import { fallbackAnswerMatcher } from "../guard/fallback-answer-matcher.js";
 import { messageText } from "../util/message-text.js";
 import { truncateText } from "../util/truncate-text.js";
 import { lessonListSchema, parseLessonReply } from "./parse-lesson-reply.js";
@@ -49,7 +49,7 @@ export interface AbstractionChainOptions {
   model: BaseChatModel;
   /**
    * Recognises the gold answer in a lesson, in any form it knows. Pass `createVerifierAnswerMatcher()`
-   * from `@lanpo/verify` for math answers. @default the plugin's built-in matcher (core's `mentionsAnswer`)
+   * from `@lanpo/verify` for math answers. @default new BuiltinAnswerMatcher() (core)
    */
   matcher?: AnswerMatcher;
   /**
@@ -100,7 +100,7 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
   constructor(options: AbstractionChainOptions) {
     super();
     const resolved = {
-      matcher: fallbackAnswerMatcher,
+      matcher: new BuiltinAnswerMatcher(),
       output: "auto",
       maxLessons: 3,
       maxLessonChars: 400,

@@ -2,12 +2,12 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessage } from "@langchain/core/messages";
 import {
   type AnswerMatcher,
+  BuiltinAnswerMatcher,
   type ChatMessageRecord,
   ConfigError,
   type ExperiencePool,
   type LessonMemory,
 } from "@lanpo/core";
-import { fallbackAnswerMatcher } from "../guard/fallback-answer-matcher.js";
 
 /** The task an agent run works on, as LANPO keys its memory and pool by it. */
 export interface LanpoTask {
@@ -63,7 +63,10 @@ export interface LanpoMiddlewareOptions {
    * measured value of the lessons it was shown. Without it trials are stored with reward 0.
    */
   reward?: (trial: LanpoTrial) => number | null | Promise<number | null>;
-  /** Recognises the gold answer in a lesson or review. @default the plugin's built-in matcher */
+  /**
+   * Recognises the gold answer in a lesson or review. Pass `createVerifierAnswerMatcher()` from
+   * `@lanpo/verify` for the verifier's grammar. @default new BuiltinAnswerMatcher() (core)
+   */
   matcher?: AnswerMatcher;
   /**
    * Which task a run works on. @default the last human message at the start of the run, with an id
@@ -92,7 +95,7 @@ export function resolveLanpoMiddlewareOptions(options: LanpoMiddlewareOptions): 
     k: 3,
     reflect: true,
     record: true,
-    matcher: fallbackAnswerMatcher,
+    matcher: new BuiltinAnswerMatcher(),
     maxAttemptChars: 4000,
     onFailure: warnFailure,
     now: Date.now,

@@ -1,10 +1,10 @@
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
-import { questionKey } from "@lanpo/core";
+import { LeakageGuard, questionKey } from "@lanpo/core";
 import { createMiddleware } from "langchain";
 import { ReflectionChain } from "../chains/reflection-chain.js";
-import { ContextGuard } from "../guard/context-guard.js";
+import { guardAllows } from "../guard/guarded-task.js";
 import { messageText } from "../util/message-text.js";
 import { truncateText } from "../util/truncate-text.js";
 import { defaultTask } from "./default-task.js";
@@ -46,7 +46,7 @@ export const LANPO_FAILURE_EVENT = "lanpo-failure";
  */
 export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
   const resolved = resolveLanpoMiddlewareOptions(options);
-  const guard = new ContextGuard(resolved.matcher);
+  const guard = new LeakageGuard({ matcher: resolved.matcher });
   const runs = new RunContexts();
   const recorder = new TrialRecorder(resolved);
   const reviews = new Map<string, Promise<string | null>>();
@@ -85,7 +85,7 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
 
   const reflectionFor = (run: RunContext, model: unknown): Promise<{ id: string; text: string } | null> => {
     run.reflection ??= reviewOf(run, model).then(
-      (text) => (text && guard.allows(run.task, "critique", text) ? { id: newReflectionId(), text } : null),
+      (text) => (text && guardAllows(guard, run.task, "critique", text) ? { id: newReflectionId(), text } : null),
       async (error) => {
         await fail("reflect", run.task, error);
         return null;
@@ -135,7 +135,7 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
       lessons: lessons
         .filter((hit) => !(hit.lesson.sourceQuestionKeys ?? [questionKey(hit.lesson.problemText)]).includes(ownKey))
         .filter((hit) => !hit.lesson.sourceProblemIds.includes(task.id))
-        .filter((hit) => guard.allows(task, "lesson", hit.lesson.text))
+        .filter((hit) => guardAllows(guard, task, "lesson", hit.lesson.text))
         .map((hit) => ({ id: hit.lesson.id, text: hit.lesson.text })),
       prior:
         newest && newest.completion.trim() !== ""
