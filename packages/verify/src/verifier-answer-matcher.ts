@@ -78,7 +78,12 @@ function numberMatches(candidate: number, literal: string, gold: number): boolea
   return places >= 2 && Math.abs(candidate - gold) <= 0.5 * 10 ** -places + 1e-12;
 }
 
+const PLAIN_NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
+
 function candidateMatches(candidate: string, gold: Gold): boolean {
+  // Most candidates are plain numbers: read them without the normaliser.
+  if (gold.kind === "number" && PLAIN_NUMBER.test(candidate))
+    return gold.values.some((g) => numberMatches(Number(candidate), candidate, g));
   const n = normalizeAnswer(candidate, true);
   if (n.text === "") return false;
   const value = buildValue(n.text);
