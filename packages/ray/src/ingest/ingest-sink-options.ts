@@ -9,7 +9,10 @@ export interface IngestSinkOptions {
   token?: string;
   /** Extra headers on every request. @default {} */
   headers?: Record<string, string>;
-  /** Time limit of one request, in milliseconds. @default 30000 */
+  /**
+   * Time limit of one request, in milliseconds. The reference trainer answers a batch once its
+   * update is taken (up to `--ack-wait-s`, 120 s by default), so this is longer. @default 180000
+   */
   timeoutMs?: number;
   /** Longest `Retry-After` honoured, in milliseconds (a longer one is cut to this). @default 60000 */
   maxRetryAfterMs?: number;

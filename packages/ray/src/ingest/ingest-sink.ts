@@ -41,7 +41,7 @@ export class IngestSink implements BatchSink {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new ConfigError("ingestUrl", `must be an http:// or https:// URL, got ${url.protocol}`);
     }
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timeoutMs = options.timeoutMs ?? 180_000;
     if (!(timeoutMs > 0)) throw new ConfigError("timeoutMs", "must be a positive number of milliseconds");
     this.url = url.href.replace(/\/+$/, "");
     this.#timeoutMs = timeoutMs;

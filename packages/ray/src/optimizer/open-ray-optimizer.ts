@@ -16,7 +16,7 @@ export interface OpenRayOptimizerOptions {
   ingestUrl: string;
   /** Bearer token of the ingest. @default none */
   ingestToken?: string;
-  /** Time limit of one delivery, in milliseconds. @default 30000 */
+  /** Time limit of one delivery, in milliseconds (the trainer may hold a POST until its update). @default 180000 */
   ingestTimeoutMs?: number;
   /** The Ray dashboard, needed only to launch the trainer job, e.g. `http://head-node:8265`. */
   rayAddress?: string;

@@ -36,7 +36,7 @@ export interface RayOptimizerOptions {
  * ```ts
  * const optimizer = await openRayOptimizer({ directory: "runs/x/outbox", ingestUrl: "http://head:8000/lanpo" });
  * const trainer = new LanpoTrainer({ policy, reward, optimizer });
- * await trainer.run(problems, { steps: 10 });
+ * for await (const report of trainer.run(problems, { steps: 10, batchSize: 8 })) console.log(report.step);
  * const { pending } = await optimizer.flushUntilAcknowledged({ timeoutMs: 60_000 });
  * await optimizer.close();
  * ```
