@@ -118,3 +118,10 @@ test("explainEquivalence gives the answers each side was read as", (t) => {
   t.is(none.reason, "no-answer");
   t.is(none.pred.answer, undefined);
 });
+
+test("lists in prose and the same box twice are read as the writer meant", (t) => {
+  t.is(extractAnswer("The primes are 2, 3, 5, and 7."), "2, 3, 5, 7");
+  t.true(isEquivalent("2, 3, 5, 7", "The primes are 2, 3, 5, and 7.").equal);
+  t.true(isEquivalent("4", "$\\boxed{4}$ \\\\ $\\boxed{4}$").equal);
+  t.is(extractAnswer("She has 5 and 7 apples, 12 in all."), "12");
+});

@@ -116,7 +116,8 @@ function joinBoxes(boxes: Boxed[], text: string): string {
       break;
     parts.unshift(boxContent(boxes[i] as Boxed, text));
   }
-  return parts.join(",");
+  // The same answer boxed twice in a row is one answer.
+  return parts.filter((p, i) => i === 0 || p.trim() !== (parts[i - 1] as string).trim()).join(",");
 }
 
 /** True when the text reads as a bare answer (no prose words outside math and `\text{}`). */
@@ -180,7 +181,9 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
   if (candidates.length > 0) {
     candidates.sort((a, b) => a.at - b.at);
     if (pick === "first") return candidates[0]?.answer;
-    return joinTrailingMath(trimmed, segments, candidates[candidates.length - 1] as (typeof candidates)[number]);
+    const last = candidates[candidates.length - 1] as (typeof candidates)[number];
+    if (last.answer.source === "number") return joinTrailingNumbers(outside, candidates);
+    return joinTrailingMath(trimmed, segments, last);
   }
   // Numbers in words ("one hundred and five", "two thirds") when there are no digits.
   // A lone word ("this one") counts only where a result is stated: "is one", "= two".
@@ -196,6 +199,25 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
   // A short text answer ("Monday", "odd"); a sentence with no math and no number has no answer.
   const short = trimmed.length <= 60 && trimmed.split(/\s+/).length <= 4;
   return short ? { answer: trimmed, source: "whole", plainText: true } : undefined;
+}
+
+/** "The primes are 2, 3, 5, and 7": the last number with the numbers listed before it. */
+function joinTrailingNumbers(
+  text: string,
+  candidates: Array<{ at: number; answer: ExtractedAnswer }>,
+): ExtractedAnswer {
+  const last = candidates[candidates.length - 1] as { at: number; answer: ExtractedAnswer };
+  const parts = [last.answer.answer];
+  let end = last.at;
+  for (let i = candidates.length - 2; i >= 0 && parts.length < MAX_JOINED_BOXES; i--) {
+    const c = candidates[i] as { at: number; answer: ExtractedAnswer };
+    if (c.answer.source !== "number" || /[/\\]/.test(c.answer.answer)) break;
+    const gap = text.slice(c.at + c.answer.answer.length, end);
+    if (!/^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$/.test(gap)) break;
+    parts.unshift(c.answer.answer);
+    end = c.at;
+  }
+  return parts.length === 1 ? last.answer : { ...last.answer, answer: parts.join(", ") };
 }
 
 /**
