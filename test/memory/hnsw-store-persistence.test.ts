@@ -145,10 +145,14 @@ test("a missing folder, or one with no manifest, is a StorageError saying so", a
   t.is((await loadError(join(dir, "nope"))).code, "ENOENT");
   t.is((await loadError(dir)).code, "MANIFEST");
   await writeFile(join(dir, "args.json"), JSON.stringify({ space: "l2", numDimensions: 8 }));
-  await writeFile(join(dir, "hnswlib.index"), "x");
   const langchain = await loadError(dir);
   t.is(langchain.code, "MANIFEST");
-  t.regex(langchain.message, /LangChain HNSWLib/);
+  t.regex(langchain.message, /LangChain HNSWLib.*hnswlib\.index/);
+  await writeFile(join(dir, "hnswlib.index"), "x");
+  const broken = await loadError(dir);
+  t.is(broken.code, "HNSWLIB", "an HNSWLib folder is read as one, and its damage named");
+  await rm(join(dir, "args.json"));
+  await rm(join(dir, "hnswlib.index"));
   await writeFile(join(dir, "manifest.json"), "{ not json");
   t.is((await loadError(dir)).code, "MANIFEST");
   await writeFile(join(dir, "manifest.json"), JSON.stringify({ format: "something else" }));

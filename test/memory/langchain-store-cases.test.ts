@@ -311,3 +311,55 @@ test("standard: get by ids, missing ids, generated and existing ids", async (t) 
     new Document({ pageContent: "bar", metadata: { id: 2 }, id: mixedIds[1] }),
   ]);
 });
+
+// --- A folder saved by HNSWLib opens with HnswLessonStore.load --------------------------------------
+
+/** Writes what `HNSWLib.save(dir)` writes: hnswlib.index, args.json and docstore.json. */
+async function saveLikeHnswlib(dir: string, space: "cosine" | "l2", vectors: number[][], docs: object[]) {
+  const { writeFile } = await import("node:fs/promises");
+  const { default: hnswlib } = await import("hnswlib-node");
+  const index = new hnswlib.HierarchicalNSW(space, vectors[0]?.length ?? 0);
+  index.initIndex(vectors.length);
+  for (const [i, v] of vectors.entries()) index.addPoint(v, i);
+  await index.writeIndex(join(dir, "hnswlib.index"));
+  await writeFile(join(dir, "args.json"), JSON.stringify({ space, numDimensions: vectors[0]?.length }));
+  await writeFile(join(dir, "docstore.json"), JSON.stringify(docs.map((doc, i) => [String(i), doc])));
+}
+
+test("HNSWLib: a folder it saved loads as it did there, scores as cosine similarities", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "lcjs-"));
+  const embeddings = new BagOfWordsEmbeddings({ dimensions: 64 });
+  await saveLikeHnswlib(
+    dir,
+    "l2",
+    HELLO.map((text) => embeddings.embed(text).map((x) => 3 * x)),
+    HELLO.map((pageContent, i) => ({ pageContent, metadata: HELLO_METADATA[i] })),
+  );
+  const store = await HnswLessonStore.load(dir, embeddings);
+  t.is(store.size, 3);
+  const results = await store.similaritySearchWithScore("hello world", 3);
+  t.deepEqual(
+    results.map(([{ metadata }]) => metadata),
+    [{ id: 2 }, { id: 3 }, { id: 1 }],
+  );
+  t.true(Math.abs((results[0]?.[1] ?? 0) - 1) < 1e-5, "cosine similarity, not the squared l2 distance");
+  // Saved again, it is in this store's format; the HNSWLib files stay beside it untouched.
+  await store.save(dir);
+  t.is((await HnswLessonStore.load(dir, embeddings)).size, 3);
+});
+
+test("HNSWLib: a damaged folder it saved is a StorageError naming the file", async (t) => {
+  const { writeFile } = await import("node:fs/promises");
+  const dir = await mkdtemp(join(tmpdir(), "lcjs-"));
+  const embeddings = new BagOfWordsEmbeddings({ dimensions: 8 });
+  await saveLikeHnswlib(dir, "cosine", [embeddings.embed("a b")], [{ pageContent: "a b", metadata: {} }]);
+  await writeFile(join(dir, "docstore.json"), JSON.stringify([["7", { pageContent: "x", metadata: {} }]]));
+  const missing = await t.throwsAsync(HnswLessonStore.load(dir, embeddings));
+  t.is((missing as { code?: string }).code, "HNSWLIB");
+  t.regex(missing?.message ?? "", /docstore\.json|no vector/);
+  await writeFile(join(dir, "hnswlib.index"), "short");
+  const damaged = await t.throwsAsync(HnswLessonStore.load(dir, embeddings));
+  t.regex(damaged?.message ?? "", /hnswlib\.index/);
+  await writeFile(join(dir, "args.json"), "{ nope");
+  t.regex((await t.throwsAsync(HnswLessonStore.load(dir, embeddings)))?.message ?? "", /args\.json/);
+});

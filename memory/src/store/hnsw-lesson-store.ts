@@ -17,6 +17,7 @@ import {
 import type { LabelIndex, ScoredLabel } from "./label-index.js";
 import { openLabelIndex } from "./open-label-index.js";
 import { ProjectedIndex, type ProjectionDecision } from "./projected-index.js";
+import { isHnswlibFolder, readHnswlibFolder } from "./read-hnswlib-folder.js";
 import { readStoreFolder } from "./read-store-folder.js";
 import { removeStoreFiles } from "./remove-store-files.js";
 import type { StoredDocument, StoreManifest } from "./store-manifest.js";
@@ -461,13 +462,15 @@ export class HnswLessonStore extends SaveableVectorStore {
   /**
    * Reopens a store saved with `save(dir)`, after checking that the folder is complete (sizes and
    * checksums), is in cosine space, and that index and documents agree. Throws `StorageError`
-   * whose `code` says what is wrong (see `readStoreFolder`).
+   * whose `code` says what is wrong (see `readStoreFolder`). A folder saved by LangChain's
+   * `HNSWLib` (`hnswlib.index`, `args.json`, `docstore.json`) opens too, as HNSWLib.load opened it.
    */
   static override async load(
     dir: string,
     embeddings: EmbeddingsInterface,
     options: HnswLoadOptions = {},
   ): Promise<HnswLessonStore> {
+    if (isHnswlibFolder(dir)) return HnswLessonStore.fromHnswlibFolder(dir, embeddings, options);
     const contents = await readStoreFolder(dir);
     const { manifest, documents } = contents;
     const saved = manifest.numDimensions === 0 ? undefined : manifest.numDimensions;
@@ -516,6 +519,34 @@ export class HnswLessonStore extends SaveableVectorStore {
     }
     store.nextLabel = documents.nextLabel;
     store.resumeCalibration(manifest.calibration ?? null);
+    return store;
+  }
+
+  /**
+   * Opens a folder saved by LangChain's `HNSWLib` (what `load` does with one): its documents, with
+   * the vectors its index holds, in a new store of the same size (ids from `Document.id`, else
+   * generated). Scores are cosine similarities whatever the folder's space. Save it to write the
+   * folder in this store's format.
+   */
+  private static async fromHnswlibFolder(
+    dir: string,
+    embeddings: EmbeddingsInterface,
+    options: HnswLoadOptions,
+  ): Promise<HnswLessonStore> {
+    const folder = await readHnswlibFolder(dir);
+    if (options.numDimensions !== undefined && options.numDimensions !== folder.numDimensions) {
+      throw new StorageError(
+        dir,
+        `HNSWLib folder holds ${folder.numDimensions}-dimensional vectors, the embeddings make ${options.numDimensions}; open it with the embeddings it was built with`,
+        { code: "DIMENSIONS" },
+      );
+    }
+    const store = new HnswLessonStore(embeddings, {
+      numDimensions: folder.numDimensions,
+      ...(options.recallTarget !== undefined ? { recallTarget: options.recallTarget } : {}),
+      ...(options.generateId ? { generateId: options.generateId } : {}),
+    });
+    await store.addVectors(folder.vectors, folder.documents);
     return store;
   }
 

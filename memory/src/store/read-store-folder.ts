@@ -117,7 +117,7 @@ async function readManifest(dir: string): Promise<StoreManifest> {
   if (text === undefined) {
     const langchain = await readFile(join(dir, "args.json"), "utf8").catch(() => undefined);
     const hint = langchain
-      ? `it looks like a LangChain HNSWLib folder (args.json ${langchain.trim()}); re-add its documents to an HnswLessonStore`
+      ? `it looks like a LangChain HNSWLib folder (args.json ${langchain.trim()}) without its hnswlib.index; restore the file, or re-add its documents to an HnswLessonStore`
       : "it is not an HnswLessonStore folder, or a save never completed";
     throw new StorageError(dir, `no ${MANIFEST_FILE}: ${hint}`, { code: "MANIFEST" });
   }
