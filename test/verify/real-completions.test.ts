@@ -27,6 +27,9 @@ test("Chinese and Japanese prose is prose: the answer is its last number, not th
   t.is(extractAnswer("所以，他们从比赛中卖出的T恤赚了8722美元。"), "8722");
   t.is(extractAnswer("計画の比は13/28"), "13/28");
   t.is(extractAnswer("答えは 42 です。"), "42");
+  // Full-width digits and signs.
+  t.is(extractAnswer("答案是４２。"), "42");
+  t.is(extractAnswer("答えは－３．５です。"), "-3.5");
 });
 
 test("final-answer phrases of each language", (t) => {

@@ -294,11 +294,21 @@ function answerRegion(text: string): string {
   return t;
 }
 
+/** Full-width digits and signs (`４２`, `－３`), common in Chinese and Japanese text, as ASCII. */
+function halfWidth(text: string): string {
+  if (!/[\uFF0B\uFF0D\uFF0E\uFF10-\uFF19]/.test(text)) return text;
+  return text
+    .replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xff10 + 48))
+    .replace(/\uFF0B/g, "+")
+    .replace(/\uFF0D/g, "-")
+    .replace(/(?<=\d)\uFF0E(?=\d)/g, ".");
+}
+
 /** Like {@link extractAnswer}, and says where the answer came from. Never throws. */
 export function extractAnswerDetailed(text: unknown): ExtractedAnswer | undefined {
   if (typeof text !== "string") return undefined;
   let t = text.length > MAX_SCAN_CHARS ? text.slice(-MAX_SCAN_CHARS) : text;
-  t = answerRegion(fixDoubleEscapes(t));
+  t = answerRegion(fixDoubleEscapes(halfWidth(t)));
   const boxes = findBoxed(t);
   const phrase = afterPhrase(t);
   const lastBox = boxes[boxes.length - 1];
