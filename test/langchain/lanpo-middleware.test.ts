@@ -344,3 +344,34 @@ test("a guard whose matcher throws blocks the lesson (fail closed); no gold answ
   t.false(shown[0]?.includes(LESSON));
   t.true(shown[1]?.includes(LESSON));
 });
+
+test("with a checkpointer, each turn of a thread is its own trial, searched once", async (t) => {
+  const { MemorySaver } = await import("@langchain/langgraph");
+  const inner = await memoryWithCarLesson();
+  let searches = 0;
+  const memory: LessonMemory = Object.assign(Object.create(inner), {
+    search: (...args: Parameters<LessonMemory["search"]>) => {
+      searches++;
+      return inner.search(...args);
+    },
+  });
+  const pool = new InMemoryExperiencePool();
+  const model = toolThenAnswer()
+    .respondWithTools([{ name: "multiply", args: { a: 50, b: 4 }, id: "call-2" }])
+    .respond(new AIMessage("The car travels 200 miles."));
+  const agent = createAgent({
+    model,
+    tools: [multiply],
+    checkpointer: new MemorySaver(),
+    middleware: [lanpoMiddleware({ memory, pool, minScore: 0.3, reflect: false, ...quiet })],
+  });
+  const config = { configurable: { thread_id: "t1" } };
+  await agent.invoke({ messages: [new HumanMessage(trains.question)] }, config);
+  await agent.invoke({ messages: [new HumanMessage(cars.question)] }, config);
+  t.is(searches, 2);
+  const stats = await pool.stats();
+  t.is(stats.rollouts, 2);
+  const [second] = await pool.rolloutsOfGroup(taskIdOf(cars.question), 0);
+  t.is(second?.completion, "The car travels 200 miles.");
+  t.deepEqual(second?.lessonIds, [], "the car lesson is never shown for the car problem");
+});
