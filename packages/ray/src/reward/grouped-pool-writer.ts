@@ -99,7 +99,9 @@ export class GroupedPoolWriter {
     if (this.#open.get(group.problemId) === group) this.#open.delete(group.problemId);
     const ordinal = this.#groupsOf.get(group.problemId) ?? 0;
     this.#groupsOf.set(group.problemId, ordinal + 1);
-    this.#writes = this.#writes.then(async () => {
+    // setImmediate: the write runs after the replies of this turn of the event loop are sent (a
+    // better-sqlite3 commit is synchronous; run as a microtask it would delay them).
+    this.#writes = this.#writes.then(afterReplies).then(async () => {
       try {
         const step = (await this.#base) + ordinal;
         const advantages = groupAdvantages(group.samples.map((s) => s.reward));
@@ -133,4 +135,8 @@ export class GroupedPoolWriter {
       }
     });
   }
+}
+
+function afterReplies(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
