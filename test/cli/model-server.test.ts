@@ -108,27 +108,51 @@ test.serial("a server answering garbage: the run completes, every rollout verifi
   t.true(server.chatRequests >= 8);
 });
 
+test.serial("a server answering empty content: the rollouts are scored 0, count, and the run says why", async (t) => {
+  const server = await startFakeOpenAiServer({ reply: () => ({ kind: "content", content: "" }) });
+  t.teardown(() => server.close());
+  const out = join(tempDir(), "empty");
+  const result = await runCli([
+    "run",
+    ...runFlags({ dataset: TINY_DATASET, group: 2, steps: 1, batch: 2, out, modelUrl: server.url, retries: 1 }),
+  ]);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stderr, /every one of the 4 replies was empty/);
+  t.is(server.chatRequests, 4, "an empty reply is the policy's answer: not retried");
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  t.like(summary, { rollouts: 4, failedRollouts: 0, badReplies: 4, meanReward: 0 });
+});
+
 for (const [name, reply] of [
-  ["empty content", { kind: "content", content: "" }],
   ["a body that is not JSON", { kind: "not-json" }],
   ["HTTP 500", { kind: "status", status: 500 }],
 ] as const) {
   test.serial(
-    `a server answering ${name}: rollouts are recorded as failed and the run says why (exit 2)`,
+    `a server answering ${name}: the run waits out a bounded outage, then stops saying why (exit 2)`,
     async (t) => {
       const server = await startFakeOpenAiServer({ reply: () => reply });
       t.teardown(() => server.close());
       const out = join(tempDir(), "failing");
       const result = await runCli([
         "run",
-        ...runFlags({ dataset: TINY_DATASET, group: 2, steps: 1, batch: 2, out, modelUrl: server.url, retries: 1 }),
+        ...runFlags({
+          dataset: TINY_DATASET,
+          group: 2,
+          steps: 1,
+          batch: 2,
+          out,
+          modelUrl: server.url,
+          retries: 1,
+          maxOutageMs: 300,
+        }),
       ]);
       t.is(result.code, 2, result.stderr);
-      t.regex(result.stderr, /every one of the 4 rollouts failed \(last: model call failed after 2 tries/);
+      t.regex(result.stderr, /every one of the 4 model calls of step 0 failed, after waiting up to 0\.3 s/);
+      t.regex(result.stderr, /--resume/);
       t.false(result.stderr.includes("    at "));
-      // Nothing verified is lost: the failed groups are in the pool and the summary says so.
+      // The summary and report are still written: they say nothing was verified.
       const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-      t.like(summary, { rollouts: 4, failedRollouts: 4, meanReward: null });
+      t.like(summary, { rollouts: 0, meanReward: null });
       t.true(existsSync(join(out, "report.html")));
     },
   );

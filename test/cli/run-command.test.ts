@@ -146,7 +146,9 @@ test.serial("--resume after SIGKILL mid-run redoes no group and the pool holds e
   t.is(summary.rollouts, 32);
 
   // Every step's batch reached the local trainer inbox, and the outbox holds each batch once.
-  const outboxIds = readJsonl(join(out, "outbox", "outbox.jsonl")).map((b) => b.batchId);
+  const outboxIds = readJsonl(join(out, "outbox", "outbox.jsonl")).map(
+    (line) => (line as unknown as { batch: { batchId: string } }).batch.batchId,
+  );
   t.is(outboxIds.length, 4);
   t.is(new Set(outboxIds).size, 4);
   const delivered = new Set(readJsonl(join(out, "outbox", "trainer-inbox.jsonl")).map((b) => b.batchId));

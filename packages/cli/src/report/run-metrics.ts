@@ -17,6 +17,16 @@ export interface RunSummary {
   lessonsMerged: number;
   retrievalHits: number;
   retrievalAbstentions: number;
+  /** Mean similarity of the lessons retrieved over the run; null when none were. */
+  retrievalMeanScore: number | null;
+  /** Scored rollouts whose reply was empty, truncated or unparseable (scored 0). */
+  badReplies: number;
+  /** Mean reward of each step, in step order (null for a step with no scored rollout). */
+  rewardByStep: Array<number | null>;
+  /** Policy version of the first step's rollouts. */
+  firstPolicyVersion: string | null;
+  /** The policy version the trainer reported last (after the last batch), else the last step's. */
+  lastPolicyVersion: string | null;
 }
 
 /** One step of the report's plots. */
@@ -26,10 +36,13 @@ export interface StepMetrics {
   failedRollouts: number;
   meanReward: number | null;
   byFeedback: RewardByFeedback;
-  retrieval: { queries: number; hits: number; abstentions: number };
+  retrieval: { queries: number; hits: number; abstentions: number; meanScore: number | null };
   lessons: { added: number; merged: number; rejected: number };
   leakageBlocks: number;
   latencyMs: { median: number | null; p95: number | null };
+  /** The policy version the step's rollouts were generated with (the most common one). */
+  policyVersion: string | null;
+  badReplies: number;
 }
 
 export function mean(values: readonly number[]): number | null {
@@ -43,7 +56,7 @@ export function quantile(values: readonly number[], q: number): number | null {
 }
 
 function rewards(rollouts: readonly Rollout[]): number[] {
-  return rollouts.flatMap((r) => (r.status === "ok" && r.reward !== null ? [r.reward] : []));
+  return rollouts.flatMap((r) => (r.status !== "failed" && r.reward !== null ? [r.reward] : []));
 }
 
 export function rewardByFeedback(rollouts: readonly Rollout[]): RewardByFeedback {
@@ -68,7 +81,13 @@ export function buildStepMetrics(
       const rollouts = rolloutsByStep.get(step) ?? [];
       const own = reports.filter((r) => r.step === step);
       const sum = (pick: (r: StepReport) => number) => own.reduce((a, r) => a + pick(r), 0);
-      const latencies = rollouts.map((r) => r.latencyMs);
+      const latencies = rollouts.filter((r) => r.status !== "failed").map((r) => r.latencyMs);
+      const scores = own.flatMap((r) =>
+        r.retrieval.meanScore === null || r.retrieval.meanScore === undefined
+          ? []
+          : [[r.retrieval.meanScore, r.retrieval.hits]],
+      );
+      const weight = scores.reduce((a, [, n]) => a + (n as number), 0);
       return {
         step,
         rollouts: rollouts.length,
@@ -79,6 +98,7 @@ export function buildStepMetrics(
           queries: sum((r) => r.retrieval.queries),
           hits: sum((r) => r.retrieval.hits),
           abstentions: sum((r) => r.retrieval.abstentions),
+          meanScore: weight === 0 ? null : scores.reduce((a, [m, n]) => a + (m as number) * (n as number), 0) / weight,
         },
         lessons: {
           added: sum((r) => r.lessons.added),
@@ -87,8 +107,18 @@ export function buildStepMetrics(
         },
         leakageBlocks: sum((r) => r.leakageBlocks),
         latencyMs: { median: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
+        policyVersion: mostCommon(rollouts.map((r) => r.policyVersion)),
+        badReplies: rollouts.filter((r) => r.status !== "ok" && r.status !== "failed").length,
       };
     });
+}
+
+function mostCommon(values: readonly string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [v, n] of counts) if (best === null || n > (counts.get(best) ?? 0)) best = v;
+  return best;
 }
 
 /** Step metrics from step reports alone (their own rollouts): for a run that was never resumed, and tests. */
@@ -104,6 +134,8 @@ export function summarizeRun(input: {
   rollouts: readonly Rollout[];
   stepMetrics: readonly StepMetrics[];
   lessons: number;
+  /** What the optimizer reported at the end of the run. */
+  finalPolicyVersion?: string | null;
 }): RunSummary {
   const groups = new Set(input.rollouts.map((r) => `${r.step}\u0000${r.problemId}`)).size;
   const total = (pick: (m: StepMetrics) => number) => input.stepMetrics.reduce((a, m) => a + pick(m), 0);
@@ -119,5 +151,16 @@ export function summarizeRun(input: {
     lessonsMerged: total((m) => m.lessons.merged),
     retrievalHits: total((m) => m.retrieval.hits),
     retrievalAbstentions: total((m) => m.retrieval.abstentions),
+    retrievalMeanScore: weightedScore(input.stepMetrics),
+    badReplies: total((m) => m.badReplies),
+    rewardByStep: input.stepMetrics.map((m) => m.meanReward),
+    firstPolicyVersion: input.stepMetrics[0]?.policyVersion ?? null,
+    lastPolicyVersion: input.finalPolicyVersion ?? input.stepMetrics.at(-1)?.policyVersion ?? null,
   };
+}
+
+function weightedScore(steps: readonly StepMetrics[]): number | null {
+  const hits = steps.reduce((a, m) => a + (m.retrieval.meanScore === null ? 0 : m.retrieval.hits), 0);
+  if (hits === 0) return null;
+  return steps.reduce((a, m) => a + (m.retrieval.meanScore ?? 0) * m.retrieval.hits, 0) / hits;
 }

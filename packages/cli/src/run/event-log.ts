@@ -9,7 +9,10 @@ export const LOGGED_EVENTS: readonly TrainerEventName[] = [
   "rollout-end",
   "group-end",
   "leakage-blocked",
+  "optimizer-waiting",
   "batch-submitted",
+  "policy-model-changed",
+  "distil-error",
   "step-end",
 ];
 
@@ -37,7 +40,12 @@ export class EventLog {
   }
 
   write<K extends TrainerEventName>(event: K, payload: TrainerEvents[K]): void {
-    const record: Record<string, unknown> = { event, atMs: this.#now(), ...compact(event, payload) };
+    this.writeRecord(event, compact(event, payload));
+  }
+
+  /** Appends one event of any name (the Ray optimizer's, say) with its payload. */
+  writeRecord(event: string, payload: object): void {
+    const record: Record<string, unknown> = { event, atMs: this.#now(), ...payload };
     try {
       writeSync(this.#fd, `${JSON.stringify(record)}\n`);
     } catch (cause) {

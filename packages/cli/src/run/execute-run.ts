@@ -1,15 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Rollout, StepReport } from "@lanpo/core";
-import { ConfigError, LanpoTrainer, ModelError, SqliteExperiencePool } from "@lanpo/core";
+import { ConfigError, DeliveryError, findTwins, LanpoTrainer, SqliteExperiencePool } from "@lanpo/core";
 import { loadDataset } from "../datasets/load-dataset.js";
 import { renderReport } from "../report/render-report.js";
 import { buildStepMetrics, type RunSummary, summarizeRun } from "../report/run-metrics.js";
 import { formatSummaryTable } from "../report/summary-table.js";
+import { checkCacheDir } from "./cache-dir.js";
 import { checkModelServer } from "./check-model-server.js";
 import { createPolicy } from "./create-policy.js";
 import { openDefaultMemory } from "./default-memory.js";
-import { openDefaultOptimizer } from "./default-optimizer.js";
+import { openRunOptimizer, type RunOptimizer } from "./default-optimizer.js";
 import { defaultReward } from "./default-reward.js";
 import { EventLog, LOGGED_EVENTS, readLoggedStepReports } from "./event-log.js";
 import { type ProgressStream, ProgressView } from "./progress-view.js";
@@ -30,12 +31,21 @@ export interface ExecuteRunOptions {
   now?: () => number;
   /** Delete an earlier run in the same folder first. @default false */
   overwrite?: boolean;
+  /**
+   * Aborting it (Ctrl-C) stops the run after the step in progress: the summary and report are
+   * written and the message says how to resume. @default never aborted
+   */
+  signal?: AbortSignal;
+  /** How long a run waits at its end for the ingest to acknowledge every batch. @default 60000 */
+  deliveryTimeoutMs?: number;
 }
 
 /** What a finished run leaves behind. */
 export interface RunOutcome {
   folder: RunFolder;
   summary: RunSummary;
+  /** True when the run stopped early because `signal` was aborted. */
+  interrupted: boolean;
 }
 
 /**
@@ -52,6 +62,14 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   const now = options.now ?? Date.now;
 
   const dataset = loadDataset(config);
+  const twins = findTwins(dataset.problems);
+  if (twins.length > 0) {
+    const problems = twins.reduce((a, ids) => a + ids.length, 0);
+    stderr.write(
+      `note: ${twins.length} question${twins.length === 1 ? "" : "s"} of ${dataset.name} appear under more than one id (${problems} problems, e.g. ${twins[0]?.slice(0, 2).join(" and ")}); twins never receive each other's lessons\n`,
+    );
+  }
+  if (config.embeddings === "default") checkCacheDir(run.cacheDir);
   const datasetDigest = createHash("sha256").update(JSON.stringify(dataset.problems)).digest("hex");
   if (run.stored && run.stored.datasetDigest !== datasetDigest) {
     throw new ConfigError(
@@ -98,14 +116,22 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   const progress = new ProgressView(stderr);
   let events: EventLog | null = null;
   let memory: Awaited<ReturnType<typeof openDefaultMemory>> | null = null;
-  let optimizer: Awaited<ReturnType<typeof openDefaultOptimizer>> | null = null;
-  let newRollouts = 0;
-  let newFailures = 0;
-  let lastFailure: string | undefined;
+  let optimizer: RunOptimizer | null = null;
+  let interrupted = false;
+  let finalPolicyVersion: string | null = null;
+  let warnedLog = false;
+  let failure: unknown;
+  const replies = { total: 0, bad: { empty: 0, truncated: 0, unparseable: 0 } };
   try {
-    memory = await openDefaultMemory(folder.memory, config.embeddings);
-    optimizer = await openDefaultOptimizer(folder.outbox);
+    memory = await openDefaultMemory(folder.memory, config.embeddings, run.cacheDir);
     events = new EventLog(folder.events, now);
+    const log = events;
+    optimizer = await openRunOptimizer(folder.outbox, config, (event) => {
+      try {
+        log.writeRecord("ray-event", event);
+      } catch {}
+      if (event.type === "trainer-status") stderr.write(`trainer job ${event.submissionId}: ${event.status}\n`);
+    });
     const trainer = new LanpoTrainer({
       policy: createPolicy(config, dataset.problems, model, run.apiKey),
       reward: defaultReward(),
@@ -114,28 +140,33 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       optimizer,
       groupSize: config.group,
       mix: config.mix,
-      retrieval: { k: config.k, minScore: config.minScore },
+      retrieval: { k: config.k, ...(config.minScore === null ? {} : { minScore: config.minScore }) },
       concurrency: config.concurrency,
       timeoutMs: config.timeoutMs,
       retries: config.retries,
+      maxOutageMs: config.maxOutageMs,
       seed: config.seed,
       runId: stored.runId,
       now,
     });
-    const log = events;
     for (const name of LOGGED_EVENTS) trainer.on(name, (payload) => log.write(name, payload as never));
+    trainer.on("listener-error", ({ event, error }) => {
+      // The pool keeps every group whatever happens to the log; say so once instead of stopping.
+      if (warnedLog) return;
+      warnedLog = true;
+      stderr.write(
+        `warning: a "${event}" event could not be recorded (${error instanceof Error ? error.message : String(error)}); the run goes on and ${folder.pool} keeps every verified group, but events.jsonl and the report will miss events from here on\n`,
+      );
+    });
     trainer.on("run-start", (e) => {
       notices.push(...e.notices);
       progress.runStart(e.steps, e.notices);
     });
     trainer.on("step-start", (e) => progress.stepStart(e.step, e.rollouts, e.problems - e.rollouts / config.group));
     trainer.on("rollout-end", (e) => {
-      newRollouts++;
-      if (e.rollout.status === "failed") {
-        newFailures++;
-        lastFailure = e.rollout.error;
-      }
       progress.rolloutEnd(e.rollout.reward);
+      replies.total++;
+      if (e.rollout.status !== "ok" && e.rollout.status !== "failed") replies.bad[e.rollout.status]++;
     });
     trainer.on("step-end", ({ report }) =>
       progress.stepEnd(
@@ -146,13 +177,34 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
         report.latencyMs.step,
       ),
     );
+    const onAbort = () =>
+      stderr.write(
+        "\nstopping after the step in progress (Ctrl-C again to stop at once; every verified group is already in the pool)\n",
+      );
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     for await (const _report of trainer.run(dataset.problems, { steps: config.steps, batchSize: config.batch })) {
       // Reports are consumed through "step-end"; the loop only drives the run.
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
     }
+    options.signal?.removeEventListener("abort", onAbort);
+    if (!interrupted) {
+      const { pending } = await optimizer.deliverAll({ timeoutMs: options.deliveryTimeoutMs ?? 60_000 });
+      if (pending > 0) {
+        throw new DeliveryError(
+          "(pending)",
+          `${pending} batch${pending === 1 ? " is" : "es are"} not acknowledged by the trainer ingest ${config.ingestUrl ?? ""}; ${pending === 1 ? "it is" : "they are"} safe in ${folder.outbox}: start the ingest, then run lanpo run --resume ${folder.dir} to send ${pending === 1 ? "it" : "them"}`,
+          { isRetryable: true },
+        );
+      }
+    }
+    finalPolicyVersion = await optimizer.policyVersion();
   } catch (error) {
-    // The pool already holds every verified group; close it cleanly so a resume finds it as left.
-    await pool.close().catch(() => {});
-    throw error;
+    // The pool already holds every verified group: the summary and report are written from it
+    // below, then the error is reported with how to resume.
+    failure = error;
   } finally {
     progress.stop();
     events?.close();
@@ -160,17 +212,36 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   }
 
   try {
-    const outcome = await writeRunOutputs(folder, stored, pool, await memoryLessons(memory), notices, now);
+    const outcome = await writeRunOutputs(
+      folder,
+      stored,
+      pool,
+      await memoryLessons(memory),
+      notices,
+      now,
+      finalPolicyVersion,
+    ).catch((error: unknown) => {
+      // When the run already failed, that failure is the one to report (a full disk fails both).
+      throw failure ?? error;
+    });
     stdout.write(
       `${formatSummaryTable(outcome.summary)}\nrun folder: ${folder.dir} (report.html, summary.json, events.jsonl, pool.sqlite)\n`,
     );
-    if (newRollouts > 0 && newFailures === newRollouts) {
-      throw new ModelError(
-        `every one of the ${newRollouts} rollouts failed (last: ${lastFailure ?? "unknown"}); check --model-url, --model and the server's logs. Verified groups are in ${folder.pool}`,
-        { isRetryable: false },
-      );
+    for (const [status, n] of Object.entries(replies.bad)) {
+      if (n > 0 && n === replies.total) {
+        stderr.write(
+          `warning: every one of the ${n} replies was ${status} and scored 0; check --model, --max-tokens and the server's logs\n`,
+        );
+      }
     }
-    return outcome;
+    if (failure !== undefined) {
+      stderr.write(`the run stopped; once the cause is fixed, continue it with lanpo run --resume ${folder.dir}\n`);
+      throw failure;
+    }
+    if (interrupted) {
+      stderr.write(`interrupted: the run stopped early; continue it with lanpo run --resume ${folder.dir}\n`);
+    }
+    return { ...outcome, interrupted };
   } finally {
     await pool.close();
   }
@@ -188,7 +259,8 @@ async function writeRunOutputs(
   lessons: number,
   notices: readonly string[],
   now: () => number,
-): Promise<RunOutcome> {
+  finalPolicyVersion: string | null,
+): Promise<Omit<RunOutcome, "interrupted">> {
   const rolloutsByStep = new Map<number, Rollout[]>();
   for (let step = 0; step < config.steps; step++) {
     const rollouts = await pool.rolloutsOfStep(step);
@@ -201,6 +273,7 @@ async function writeRunOutputs(
     rollouts: [...rolloutsByStep.values()].flat(),
     stepMetrics: steps,
     lessons,
+    finalPolicyVersion,
   });
   writeFileAtomic(folder.summary, `${JSON.stringify(summary, null, 2)}\n`);
   const { runId, formatVersion: _v, ...shown } = config;

@@ -30,6 +30,8 @@ export interface ResolvedRun {
   /** Absolute run folder. */
   out: string;
   apiKey: string | null;
+  /** Folder of the embedding cache (`--cache-dir`, else `$LANPO_CACHE_DIR`); null: the default. */
+  cacheDir: string | null;
   /** The stored config when resuming. */
   stored: StoredRunConfig | null;
 }
@@ -46,6 +48,7 @@ const NUMERIC = new Set([
   "concurrency",
   "timeoutMs",
   "retries",
+  "maxOutageMs",
   "k",
   "minScore",
 ]);
@@ -63,7 +66,13 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRun 
   const flagInput = parseInput(coerceFlags(options.flags), (f) => flagName(f));
   const input: RunConfigInput = { ...fileInput, ...flagInput };
   const apiKey = input.apiKey ?? env.OPENAI_API_KEY ?? null;
-  const { out: outInput, apiKey: _apiKey, ...fields } = input;
+  const { out: outInput, apiKey: _apiKey, cacheDir: cacheInput, ...fields } = input;
+  const cacheDir =
+    cacheInput !== undefined
+      ? resolve(cwd, cacheInput)
+      : env.LANPO_CACHE_DIR
+        ? resolve(cwd, env.LANPO_CACHE_DIR)
+        : null;
   if (fields.dataset !== undefined) fields.dataset = normaliseDataset(fields.dataset, cwd);
 
   if (options.resumeDir !== undefined) {
@@ -86,7 +95,7 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRun 
       }
     }
     const { formatVersion: _v, runId: _r, datasetDigest: _d, createdAt: _c, ...config } = stored;
-    return { config: checkCombination({ ...config, ...fields }), out, apiKey, stored };
+    return { config: checkCombination({ ...config, ...fields }), out, apiKey, cacheDir, stored };
   }
 
   if (fields.dataset === undefined) {
@@ -104,7 +113,7 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRun 
   }
   const config = checkCombination({ ...RUN_DEFAULTS, ...fields, dataset: fields.dataset });
   const out = resolve(cwd, outInput ?? defaultOutDir(now()));
-  return { config, out, apiKey, stored: null };
+  return { config, out, apiKey, cacheDir, stored: null };
 }
 
 function readConfigFile(file: string): RunConfigInput {
@@ -167,6 +176,24 @@ function checkCombination(config: RunConfig): RunConfig {
     throw new ConfigError(
       "model",
       `--model ${config.model} needs --model-url (the OpenAI-compatible server, e.g. http://localhost:8000/v1); without a server lanpo runs the offline scripted policy`,
+    );
+  }
+  if (config.optimizer === "ray" && config.ingestUrl === null) {
+    throw new ConfigError(
+      "ingestUrl",
+      "--optimizer ray sends batches to a trainer's ingest: pass --ingest-url http://HOST:PORT (for the bundled trainer, the port of `python -m lanpo_trainer serve`)",
+    );
+  }
+  if (config.optimizer !== "ray" && (config.ingestUrl !== null || config.launch !== null)) {
+    throw new ConfigError(
+      config.ingestUrl !== null ? "ingestUrl" : "launch",
+      `${config.ingestUrl !== null ? "--ingest-url" : "--launch"} applies to --optimizer ray only; add --optimizer ray, or drop it`,
+    );
+  }
+  if (config.launch !== null && config.rayAddress === null) {
+    throw new ConfigError(
+      "rayAddress",
+      "--launch submits the trainer job to Ray: pass --ray-address http://HEAD:8265 too",
     );
   }
   if (config.scriptedSuccessRate !== null && config.modelUrl !== null) {

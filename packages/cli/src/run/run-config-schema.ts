@@ -28,17 +28,26 @@ export const runConfigFields = {
   concurrency: count(1),
   timeoutMs: count(1),
   retries: count(0),
+  maxOutageMs: count(0),
   k: count(1),
-  minScore: z.number().min(-1).max(1),
+  minScore: z.number().min(-1).max(1).nullable(),
   mix: feedbackMixSchema,
   embeddings: z.enum(["default", "lexical"]),
+  optimizer: z.enum(["local", "ray"]),
+  ingestUrl: z.url({ protocol: /^https?$/ }).nullable(),
+  rayAddress: z.url({ protocol: /^https?$/ }).nullable(),
+  launch: z.string().min(1).nullable(),
 };
 
 /** What a user may write: every field optional, plus where the run goes and the API key. */
 export const runConfigInputSchema = z
   .strictObject(runConfigFields)
   .partial()
-  .extend({ out: z.string().min(1).optional(), apiKey: z.string().min(1).optional() });
+  .extend({
+    out: z.string().min(1).optional(),
+    apiKey: z.string().min(1).optional(),
+    cacheDir: z.string().min(1).optional(),
+  });
 
 export type RunConfigInput = z.infer<typeof runConfigInputSchema>;
 
@@ -70,8 +79,12 @@ export const FIELD_HELP: Record<string, { flag: string; example: string }> = {
   concurrency: { flag: "--concurrency", example: "a whole number ≥ 1 such as 8" },
   timeoutMs: { flag: "--timeout-ms", example: "milliseconds, a whole number ≥ 1 such as 120000" },
   retries: { flag: "--retries", example: "a whole number ≥ 0 such as 2" },
+  maxOutageMs: { flag: "--max-outage-ms", example: "milliseconds, a whole number ≥ 0 such as 60000" },
   k: { flag: "--k", example: "a whole number ≥ 1 such as 3" },
-  minScore: { flag: "--min-score", example: "a cosine similarity from -1 to 1 such as 0.6" },
+  minScore: {
+    flag: "--min-score",
+    example: "a cosine similarity from -1 to 1 such as 0.6 (default: the embeddings' calibrated threshold)",
+  },
   mix: {
     flag: "mix (config file only)",
     example: '{ "reflection": 0.2, "abstraction": 0.2, "both": 0.1 } summing to less than 1',
@@ -79,6 +92,20 @@ export const FIELD_HELP: Record<string, { flag: string; example: string }> = {
   embeddings: {
     flag: "--embeddings",
     example: '"default" (offline sentence encoder) or "lexical" (hashed words, fast)',
+  },
+  optimizer: {
+    flag: "--optimizer",
+    example: '"local" (a trainer inbox file) or "ray" (a trainer ingest, with --ingest-url)',
+  },
+  ingestUrl: { flag: "--ingest-url", example: "the trainer ingest's base URL, such as http://head-node:8000" },
+  rayAddress: { flag: "--ray-address", example: "the Ray dashboard, such as http://head-node:8265" },
+  launch: {
+    flag: "--launch",
+    example: 'the trainer job\'s entrypoint, such as "python -m lanpo_trainer serve --backend hf"',
+  },
+  cacheDir: {
+    flag: "--cache-dir",
+    example: "a folder you can write to, such as ~/.cache/lanpo (or set LANPO_CACHE_DIR)",
   },
   out: { flag: "--out", example: "a folder path such as runs/demo" },
   apiKey: { flag: "--api-key", example: "the server's key, or set OPENAI_API_KEY" },

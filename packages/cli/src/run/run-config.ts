@@ -37,13 +37,23 @@ export interface RunConfig {
   timeoutMs: number;
   /** Extra tries of a failed model call. */
   retries: number;
+  /** How long calls wait out a model server that stopped answering before the run stops. */
+  maxOutageMs: number;
   /** Lessons per context at most. */
   k: number;
-  /** Cosine similarity under which lessons are not retrieved. */
-  minScore: number;
+  /** Cosine similarity under which lessons are not retrieved; null takes the embeddings' calibrated threshold. */
+  minScore: number | null;
   mix: FeedbackMix;
   /** Embeddings of the lesson memory: the offline sentence encoder, or hashed words (fast). */
   embeddings: "default" | "lexical";
+  /** Where training batches go: a local trainer inbox file, or a trainer's HTTP ingest on a Ray cluster. */
+  optimizer: "local" | "ray";
+  /** The trainer's ingest base URL (`--optimizer ray`). */
+  ingestUrl: string | null;
+  /** The Ray dashboard, to launch the trainer job (`--launch`). */
+  rayAddress: string | null;
+  /** The trainer job's entrypoint, submitted to Ray when the run starts; null: the trainer already runs. */
+  launch: string | null;
 }
 
 /** Defaults of every {@link RunConfig} field but `dataset`: applied here and nowhere else. */
@@ -61,17 +71,43 @@ export const RUN_DEFAULTS: Omit<RunConfig, "dataset"> = {
   temperature: 1,
   maxTokens: null,
   scriptedSuccessRate: null,
-  concurrency: 8,
+  concurrency: 64,
   timeoutMs: 120_000,
   retries: 2,
+  maxOutageMs: 60_000,
   k: 3,
-  minScore: 0.6,
+  minScore: null,
   mix: { reflection: 0.2, abstraction: 0.2, both: 0.1 },
   embeddings: "default",
+  optimizer: "local",
+  ingestUrl: null,
+  rayAddress: null,
+  launch: null,
 };
 
-/** Fields a resumed run may change: they alter how fast it runs, not what it computes. */
-export const RESUMABLE_OVERRIDES: readonly (keyof RunConfig)[] = ["steps", "concurrency", "timeoutMs", "retries"];
+/**
+ * Fields a resumed run may change: they alter how fast it runs or where its servers are, not what it
+ * computes (a model server or ingest that moved to another address is the same server).
+ */
+export const RESUMABLE_OVERRIDES: readonly (keyof RunConfig)[] = [
+  "steps",
+  "concurrency",
+  "timeoutMs",
+  "retries",
+  "maxOutageMs",
+  "modelUrl",
+  "ingestUrl",
+  "rayAddress",
+];
+
+/** Values of fields added after format 1 was first written, for run folders written before them. */
+export const ADDED_FIELD_DEFAULTS: Partial<RunConfig> = {
+  maxOutageMs: 60_000,
+  optimizer: "local",
+  ingestUrl: null,
+  rayAddress: null,
+  launch: null,
+};
 
 /** What `DIR/config.json` holds: the config plus what a resume checks against. */
 export interface StoredRunConfig extends RunConfig {

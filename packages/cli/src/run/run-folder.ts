@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, StorageError } from "@lanpo/core";
 import { configErrorFromIssues } from "./config-issues.js";
-import type { StoredRunConfig } from "./run-config.js";
+import { ADDED_FIELD_DEFAULTS, type StoredRunConfig } from "./run-config.js";
 import { storedRunConfigSchema } from "./run-config-schema.js";
 
 /** Where everything of one run lives, under one folder. */
@@ -37,6 +37,9 @@ export function runFolder(dir: string): RunFolder {
  */
 export function createRunFolder(dir: string, options: { overwrite?: boolean } = {}): RunFolder {
   const folder = runFolder(dir);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new ConfigError("out", `${dir} is a file, not a folder; pass --out a folder path (it is created if missing)`);
+  }
   if (options.overwrite && existsSync(folder.config)) {
     try {
       rmSync(dir, { recursive: true, force: true });
@@ -83,6 +86,15 @@ export function readStoredRunConfig(dir: string): StoredRunConfig {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (cause) {
     const code = (cause as { code?: string }).code;
+    if (code === "ENOTDIR") {
+      throw new ConfigError(
+        "resume",
+        `${dir} is a file, not a run folder; pass the --out folder of an earlier lanpo run`,
+        {
+          cause,
+        },
+      );
+    }
     if (code === "ENOENT") {
       const why = existsSync(dir)
         ? "has no config.json, so it is not a lanpo run folder (or the run died before it started)"
@@ -99,7 +111,9 @@ export function readStoredRunConfig(dir: string): StoredRunConfig {
       { cause },
     );
   }
-  const result = storedRunConfigSchema.safeParse(raw);
+  // Fields added to format 1 later are filled in for run folders written before them.
+  const withAdded = typeof raw === "object" && raw !== null ? { ...ADDED_FIELD_DEFAULTS, ...raw } : raw;
+  const result = storedRunConfigSchema.safeParse(withAdded);
   if (!result.success) {
     throw configErrorFromIssues(result.error.issues, raw as Record<string, unknown>, (f) => `"${f}" in ${file}`);
   }

@@ -37,6 +37,10 @@ export interface RunOptions {
   batchSize: number;
 }
 
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
 function checkProblems(problems: readonly Problem[]): void {
   if (!Array.isArray(problems) || problems.length === 0)
     throw new ConfigError("problems", "pass a non-empty array of problems");
@@ -231,7 +235,7 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     if (fresh.length > 0 && fresh.every((r) => !isScored(r))) {
       const last = fresh.at(-1)?.error ?? "unknown";
       throw new ModelError(
-        `every one of the ${fresh.length} model calls of step ${step} failed, after waiting up to ${Math.round(this.options.maxOutageMs / 1000)} s for the server to answer (last error: ${last}). ` +
+        `every one of the ${fresh.length} model calls of step ${step} failed, after waiting up to ${seconds(this.options.maxOutageMs)} for the server to answer (last error: ${last}). ` +
           "The run stops here; every group verified before is in the pool: check the model server, then resume the run.",
         { isRetryable: false },
       );
