@@ -13,6 +13,9 @@ test("after an answer phrase the first result counts, not a later number of the 
   t.is(extractAnswer("Réponse: Janeth aura encore 220 $ à payer d'ici 12 mois."), "220");
   t.is(extractAnswer("réponse est (35 + 70 = 105)."), "35 + 70 = 105");
   t.true(isEquivalent("105", "réponse est (35 + 70 = 105).").equal);
+  t.true(isEquivalent("7", "The answer is clear: 3 + 4 = 7").equal);
+  // "final answer" without its verb or a colon introduces nothing.
+  t.is(extractAnswer("I will now compute the final answer step by step. 3 + 4 = 7, times 2 = 14."), "14");
 });
 
 test("a completion that runs on into a new chat turn is read up to it", (t) => {

@@ -180,7 +180,15 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
   }
   if (candidates.length > 0) {
     candidates.sort((a, b) => a.at - b.at);
-    if (pick === "first") return candidates[0]?.answer;
+    if (pick === "first") {
+      const first = candidates[0] as (typeof candidates)[number];
+      // "clear: 3 + 4 = 7": a computation that starts the answer states its last member.
+      const chain = /^[-−]?\d[\d.,]*(?:\s*[-+*/×=]\s*[-−]?\d[\d.,]*)*\s*=\s*[-−]?\d[\d.,]*/.exec(
+        outside.slice(first.at),
+      );
+      if (first.answer.source === "number" && chain) return { answer: chain[0], source: "number", plainText: true };
+      return first.answer;
+    }
     const last = candidates[candidates.length - 1] as (typeof candidates)[number];
     if (last.answer.source === "number") return joinTrailingNumbers(outside, candidates);
     return joinTrailingMath(trimmed, segments, last);

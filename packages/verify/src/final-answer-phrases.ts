@@ -5,7 +5,8 @@
  */
 const PHRASES: readonly string[] = [
   // English
-  String.raw`(?:the\s+)?final\s+answer\s*(?:is|would\s+be|will\s+be)?\s*:?`,
+  // "final answer" needs its verb or a colon: "before giving the final answer, we check…" is not one.
+  String.raw`(?:the\s+)?final\s+answer\s*(?:(?:is|would\s+be|will\s+be)\s*:?|[:=])`,
   String.raw`(?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be)\s*:?`,
   String.raw`(?<![A-Za-z])answer\s*(?::|=)`,
   "####",
