@@ -112,7 +112,7 @@ async function time(agent: typeof bare, i: number): Promise<number> {
   return performance.now() - started;
 }
 
-const agents = { bare, noop, lanpo: withLanpo } as Record<string, typeof bare>;
+const agents = { bare, noop, lanpo: withLanpo } as unknown as Record<string, typeof bare>;
 for (let i = 0; i < 50; i++) for (const agent of Object.values(agents)) await time(agent, i);
 const samples: Record<string, number[]> = { bare: [], noop: [], lanpo: [] };
 for (let i = 0; i < RUNS; i++) {

@@ -1,4 +1,6 @@
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage } from "@langchain/core/messages";
+import type { ChatResult } from "@langchain/core/outputs";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { ABSTRACTION_MARKER, ConfigError, ScriptedPolicy } from "@lanpo/core";
 import { MockChatModel } from "@lanpo/core/testing";
@@ -12,21 +14,25 @@ const attempts = [
 ];
 const general = "Multiply a constant speed by the elapsed time to get a distance.";
 
-/** A FakeListChatModel whose bound model answers with a tool call carrying `args`. */
-class ToolCallingFake extends FakeListChatModel {
+/** A chat model that can call tools and answers every call with one tool call carrying `args`. */
+class ToolCallingFake extends BaseChatModel {
   bound: unknown[] = [];
   constructor(private readonly args: unknown) {
-    super({ responses: ["unused"] });
+    super({});
   }
-  override bindTools(tools: unknown[]) {
+  _llmType() {
+    return "tool-calling-fake";
+  }
+  override bindTools(tools: unknown[]): never {
     this.bound = tools;
-    return this;
+    return this as never;
   }
-  override async invoke(): Promise<AIMessage> {
-    return new AIMessage({
+  async _generate(): Promise<ChatResult> {
+    const message = new AIMessage({
       content: "",
       tool_calls: [{ name: "record_lessons", args: this.args as Record<string, unknown>, id: "c1" }],
     });
+    return { generations: [{ text: "", message }] };
   }
 }
 
