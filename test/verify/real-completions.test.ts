@@ -105,6 +105,14 @@ test("multiple-choice golds are matched against the choice a completion names", 
   t.true(isEquivalent("(D) Alina", "D").equal);
   t.false(isEquivalent("(A) Cecile", "C").equal);
   t.true(isEquivalent("B", "B。不是 A").equal);
+  t.true(isEquivalent("C", "I think (A) is wrong and (B) is wrong, so it must be (C).").equal);
+  t.true(isEquivalent("E", "\\boxed{\\textbf{(E)}\\ 25}").equal);
+});
+
+test("an absolute value bounded by a constant is an interval or a union of two", (t) => {
+  t.true(isEquivalent("(-\\infty,-2)\\cup(2,\\infty)", "$|x| > 2$").equal);
+  t.true(isEquivalent("[-2, 2]", "$|x| \\le 2$").equal);
+  t.false(isEquivalent("(-2, 2)", "$|x| \\le 2$").equal);
 });
 
 test("numbers are accepted where strings are expected", (t) => {

@@ -43,8 +43,14 @@ export function predictedChoice(pred: string): string | undefined {
     STANDALONE.lastIndex = 0;
     for (let m = STANDALONE.exec(rest); m !== null; m = STANDALONE.exec(rest)) if (m[1] !== "I") return m[1];
   }
+  // A label opening the text with its punctuation ("D.", "(D)", "B。"), then the last
+  // parenthesised label ("so it must be (C)"), then a bare opening label ("A Peter").
   const leading = LEADING_CHOICE.exec(pred);
-  if (leading) return leading[1];
+  const punctuated = leading && /^\s*[*_\s]*(?:\([A-J]\)|[A-J](?:[.):。]|\P{ASCII}))/u.test(pred);
+  if (leading && punctuated) return leading[1];
+  const parenthesised = [...pred.matchAll(/\(([A-J])\)/g)].pop();
+  if (parenthesised) return parenthesised[1];
+  if (leading && leading[1] !== "I") return leading[1];
   let last: string | undefined;
   STANDALONE.lastIndex = 0;
   for (let m = STANDALONE.exec(pred); m !== null; m = STANDALONE.exec(pred)) if (m[1] !== "I") last = m[1];

@@ -112,6 +112,30 @@ function relationToInterval(v: AnswerValue & { type: "relation" }): AnswerValue 
   }
   if (ordered.length === 2) {
     const [a, b] = ordered as [ExprNode, ExprNode];
+    // |x| < c is (-c, c); |x| > c is (-∞, -c) ∪ (c, ∞).
+    const abs = (n: ExprNode) => n.kind === "fn" && n.name === "abs" && n.args[0]?.kind === "sym";
+    if (abs(a) && isConst(b))
+      return {
+        type: "interval",
+        lo: expr({ kind: "neg", arg: b }),
+        hi: expr(b),
+        loClosed: closed[0] as boolean,
+        hiClosed: closed[0] as boolean,
+      };
+    if (isConst(a) && abs(b))
+      return {
+        type: "union",
+        parts: [
+          {
+            type: "interval",
+            lo: inf(-1),
+            hi: expr({ kind: "neg", arg: a }),
+            loClosed: false,
+            hiClosed: closed[0] as boolean,
+          },
+          { type: "interval", lo: expr(a), hi: inf(1), loClosed: closed[0] as boolean, hiClosed: false },
+        ],
+      };
     if (isConst(b) && !isConst(a) && a.kind === "sym")
       return { type: "interval", lo: inf(-1), hi: expr(b), loClosed: false, hiClosed: closed[0] as boolean };
     if (isConst(a) && !isConst(b) && b.kind === "sym")

@@ -25,7 +25,7 @@ const MAX_JOINED_BOXES = 50;
  * fraction `13/28`, a percent; or a LaTeX fraction or root written without `$`.
  */
 const TEXT_NUMBER =
-  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
+  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,2}:\d{2}(?![0-9])|\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
 /** Chat-template tokens after which a completion runs on into text that is not its answer. */
 const CHAT_TAIL = /<\|(?:im_start|im_end|endoftext|eot_id|end|user|assistant)\|>|<\/s>/;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
