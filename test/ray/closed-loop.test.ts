@@ -29,7 +29,7 @@ if (!wired) console.log(`closed-loop: skipped, ${why}`);
 const maybe = wired ? test.serial : test.serial.skip;
 
 // Short enough for the suite, long enough that the tiny policy's reward clearly leaves the frozen one's.
-const STEPS = 12;
+const STEPS = 14;
 // Lexical embeddings keep each step cheap; every other setting is the CLI's default.
 const FAST = ["--embeddings", "lexical"];
 
@@ -53,9 +53,9 @@ async function arm(name: string, lr: number | undefined) {
 
 maybe("rewards change the policy: the learning arm's reward rises above the frozen arm's", async (t) => {
   t.timeout(600_000);
-  const learning = await arm("learning", undefined);
+  // Both arms at once: each is mostly waiting on the other process of its own loop.
+  const [learning, frozen] = await Promise.all([arm("learning", undefined), arm("frozen", 0)]);
   t.is(learning.result.code, 0, learning.result.stderr);
-  const frozen = await arm("frozen", 0);
   t.is(frozen.result.code, 0, frozen.result.stderr);
   const rewards = learning.summary.rewardByStep ?? [];
   const control = frozen.summary.rewardByStep ?? [];
@@ -84,12 +84,17 @@ maybe("a receiver killed mid-run and restarted: the run rides over it, nothing i
   trainers.push(trainer);
   const run = startClosedLoopRun({ url: trainer.url, out, steps, extra: FAST });
   // Kill the receiver once it has applied a few batches, while the run is still going.
+  let before = 0;
   for (;;) {
     const status = await trainerStatus(trainer.url).catch(() => null);
-    if (status && status.batchesApplied >= 3) break;
+    if (status && status.batchesApplied >= 3) {
+      before = status.batchesApplied;
+      break;
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stopTrainer(trainer, "SIGKILL");
+  t.log(`receiver SIGKILLed after ${before} of ${steps} batches`);
   await new Promise((resolve) => setTimeout(resolve, 1500));
   trainer = await startTrainer({ python, port, stateDir });
   trainers.push(trainer);
