@@ -118,3 +118,21 @@ test("inputs with no task are kept in trials but not written to the pool; values
   t.is((await pool.stats()).groups, 0);
   t.notThrows(() => JSON.stringify(handler.trials));
 });
+
+test("a chat model invoked on its own is a trial too, with its usage", async (t) => {
+  const handler = new LanpoCallbackHandler();
+  const model = new FakeListChatModel({ responses: ["hello"] });
+  await model.invoke([new HumanMessage("hi")], { callbacks: [handler] });
+  const failing = new FakeListChatModel({ responses: ["x"] });
+  await t.throwsAsync(
+    failing.invoke([new HumanMessage("hi")], { callbacks: [handler], thrownErrorString: "model down" } as never),
+  );
+  await handler.flush();
+  t.deepEqual(
+    handler.trials.map((trial) => [trial.modelCalls[0]?.output ?? null, trial.error?.message ?? null]),
+    [
+      ["hello", null],
+      [null, "model down"],
+    ],
+  );
+});

@@ -375,3 +375,20 @@ test("with a checkpointer, each turn of a thread is its own trial, searched once
   t.is(second?.completion, "The car travels 200 miles.");
   t.deepEqual(second?.lessonIds, [], "the car lesson is never shown for the car problem");
 });
+
+test("core's ScriptedPolicy as the reflector (it cannot call tools, so createAgent refuses it as the agent's model)", async (t) => {
+  const { ScriptedPolicy } = await import("@lanpo/core");
+  const policy = new ScriptedPolicy({ problems: [trains], successRate: 1 });
+  const memory = await memoryWithCarLesson();
+  const pool = new InMemoryExperiencePool();
+  const middleware = lanpoMiddleware({ memory, pool, minScore: 0.3, reflect: policy, ...quiet });
+  for (let i = 0; i < 2; i++) {
+    const model = fakeModel().respond(new AIMessage("The answer is \\boxed{180}."));
+    const agent = createAgent({ model, tools: [], systemPrompt: "Solve it.", middleware: [middleware] });
+    const result = await agent.invoke({ messages: [new HumanMessage(trains.question)] });
+    t.regex(result.messages.at(-1)?.text ?? "", /\\boxed\{180\}/);
+  }
+  const [second] = await pool.rolloutsOfGroup(taskIdOf(trains.question), 1);
+  t.is(second?.feedback, "both");
+  t.regex(second?.messages[0]?.content ?? "", /<review>\n.+\n<\/review>/);
+});
