@@ -52,11 +52,11 @@ function exactTop(vectors: number[][], query: number[], k: number): Set<string> 
 
 test("from 2,048 documents the store calibrates efSearch to its recall target, again at each doubling", async (t) => {
   const dims = 24;
-  const all = clustered(5360, dims, 1);
+  const all = clustered(5500, dims, 1);
   const vectors = all.slice(0, 5300);
   const queries = all.slice(5300); // new points of the same distribution, never stored
-  // A sparse graph, so that the default efSearch would miss: the calibration has something to fix.
-  const store = new HnswLessonStore(noEmbeddings(), { M: 6, efConstruction: 10, efSearch: 4 });
+  // A low efSearch, so that the store as configured would miss: the calibration has something to fix.
+  const store = new HnswLessonStore(noEmbeddings(), { M: 8, efConstruction: 20, efSearch: 4 });
   await build(store, vectors.slice(0, CALIBRATE_FROM - 1));
   t.is(store.calibration, null, "not below 2,048 documents");
   t.is(store.efSearch, 4);
@@ -71,6 +71,7 @@ test("from 2,048 documents the store calibrates efSearch to its recall target, a
   t.true((first?.efSearch ?? 0) > 4, "the sparse graph needed more effort than it was given");
   t.true((first?.documents ?? 0) >= CALIBRATE_FROM && (first?.documents ?? 0) < 3000);
   t.true((first?.sampleSize ?? 0) >= 32);
+  t.true((first?.newVectors ?? 0) >= 8, "real new vectors of the batch, held back from the index, were among the queries");
   // New queries (never stored) reach the target at the calibrated effort.
   const held = vectors.slice(0, 3000);
   let hits = 0;

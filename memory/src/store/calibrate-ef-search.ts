@@ -21,6 +21,12 @@ export interface CalibrateEfSearchOptions {
   candidates?: number[];
   /** Picks the sample. @default Math.random */
   random?: () => number;
+  /**
+   * Queries the index does not hold (new vectors of the same data, held back from the index until
+   * the calibration has run): used first, and topped up to `sampleSize` with made-up held-out
+   * queries (see `heldOutQueries`). @default none
+   */
+  queries?: readonly (readonly number[])[];
 }
 
 /** What a calibration measured: recall@k per tried efSearch, and the one chosen. */
@@ -35,6 +41,8 @@ export interface EfSearchCalibration {
   k: number;
   /** Queries measured. */
   sampleSize: number;
+  /** How many of them were real new vectors held back from the index (the rest were made up). */
+  newVectors?: number;
   /** Live documents when it was measured. */
   documents: number;
   recallByEf: { efSearch: number; recall: number }[];
@@ -60,13 +68,18 @@ export function calibrateEfSearch(
   // Below the index's own floor for k (k itself, or k × rerank candidates for a projected index)
   // every ef runs the same search: try the floor once, then only larger values.
   const floor = index.minimumEf(k);
-  const given = options.candidates ?? DEFAULT_CANDIDATES;
-  const candidates = [...new Set(given.map((ef) => Math.max(ef, floor)))].sort((a, b) => a - b);
+  const tried = options.candidates ?? DEFAULT_CANDIDATES;
+  const candidates = [...new Set(tried.map((ef) => Math.max(ef, floor)))].sort((a, b) => a - b);
   const base = { targetRecall, k, documents: liveLabels.length };
   if (k === 0 || liveLabels.length <= k) {
     return { ...base, efSearch: candidates[0] ?? 16, reached: true, recall: 1, sampleSize: 0, recallByEf: [] };
   }
-  const queries = heldOutQueries(index, liveLabels, options.sampleSize ?? 48, options.random ?? Math.random);
+  const sampleSize = options.sampleSize ?? 48;
+  const given = (options.queries ?? []).slice(0, sampleSize).map((query) => Array.from(query));
+  const queries = [
+    ...given,
+    ...heldOutQueries(index, liveLabels, sampleSize - given.length, options.random ?? Math.random),
+  ];
   const truth = exactTopLabels(index, liveLabels, queries, k).map((labels) => new Set(labels));
   const recallByEf: { efSearch: number; recall: number }[] = [];
   for (const ef of candidates) {
@@ -78,7 +91,15 @@ export function calibrateEfSearch(
     const recall = hits / (queries.length * k);
     recallByEf.push({ efSearch: ef, recall });
     if (recall >= targetRecall) {
-      return { ...base, efSearch: ef, reached: true, recall, sampleSize: queries.length, recallByEf };
+      return {
+        ...base,
+        efSearch: ef,
+        reached: true,
+        recall,
+        sampleSize: queries.length,
+        newVectors: given.length,
+        recallByEf,
+      };
     }
   }
   // Unreachable: recall has plateaued below the target, so larger ef only costs time. Take the
@@ -91,6 +112,7 @@ export function calibrateEfSearch(
     reached: false,
     recall: chosen?.recall ?? 0,
     sampleSize: queries.length,
+    newVectors: given.length,
     recallByEf,
   };
 }

@@ -229,7 +229,7 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (this.options.numDimensions === undefined) this.options = withDimensions(this.options, dims);
     const fresh = new Set(ids.filter((id) => !this.labelById.has(id)));
     const index = this.ensureCapacity(fresh.size);
-    for (let i = 0; i < ids.length; i++) {
+    const put = (i: number) => {
       const id = ids[i] as string;
       const doc = documents[i] as DocumentInterface;
       const stored: StoredDocument = {
@@ -248,9 +248,39 @@ export class HnswLessonStore extends SaveableVectorStore {
         this.labelById.set(id, stored.label);
       }
       this.byLabel.set(stored.label, stored);
+    };
+    // When this batch brings the store to a calibration point, some of its new vectors are held
+    // back until the calibration has run: real queries from the user's own data that the index
+    // does not hold yet, the most faithful held-out sample there is.
+    const heldOut = this.heldOutPositions(ids, fresh);
+    for (let i = 0; i < ids.length; i++) if (!heldOut.has(i)) put(i);
+    if (heldOut.size > 0) {
+      const queries = [...heldOut].map((i) => vectors[i] as number[]);
+      const finalSize = this.byLabel.size + heldOut.size;
+      if (index instanceof ProjectedIndex) index.fitIfDue(finalSize, queries);
+      this.keepRecall(true, queries);
+      for (const i of heldOut) put(i);
+      this.nextCalibrationAt = 2 * finalSize;
+    } else {
+      this.keepRecall();
     }
-    this.keepRecall();
     return ids;
+  }
+
+  /** Positions of the batch to hold back for the calibration it triggers (see `addVectors`), if any. */
+  private heldOutPositions(ids: readonly string[], fresh: ReadonlySet<string>): Set<number> {
+    const finalSize = this.byLabel.size + fresh.size;
+    const count = Math.min(CALIBRATION_QUERIES, Math.floor(fresh.size / 2));
+    if (!this.options.recallTarget || finalSize < Math.max(CALIBRATE_FROM, this.nextCalibrationAt) || count < 8)
+      return new Set();
+    const seen = new Map<string, number>();
+    for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+    // New ids that occur once in the batch, spread over it.
+    const candidates = ids.flatMap((id, i) => (fresh.has(id) && seen.get(id) === 1 ? [i] : []));
+    const step = candidates.length / count;
+    return new Set(
+      Array.from({ length: Math.min(count, candidates.length) }, (_, j) => candidates[Math.floor(j * step)] as number),
+    );
   }
 
   /**
@@ -415,16 +445,18 @@ export class HnswLessonStore extends SaveableVectorStore {
    * first holds `CALIBRATE_FROM` documents and at every doubling. An automatic projected layout
    * that cannot reach it is rebuilt over the vectors themselves and measured again.
    */
-  private keepRecall(force = false): void {
+  private keepRecall(force = false, queries?: number[][]): void {
     const target = this.options.recallTarget;
     const size = this.byLabel.size;
-    if (!target || !this.labelIndex || (!force && size < this.nextCalibrationAt) || size < CALIBRATE_FROM) return;
+    const floor = queries ? CALIBRATE_FROM - queries.length : CALIBRATE_FROM;
+    if (!target || !this.labelIndex || (!force && size < this.nextCalibrationAt) || size < floor) return;
     const calibrate = () =>
       this.calibrateEfSearch({
         targetRecall: Math.min(1, target.recall + RECALL_MARGIN),
         k: target.k,
         sampleSize: CALIBRATION_QUERIES,
         random: mulberry32(this.options.seed + size),
+        ...(queries ? { queries } : {}),
       });
     const result = calibrate();
     const index = this.labelIndex;

@@ -127,6 +127,16 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     if (this.state === "pending" && this.table.size >= this.settings.fitAfter) this.fit();
   }
 
+  /** Fits now when the store is about to reach `fitAfter` (so a calibration measures the layout it will have). */
+  fitIfDue(expectedSize: number, queries?: readonly (readonly number[])[]): void {
+    if (
+      this.state === "pending" &&
+      expectedSize >= this.settings.fitAfter &&
+      this.table.size > this.settings.dimensions
+    )
+      this.fit(queries);
+  }
+
   /**
    * Rebuilds the graph over the exact vectors (the direct layout, kept in this index's files) and
    * keeps it so: what an automatic layout does when the projected graph cannot reach the recall
@@ -207,7 +217,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
    * Fits the projection to the live vectors and rebuilds the graph over their projections, at the
    * same capacity. Deleted slots are not carried over, so none remain to reuse.
    */
-  private fit(): void {
+  private fit(queries?: readonly (readonly number[])[]): void {
     const live = [...this.table.labels()];
     const labels = sample(live, FIT_SAMPLE_MAX);
     const d = this.sourceDimensions;
@@ -216,7 +226,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     const projection = PcaProjection.fit(rows, labels.length, d, this.settings.dimensions);
     const projected = new Map(live.map((label) => [label, projection.project(this.table.row(label))]));
     if (this.settings.auto) {
-      this.checkedRecall = this.projectedRecall(live, projection, projected);
+      this.checkedRecall = this.projectedRecall(live, projection, projected, queries);
       if (this.checkedRecall < AUTO_CHECK_RECALL) {
         // Neighbours differ in directions the basis drops: the graph keeps the vectors themselves.
         this.state = "direct";
@@ -235,10 +245,20 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
    * Share of the exact top 10 of held-out queries that are among their top `10 × rerank` by the
    * projections (both by exhaustive scan): the recall the projected layout could at best reach.
    */
-  private projectedRecall(live: number[], projection: PcaProjection, projected: Map<number, number[]>): number {
+  private projectedRecall(
+    live: number[],
+    projection: PcaProjection,
+    projected: Map<number, number[]>,
+    given: readonly (readonly number[])[] = [],
+  ): number {
     const k = Math.min(10, live.length);
     const wanted = Math.ceil(k * this.settings.rerank);
-    const queries = heldOutQueries(this, live, AUTO_CHECK_QUERIES, mulberry32(this.parameters.seed));
+    // New vectors held back from the index when there are some; made-up held-out queries for the rest.
+    const real = given.slice(0, AUTO_CHECK_QUERIES).map((query) => Array.from(query));
+    const queries = [
+      ...real,
+      ...heldOutQueries(this, live, AUTO_CHECK_QUERIES - real.length, mulberry32(this.parameters.seed)),
+    ];
     const truth = exactTopLabels(this, live, queries, k);
     let found = 0;
     for (const [i, query] of queries.entries()) {

@@ -56,6 +56,7 @@ export const storeManifestSchema = z.object({
       targetRecall: z.number(),
       k: z.number().int().nonnegative(),
       sampleSize: z.number().int().nonnegative(),
+      newVectors: z.number().int().nonnegative().optional(),
       documents: z.number().int().nonnegative(),
       recallByEf: z.array(z.object({ efSearch: z.number(), recall: z.number() })),
     })
