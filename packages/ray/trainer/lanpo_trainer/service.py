@@ -17,7 +17,6 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Tuple
 
-import torch
 
 from . import checkpoint
 from .backends.base import Policy
@@ -36,10 +35,6 @@ class ServiceOptions:
     ack_wait_s: float = 120.0
     # Write a checkpoint after every this many updates.
     checkpoint_every: int = 1
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON (numbers must be finite)")
 
 
 def parse_json(body: bytes):

@@ -2,7 +2,6 @@
 imports and a CUDA device is present; skipped otherwise, saying why."""
 
 import importlib.util
-import os
 import shutil
 import tempfile
 import unittest

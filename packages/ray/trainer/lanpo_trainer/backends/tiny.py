@@ -31,7 +31,6 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .base import GenerateRequest, GenerateResult, Messages, Policy, TokenLogprob
 
@@ -290,16 +289,6 @@ class TinyPolicy(Policy):
         for i, s in enumerate(seqs):
             ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
         return ids, torch.tensor([len(s) for s in seqs])
-
-    def _grammar(self, position: int) -> Optional[torch.Tensor]:
-        """Token ids allowed at reply position `position`; None past the end of the grammar."""
-        if position == 0:
-            return torch.tensor([self.box])
-        if position == 1:
-            return self.answers
-        if position == 2:
-            return torch.tensor([self.close])
-        return None
 
     # -- log-probs for the learner ---------------------------------------------------------------
     def sequence_logprobs(self, prompts: Sequence[Messages], completions: Sequence[str]):
