@@ -139,3 +139,11 @@ test("lists in prose and the same box twice are read as the writer meant", (t) =
   t.true(isEquivalent("4", "$\\boxed{4}$ \\\\ $\\boxed{4}$").equal);
   t.is(extractAnswer("She has 5 and 7 apples, 12 in all."), "12");
 });
+
+test("a gold written as a sentence gives the value it states, not its last number", (t) => {
+  t.true(isEquivalent("The minimum value is 3, attained at x = 1.", "\\boxed{3}").equal);
+  t.false(isEquivalent("The minimum value is 3, attained at x = 1.", "\\boxed{1}").equal);
+  t.true(isEquivalent("The maximum is $\\frac{9}{4}$, at $x = \\frac{3}{2}$.", "\\boxed{\\frac94}").equal);
+  t.true(isEquivalent("(i) 5, (ii) 7", "\\boxed{5}, \\boxed{7}").equal);
+  t.is(explainEquivalence("The minimum value is 3, attained at x = 1.", "3").gold.answer, "3");
+});

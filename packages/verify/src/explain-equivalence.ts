@@ -1,5 +1,5 @@
 import type { ExtractedAnswer } from "./extract-answer.js";
-import { extractAnswerDetailed } from "./extract-answer.js";
+import { extractAnswerDetailed, extractGoldAnswer } from "./extract-answer.js";
 import { type Equivalence, isEquivalent } from "./is-equivalent.js";
 import { normalizeAnswer } from "./normalize-answer.js";
 import type { VerifyOptions } from "./verify-options.js";
@@ -20,9 +20,9 @@ export interface ExplainedEquivalence extends Equivalence {
   pred: ExplainedSide;
 }
 
-function side(text: unknown): ExplainedSide {
+function side(text: unknown, isGold: boolean): ExplainedSide {
   const t = typeof text === "number" && Number.isFinite(text) ? String(text) : text;
-  const found = extractAnswerDetailed(t);
+  const found = isGold ? extractGoldAnswer(t) : extractAnswerDetailed(t);
   if (!found) return { answer: undefined, source: undefined, normalized: undefined };
   return {
     answer: found.answer,
@@ -42,7 +42,7 @@ function side(text: unknown): ExplainedSide {
 export function explainEquivalence(gold: unknown, pred: unknown, options?: VerifyOptions): ExplainedEquivalence {
   const verdict = isEquivalent(gold, pred, options);
   try {
-    return { ...verdict, gold: side(gold), pred: side(pred) };
+    return { ...verdict, gold: side(gold, true), pred: side(pred, false) };
   } catch {
     const none = { answer: undefined, source: undefined, normalized: undefined };
     return { ...verdict, gold: none, pred: none };

@@ -338,6 +338,39 @@ export function extractAnswerDetailed(text: unknown): ExtractedAnswer | undefine
   return resolve(t);
 }
 
+/** Gold texts longer than this are solutions, not sentences: their answer is found as a completion's. */
+const MAX_STATED_CHARS = 300;
+
+/** "is", "are", "equals" outside math: where a sentence states its value. */
+const COPULA = /\s(?:is|are|was|were|equals|becomes)\s/gi;
+
+/**
+ * The value a sentence states, for gold answers written as sentences ("The minimum value is 3,
+ * attained at x = 1" is 3, not 1): the first result after its last copula outside math.
+ * `undefined` when the text has no such copula with a result after it.
+ */
+export function statedAnswer(text: string): ExtractedAnswer | undefined {
+  if (typeof text !== "string" || text.length > MAX_STATED_CHARS) return undefined;
+  const masked = maskMath(text, mathSegments(text), "#");
+  let at = -1;
+  COPULA.lastIndex = 0;
+  for (let m = COPULA.exec(masked); m !== null; m = COPULA.exec(masked)) at = m.index + m[0].length;
+  if (at < 0) return undefined;
+  const rest = text.slice(at).split(/[.;!?。](?:\s|$)|\n/)[0] ?? "";
+  const r = resolve(rest, "first");
+  return r && r.source !== "whole" ? r : undefined;
+}
+
+/**
+ * The answer of a gold text: as {@link extractAnswerDetailed}, except that a short gold sentence
+ * with neither a box nor an answer phrase gives the value it states ({@link statedAnswer}).
+ */
+export function extractGoldAnswer(text: unknown): ExtractedAnswer | undefined {
+  const found = extractAnswerDetailed(text);
+  if (!found || (found.source !== "math" && found.source !== "number")) return found;
+  return statedAnswer(text as string) ?? found;
+}
+
 /**
  * The final answer of a completion: the last `\boxed{}`/`\fbox{}` (adjacent boxes joined), else
  * the text after "the final answer is" / "Final Answer:" / `####`, else the whole text when it

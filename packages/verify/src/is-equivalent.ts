@@ -2,7 +2,7 @@ import { type AnswerValue, buildValue } from "./answer-value.js";
 import { goldChoice, predictedChoice } from "./choice-letter.js";
 import { type CompareContext, compareValues } from "./compare-values.js";
 import { computeEngineEqual } from "./compute-engine-fallback.js";
-import { extractAnswerDetailed } from "./extract-answer.js";
+import { extractAnswerDetailed, extractGoldAnswer } from "./extract-answer.js";
 import { type NormalizedAnswer, normalizeAnswer } from "./normalize-answer.js";
 import { resolveVerifyOptions, type VerifyOptions } from "./verify-options.js";
 
@@ -61,7 +61,8 @@ export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptio
     const checkDeadline = () => {
       if (o.now() > deadline) throw new Timeout();
     };
-    const g = extractAnswerDetailed(gold);
+    // A gold written as a sentence states its answer after its copula, not in its last number.
+    const g = extractGoldAnswer(gold);
     if (!g) return { equal: false, reason: "no-gold-answer" };
     const p = extractAnswerDetailed(pred);
     if (!p) return { equal: false, reason: "no-answer" };

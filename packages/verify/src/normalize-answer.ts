@@ -121,6 +121,8 @@ export function normalizeAnswer(answer: string, plainText = false): NormalizedAn
   const p = stripPercent(s);
   s = p.text;
   s = s.replace(/\s+/g, " ").trim();
+  // Part labels of a multi-part answer: "(i) 5, (ii) 7", "(a) 3; (b) 4".
+  s = s.replace(/(^|[,;]\s*)\((?:i{1,3}|iv|vi{0,3}|[a-h])\)\s+(?=\S)/g, "$1");
   // Glued separators from flattened text: "1orW(x)=-1", "(11,7)or(7,11)".
   s = s.replace(/(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g, ",");
   s = s.replace(/\s+(?:and|or)\s+/gi, ",");
