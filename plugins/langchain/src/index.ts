@@ -33,7 +33,7 @@ export type { ChatModelConfig, ResolvedChatModelConfig } from "./models/chat-mod
 export { chatModelConfigSchema, parseChatModelConfig } from "./models/chat-model-config.js";
 export type { ChatModelDependencies } from "./models/chat-model-from-config.js";
 export { chatModelFromConfig } from "./models/chat-model-from-config.js";
-export type { HuggingFaceChatModelOptions } from "./models/hugging-face-chat-model.js";
+export type { HuggingFaceChatCallOptions, HuggingFaceChatModelOptions } from "./models/hugging-face-chat-model.js";
 export { HuggingFaceChatModel } from "./models/hugging-face-chat-model.js";
 export type { ModelWhere } from "./models/lanpo-chat-openai.js";
 export { LanpoChatOpenAI } from "./models/lanpo-chat-openai.js";

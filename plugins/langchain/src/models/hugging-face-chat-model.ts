@@ -1,5 +1,6 @@
 import { InferenceClient } from "@huggingface/inference";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
 import {
   BaseChatModel,
   type BaseChatModelCallOptions,
@@ -7,6 +8,8 @@ import {
 } from "@langchain/core/language_models/chat_models";
 import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
+import type { Runnable } from "@langchain/core/runnables";
+import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
 import { ConfigError } from "@lanpo/core";
 import {
   type ChatCompletionInput,
@@ -41,15 +44,22 @@ export interface HuggingFaceChatModelOptions extends BaseChatModelParams {
   fetch?: typeof fetch;
 }
 
+/** Call options: tools bound with `bindTools` travel here, in OpenAI's function format. */
+export interface HuggingFaceChatCallOptions extends BaseChatModelCallOptions {
+  tools?: ReturnType<typeof convertToOpenAITool>[];
+  tool_choice?: "auto" | "none" | "required" | string | { type: "function"; function: { name: string } };
+}
+
 /**
  * A LangChain chat model over `@huggingface/inference`'s `chatCompletion`, for Hugging Face
  * Inference Providers, Inference Endpoints and TGI. Replies carry what the trainer reads, in
  * `ChatOpenAI`'s shape (finish reason, model name, log-probs, usage, reasoning). Errors surface as
- * `ModelError`. It makes no network call until it is invoked. It cannot call tools.
+ * `ModelError`. It makes no network call until it is invoked. It can call tools (`bindTools`, so it
+ * works inside `createAgent`); with tools bound, replies are not streamed.
  *
  * @example new HuggingFaceChatModel({ model: "Qwen/Qwen2.5-7B-Instruct", endpointUrl: "http://tgi:8080" })
  */
-export class HuggingFaceChatModel extends BaseChatModel<BaseChatModelCallOptions, AIMessageChunk> {
+export class HuggingFaceChatModel extends BaseChatModel<HuggingFaceChatCallOptions, AIMessageChunk> {
   readonly model: string;
   readonly endpointUrl: string | undefined;
   readonly streaming: boolean;
@@ -80,6 +90,13 @@ export class HuggingFaceChatModel extends BaseChatModel<BaseChatModelCallOptions
     return "lanpo-huggingface";
   }
 
+  override bindTools(
+    tools: Parameters<typeof convertToOpenAITool>[0][],
+    kwargs?: Partial<HuggingFaceChatCallOptions>,
+  ): Runnable<BaseLanguageModelInput, AIMessageChunk, HuggingFaceChatCallOptions> {
+    return this.withConfig({ tools: tools.map((tool) => convertToOpenAITool(tool)), ...kwargs });
+  }
+
   #request(messages: BaseMessage[], options: this["ParsedCallOptions"]): ChatCompletionInput {
     const o = this.#options;
     return {
@@ -94,6 +111,7 @@ export class HuggingFaceChatModel extends BaseChatModel<BaseChatModelCallOptions
         ? { logprobs: true, ...(o.topLogprobs !== undefined ? { top_logprobs: o.topLogprobs } : {}) }
         : {}),
       ...(options.stop?.length ? { stop: options.stop } : {}),
+      ...(options.tools?.length ? { tools: options.tools as never, ...toolChoice(options.tool_choice) } : {}),
     };
   }
 
@@ -111,7 +129,7 @@ export class HuggingFaceChatModel extends BaseChatModel<BaseChatModelCallOptions
     options: this["ParsedCallOptions"],
     runManager?: CallbackManagerForLLMRun,
   ): Promise<ChatResult> {
-    if (this.streaming) {
+    if (this.streaming && !options.tools?.length) {
       let final: ChatGenerationChunk | undefined;
       for await (const chunk of this._streamResponseChunks(messages, options, runManager)) {
         final = final ? final.concat(chunk) : chunk;
@@ -152,6 +170,15 @@ export class HuggingFaceChatModel extends BaseChatModel<BaseChatModelCallOptions
       );
     }
   }
+}
+
+function toolChoice(choice: HuggingFaceChatCallOptions["tool_choice"]): { tool_choice?: never } {
+  if (choice === undefined) return {};
+  const value =
+    typeof choice === "string" && !["auto", "none", "required"].includes(choice)
+      ? { type: "function", function: { name: choice } }
+      : choice;
+  return { tool_choice: value as never };
 }
 
 function timeoutError(timeoutMs: number, cause: unknown): Error {

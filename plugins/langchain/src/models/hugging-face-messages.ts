@@ -1,5 +1,12 @@
 import type { InferenceClient } from "@huggingface/inference";
-import { AIMessage, AIMessageChunk, type BaseMessage, ToolMessage } from "@langchain/core/messages";
+import {
+  AIMessage,
+  AIMessageChunk,
+  type BaseMessage,
+  type InvalidToolCall,
+  type ToolCall,
+  ToolMessage,
+} from "@langchain/core/messages";
 import { messageText } from "../util/message-text.js";
 
 /** The wire types, as the client declares them (no direct dependency on @huggingface/tasks). */
@@ -15,7 +22,19 @@ export function toHuggingFaceMessages(messages: readonly BaseMessage[]): ChatCom
     const type = m.getType();
     const content = messageText(m);
     if (type === "system") return { role: "system", content };
-    if (type === "ai") return { role: "assistant", content };
+    if (type === "ai") {
+      const calls = AIMessage.isInstance(m) ? (m.tool_calls ?? []) : [];
+      if (calls.length === 0) return { role: "assistant", content };
+      return {
+        role: "assistant",
+        content,
+        tool_calls: calls.map((c, i) => ({
+          id: c.id ?? `call-${i}`,
+          type: "function",
+          function: { name: c.name, arguments: JSON.stringify(c.args) },
+        })),
+      } as ChatCompletionInputMessage;
+    }
     if (type === "tool") {
       return { role: "tool", content, ...(ToolMessage.isInstance(m) ? { tool_call_id: m.tool_call_id } : {}) };
     }
@@ -38,8 +57,11 @@ export function fromHuggingFaceOutput(output: ChatCompletionOutput): AIMessage {
   const message = (choice?.message ?? { role: "assistant" }) as { content?: unknown; reasoning_content?: unknown };
   const extras = (choice ?? {}) as ChoiceExtras;
   const reasoning = message.reasoning_content;
+  const { toolCalls, invalidToolCalls } = parseToolCalls((message as { tool_calls?: unknown }).tool_calls);
   return new AIMessage({
     content: typeof message.content === "string" ? message.content : "",
+    tool_calls: toolCalls,
+    invalid_tool_calls: invalidToolCalls,
     ...(output.id ? { id: output.id } : {}),
     additional_kwargs: typeof reasoning === "string" ? { reasoning_content: reasoning } : {},
     response_metadata: {
@@ -84,6 +106,35 @@ export function fromHuggingFaceChunk(chunk: ChatCompletionStreamOutput): AIMessa
         }
       : {}),
   });
+}
+
+/** Tool calls as servers send them: `arguments` a JSON string (OpenAI, vLLM) or an object (TGI). */
+function parseToolCalls(raw: unknown): { toolCalls: ToolCall[]; invalidToolCalls: InvalidToolCall[] } {
+  const toolCalls: ToolCall[] = [];
+  const invalidToolCalls: InvalidToolCall[] = [];
+  if (!Array.isArray(raw)) return { toolCalls, invalidToolCalls };
+  for (const [i, call] of raw.entries()) {
+    const c = call as { id?: unknown; function?: { name?: unknown; arguments?: unknown } };
+    const id = typeof c.id === "string" ? c.id : `call-${i}`;
+    const name = typeof c.function?.name === "string" ? c.function.name : "";
+    const args = c.function?.arguments;
+    try {
+      const parsed = typeof args === "string" ? (args.trim() === "" ? {} : JSON.parse(args)) : (args ?? {});
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || name === "") {
+        throw new Error("tool call arguments must be a JSON object and the tool must be named");
+      }
+      toolCalls.push({ id, name, args: parsed as Record<string, unknown>, type: "tool_call" });
+    } catch (error) {
+      invalidToolCalls.push({
+        id,
+        name,
+        args: typeof args === "string" ? args : JSON.stringify(args),
+        error: error instanceof Error ? error.message : String(error),
+        type: "invalid_tool_call",
+      });
+    }
+  }
+  return { toolCalls, invalidToolCalls };
 }
 
 function tokenIds(value: unknown): value is number[] {
