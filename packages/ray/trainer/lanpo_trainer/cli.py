@@ -92,8 +92,9 @@ def serve(args) -> int:
     def stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if threading.current_thread() is threading.main_thread():  # not so inside a Ray actor
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

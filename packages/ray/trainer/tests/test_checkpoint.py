@@ -65,6 +65,14 @@ class CheckpointTest(StateDirTest):
         self.assertEqual(run.returncode, 2)
         self.assertIn("--backend", run.stderr)
 
+    def test_a_negative_learning_rate_is_refused_naming_the_flag(self):
+        run = subprocess.run(
+            [sys.executable, "-m", "lanpo_trainer", "serve", "--backend", "tiny", "--lr", "-1", "--state", self.dir],
+            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ROOT},
+        )
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("--lr", run.stderr)
+
     def test_bad_tiny_config_file_names_the_flag(self):
         path = os.path.join(self.dir, "tiny.json")
         with open(path, "w") as f:

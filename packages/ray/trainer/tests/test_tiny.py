@@ -84,6 +84,12 @@ class TinyTest(unittest.TestCase):
         self.assertGreater(after[0, 1].item(), before[0, 1].item())
         self.assertLess(after[1, 1].item(), before[1, 1].item())
 
+    def test_condition_picks_the_prompt_the_loss_is_taken_on(self):
+        s = sample(feedback="reflection")
+        self.assertEqual(Learner(self.policy, LearnerOptions())._prompts([s]), [s["originalPrompt"]])
+        self.assertEqual(Learner(self.policy, LearnerOptions(condition="behaviour"))._prompts([s]), [s["prompt"]])
+        self.assertNotEqual(s["prompt"], s["originalPrompt"])
+
     def test_condition_must_be_known(self):
         with self.assertRaises(ValueError):
             Learner(self.policy, LearnerOptions(condition="feedback"))
