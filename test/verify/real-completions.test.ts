@@ -147,3 +147,8 @@ test("a gold written as a sentence gives the value it states, not its last numbe
   t.true(isEquivalent("(i) 5, (ii) 7", "\\boxed{5}, \\boxed{7}").equal);
   t.is(explainEquivalence("The minimum value is 3, attained at x = 1.", "3").gold.answer, "3");
 });
+
+test("a union of finite sets is their union (Math-Verify's README example)", (t) => {
+  t.true(isEquivalent("$ {1,3} \\cup {2,4}$", "$ {1,2,3,4}$").equal);
+  t.false(isEquivalent("$\\{1,3\\} \\cup \\{2,4\\}$", "$\\{1,2,3\\}$").equal);
+});

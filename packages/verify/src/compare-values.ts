@@ -327,6 +327,16 @@ export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareCont
     if (ia.loClosed !== ib.loClosed || ia.hiClosed !== ib.hiClosed) return DIFFERENT("interval");
     return sameSequence([ia.lo, ia.hi], [ib.lo, ib.hi], ctx, "interval");
   }
+  // `\{1,3\} \cup \{2,4\}` is the finite set `\{1,2,3,4\}`.
+  const finite = (v: AnswerValue): AnswerValue =>
+    v.type === "union" && v.parts.every((p) => p.type === "list" && p.origin === "set")
+      ? { type: "list", origin: "set", items: v.parts.flatMap((p) => (p.type === "list" ? p.items : [])) }
+      : v;
+  if ((a.type === "union" || b.type === "union") && finite(a).type === "list" && finite(b).type === "list") {
+    const fa = finite(a) as AnswerValue & { type: "list" };
+    const fb = finite(b) as AnswerValue & { type: "list" };
+    return sameSet(fa.items, fb.items, ctx);
+  }
   if (a.type === "union" || b.type === "union") {
     // "x < 2 or x > 3" is the union of the intervals its relations bound.
     const parts = (v: AnswerValue): AnswerValue[] =>
