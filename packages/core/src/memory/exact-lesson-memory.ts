@@ -25,6 +25,8 @@ export interface ExactLessonMemoryOptions {
   generateId?: () => string;
 }
 
+const QUERY_CACHE_SIZE = 4096;
+
 interface Entry {
   lesson: Lesson;
   /** Unit-length embedding of `lesson.problemText`: the retrieval key. */
@@ -54,6 +56,7 @@ export class ExactLessonMemory implements LessonMemory {
   readonly #generateId: () => string;
   readonly #entries: Entry[] = [];
   readonly #byId = new Map<string, Entry>();
+  readonly #queries = new Map<string, Float64Array>();
   #dimensions: number | undefined;
   #merges = 0;
 
@@ -78,7 +81,7 @@ export class ExactLessonMemory implements LessonMemory {
     validateSearchOptions(options);
     if (typeof question !== "string") throw new ConfigError("question", "must be a string");
     if (this.#entries.length === 0) return [];
-    const query = this.#checkVector(await this.#embeddings.embedQuery(question), "embedQuery");
+    const query = await this.#queryVector(question);
     const excluded = new Set(options.excludeProblemIds);
     const excludedKeys = new Set(options.excludeQuestionKeys ?? []);
     const scored: { entry: Entry; score: number }[] = [];
@@ -167,6 +170,16 @@ export class ExactLessonMemory implements LessonMemory {
 
   /** Nothing is buffered: every change is applied when made. */
   async flush(): Promise<void> {}
+
+  /** Problems recur across steps: their query vectors are kept (a bounded map, oldest dropped). */
+  async #queryVector(question: string): Promise<Float64Array> {
+    const cached = this.#queries.get(question);
+    if (cached) return cached;
+    const vector = this.#checkVector(await this.#embeddings.embedQuery(question), "embedQuery");
+    if (this.#queries.size >= QUERY_CACHE_SIZE) this.#queries.delete(this.#queries.keys().next().value as string);
+    this.#queries.set(question, vector);
+    return vector;
+  }
 
   #nearestByText(vector: Float64Array): Entry | undefined {
     let best: Entry | undefined;

@@ -187,7 +187,8 @@ export class OutboxOptimizer implements Optimizer {
   }
 
   /**
-   * Makes the batch durable, then tries to deliver it. Resolves `acknowledged` (with what the
+   * Makes the batch durable, then tries to deliver it. The batch is delivered as passed: do not
+   * mutate it after submitting (the trainer never does). Resolves `acknowledged` (with what the
    * destination said), `queued` (durable, not delivered yet: it is redelivered in the background)
    * or `duplicate`. Rejects only when the batch could not be made durable (StorageError, for
    * example `ENOSPC`), is malformed (ConfigError), or reuses a batch id with other rollouts
@@ -208,7 +209,8 @@ export class OutboxOptimizer implements Optimizer {
     if (samples.length === 0 && batch.samples.length > 0) {
       return { batchId: batch.batchId, status: "duplicate", ...this.#receiptFields() };
     }
-    const copy = structuredClone({ ...batch, samples });
+    // Serialised at append time: what is durable is what the caller passed, whatever it mutates later.
+    const copy = samples.length === batch.samples.length ? batch : { ...batch, samples };
     await this.#append(copy, rolloutDigest(batch));
     // Resolves when this batch's delivery is done, or when a delivery fails and the queue stalls.
     const settled = new Promise<void>((resolve) => this.#onDelivery(copy.batchId, resolve));

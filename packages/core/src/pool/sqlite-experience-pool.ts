@@ -288,7 +288,8 @@ export class SqliteExperiencePool implements ExperiencePool {
           r.step,
           r.index,
           r.feedback,
-          JSON.stringify(r.messages),
+          // A from-scratch rollout was sent its original messages: stored once, "" marks the copy.
+          sameMessages(r.messages, r.originalMessages) ? "" : JSON.stringify(r.messages),
           JSON.stringify(r.originalMessages),
           questionOf(r),
           r.completion,
@@ -341,6 +342,10 @@ export class SqliteExperiencePool implements ExperiencePool {
   }
 }
 
+function sameMessages(a: Rollout["messages"], b: Rollout["messages"]): boolean {
+  return a === b || (a.length === b.length && a.every((m, i) => m.role === b[i]?.role && m.content === b[i]?.content));
+}
+
 function extraOf(r: Rollout): string | null {
   const extra: RolloutExtra = {};
   if (r.logprobs) extra.logprobs = r.logprobs;
@@ -356,7 +361,7 @@ function rowToRollout(row: RolloutRow): Rollout {
     step: row.step,
     index: row.idx,
     feedback: row.feedback,
-    messages: JSON.parse(row.messages),
+    messages: JSON.parse(row.messages === "" ? row.original_messages : row.messages),
     originalMessages: JSON.parse(row.original_messages),
     completion: row.completion,
     reward: row.reward,
