@@ -7,13 +7,17 @@ export function formatSummaryTable(summary: RunSummary, counts?: Partial<Record<
   const rows: [string, string][] = [
     ["steps", String(summary.steps)],
     ["groups", String(summary.groups)],
-    ["rollouts", `${summary.rollouts} (${summary.failedRollouts} failed)`],
+    [
+      "rollouts",
+      `${summary.rollouts} (${summary.failedRollouts} failed${summary.badReplies > 0 ? `, ${summary.badReplies} bad replies scored 0` : ""})`,
+    ],
     ["mean reward", fmt(summary.meanReward)],
     ...FEEDBACK_KINDS.map((k): [string, string] => [
       `  ${k}${counts?.[k] === undefined ? "" : ` (${counts[k]})`}`,
       fmt(summary.byFeedback[k]),
     ]),
     ["retrieval hits / abstentions", `${summary.retrievalHits} / ${summary.retrievalAbstentions}`],
+    ["  mean similarity retrieved", fmt(summary.retrievalMeanScore)],
     ["lessons (merged)", `${summary.lessons} (${summary.lessonsMerged})`],
     ["leakage blocks", String(summary.leakageBlocks)],
   ];

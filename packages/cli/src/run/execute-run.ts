@@ -11,7 +11,7 @@ import { checkModelServer } from "./check-model-server.js";
 import { createPolicy } from "./create-policy.js";
 import { openDefaultMemory } from "./default-memory.js";
 import { openRunOptimizer, type RunOptimizer } from "./default-optimizer.js";
-import { defaultReward } from "./default-reward.js";
+import { defaultMatcher, defaultReward } from "./default-reward.js";
 import { EventLog, LOGGED_EVENTS, readLoggedStepReports } from "./event-log.js";
 import { type ProgressStream, ProgressView } from "./progress-view.js";
 import type { ResolvedRun } from "./resolve-run-config.js";
@@ -135,6 +135,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     const trainer = new LanpoTrainer({
       policy: createPolicy(config, dataset.problems, model, run.apiKey),
       reward: defaultReward(),
+      matcher: defaultMatcher(),
       pool,
       memory,
       optimizer,
