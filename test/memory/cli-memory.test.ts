@@ -212,3 +212,35 @@ test("memory import names every bad line and imports nothing", async (t) => {
   const missing = await run(["import", target, join(dir, "nope.jsonl")]);
   t.true(DatasetError.isInstance(missing.error));
 });
+
+test("memory inspect shows the recall the index measured and the effort it chose", async (t) => {
+  const dir = await tempDir("lanpo-cli-");
+  const memory = await HnswLessonMemory.open({ dir, embeddings: new BagOfWordsEmbeddings() });
+  const words = (i: number) => `w${i % 97} v${i % 89} u${i % 83} t${i}`;
+  const lessons: Lesson[] = Array.from({ length: 2100 }, (_, i) => ({
+    id: `l${i}`,
+    text: `lesson ${words(i)}`,
+    sourceProblemIds: [`p${i}`],
+    problemText: `problem ${words(i)}`,
+    createdAtMs: i,
+    mergedCount: 0,
+    retrievals: 0,
+    meanAdvantage: null,
+    uses: 0,
+  }));
+  await memory.importLessons(lessons);
+  await memory.flush();
+  const json = JSON.parse((await run(["inspect", dir, "--json"])).out);
+  const calibration = json.index.calibration;
+  t.truthy(calibration);
+  t.is(calibration.k, 10);
+  t.is(calibration.targetRecall, 0.97);
+  // Bag-of-words vectors tie a lot, which caps measurable recall: only the report is checked here.
+  t.true(calibration.recall > 0 && calibration.recall <= 1);
+  t.is(calibration.efSearch, json.index.efSearch);
+  t.true(calibration.newVectors > 0, "new lessons held back from the index were among the queries");
+  t.regex(
+    (await run(["inspect", dir])).out,
+    /recall@10 [01]\.\d{3} at efSearch \d+ \(aim 0\.97(, NOT reached)?\), measured against exact search/,
+  );
+});

@@ -53,6 +53,7 @@ export class HnswLessonMemory implements LessonMemory {
       dir: string | undefined;
       embeddings: EmbeddingsInterface;
       mergeThreshold: number;
+      numDimensions: number;
       embeddingsId: string;
       now: () => number;
       generateId: () => string;
@@ -90,6 +91,7 @@ export class HnswLessonMemory implements LessonMemory {
       dir: options.dir,
       embeddings,
       mergeThreshold,
+      numDimensions,
       embeddingsId,
       now: options.now ?? Date.now,
       generateId,
@@ -282,12 +284,27 @@ export class HnswLessonMemory implements LessonMemory {
     if (checked.length === 0) return { added: 0, replaced: 0 };
     const [textVectors, problemVectors] = await this.embedPairs(checked);
     return this.exclusive(async () => {
+      const known = new Set(this.lessons.keys());
       let replaced = 0;
-      for (let i = 0; i < checked.length; i++) {
-        const lesson = checked[i] as Lesson;
-        if (this.lessons.has(lesson.id)) replaced++;
-        await this.insert({ ...lesson }, problemVectors[i] as number[], textVectors[i] as number[]);
+      for (const lesson of checked) {
+        if (known.has(lesson.id)) replaced++;
+        known.add(lesson.id);
       }
+      // One batch per index: a batch that reaches a calibration point lends the store some of its
+      // new vectors as held-out queries (see HnswLessonStore.addVectors).
+      const copies = checked.map((lesson) => ({ ...lesson }));
+      await this.texts.addVectors(
+        textVectors,
+        copies.map((lesson) => new Document({ pageContent: lesson.text, id: lesson.id })),
+      );
+      await this.problems.addVectors(
+        problemVectors,
+        copies.map(
+          (lesson) =>
+            new Document({ pageContent: lesson.problemText, metadata: lessonMetadata(lesson), id: lesson.id }),
+        ),
+      );
+      for (const lesson of copies) this.lessons.set(lesson.id, lesson);
       return { added: checked.length - replaced, replaced };
     });
   }
@@ -306,7 +323,7 @@ export class HnswLessonMemory implements LessonMemory {
       // this first save dies half-way; the problems store's manifest is the commit point.
       if (!this.infoWritten) {
         await writeMemoryFolderInfo(dir, {
-          numDimensions: this.problems.numDimensions,
+          numDimensions: this.settings.numDimensions,
           embeddingsId: this.settings.embeddingsId,
         });
         this.infoWritten = true;
@@ -360,7 +377,7 @@ export class HnswLessonMemory implements LessonMemory {
 
   /** Bad embeddings are a configuration problem of this memory: say so before the index sees them. */
   private checkVector(vector: unknown, method: string): number[] {
-    const dims = this.problems.numDimensions;
+    const dims = this.settings.numDimensions;
     try {
       assertVector(vector, dims, 0, `${method} vector`);
     } catch (error) {

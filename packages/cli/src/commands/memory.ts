@@ -221,6 +221,8 @@ export interface MemoryInspection {
       k: number;
       reached: boolean;
       sampleSize: number;
+      /** How many of the queries were real new lessons held back from the index. */
+      newVectors: number;
       documents: number;
     } | null;
   } | null;
@@ -261,6 +263,7 @@ async function inspectMemory(dir: string, top: number): Promise<MemoryInspection
             k: manifest.calibration.k,
             reached: manifest.calibration.reached,
             sampleSize: manifest.calibration.sampleSize,
+            newVectors: manifest.calibration.newVectors ?? 0,
             documents: manifest.calibration.documents,
           }
         : null,
@@ -293,8 +296,8 @@ function formatLayout(index: NonNullable<MemoryInspection["index"]>): string {
 
 function formatCalibration(calibration: NonNullable<MemoryInspection["index"]>["calibration"]): string {
   if (!calibration) return "  recall: not calibrated yet (the store calibrates itself from 2,048 lessons)";
-  const { recall, k, targetRecall, efSearch, sampleSize, documents, reached } = calibration;
-  return `  recall@${k} ${recall.toFixed(3)} at efSearch ${efSearch} (aim ${targetRecall.toFixed(2)}${reached ? "" : ", NOT reached"}), measured on ${sampleSize} held-out queries at ${documents} lessons`;
+  const { recall, k, targetRecall, efSearch, sampleSize, newVectors, documents, reached } = calibration;
+  return `  recall@${k} ${recall.toFixed(3)} at efSearch ${efSearch} (aim ${targetRecall.toFixed(2)}${reached ? "" : ", NOT reached"}), measured against exact search on ${sampleSize} held-out queries (${newVectors} of them new lessons not yet indexed) at ${documents} lessons`;
 }
 
 function formatInspection(dir: string, s: MemoryInspection): string {
