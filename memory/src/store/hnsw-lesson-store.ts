@@ -377,8 +377,10 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (k === 0 || !index || this.byLabel.size === 0) return [];
     let limit = Math.min(k, this.byLabel.size);
     const elements = index.elementCount;
-    const documentOf = (doc: StoredDocument) => toDocument(doc);
-    const passes = (doc: StoredDocument) => accept?.(doc.id, documentOf(doc)) ?? true;
+    // Filters see a view of the stored document (no copy per visited node: the graph search calls
+    // the filter on every candidate it meets).
+    const passes = (doc: StoredDocument) =>
+      accept?.(doc.id, { pageContent: doc.pageContent, metadata: doc.metadata, id: doc.id }) ?? true;
     const labelFilter = accept
       ? (label: number) => {
           const doc = this.byLabel.get(label);
