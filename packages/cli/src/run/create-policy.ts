@@ -1,16 +1,15 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { ChatOpenAI } from "@langchain/openai";
-import { type Problem, ScriptedPolicy } from "@lanpo/core";
+import type { Problem } from "@lanpo/core";
+import { chatModelFromConfig } from "@lanpo/langchain";
 import { openAiBaseUrl } from "./check-model-server.js";
 import type { RunConfig } from "./run-config.js";
 
-/** Local servers (vLLM, llama.cpp, Ollama) ignore the key, but the OpenAI client insists on one. */
-export const PLACEHOLDER_API_KEY = "lanpo-local-no-key";
-
 /**
- * The policy of a run: a `ChatOpenAI` talking to `config.modelUrl` when set (model name already
- * checked against the server), else the offline {@link ScriptedPolicy}. The trainer owns timeouts
- * and retries, so the client's own are turned off.
+ * The policy of a run, from `@lanpo/langchain`'s model backends: an OpenAI-compatible client for
+ * `config.modelUrl` when set (model name already checked against the server), else the offline
+ * scripted policy. The trainer owns retries, backoff and `Retry-After`, so the client makes one
+ * try a call; it asks for the completion's log-probabilities, which a trainer on the cluster uses
+ * as behaviour log-probs.
  */
 export function createPolicy(
   config: RunConfig,
@@ -19,18 +18,23 @@ export function createPolicy(
   apiKey: string | null,
 ): BaseChatModel {
   if (config.modelUrl === null || model === null) {
-    return new ScriptedPolicy({
-      problems,
+    return chatModelFromConfig({
+      provider: "scripted",
+      problems: problems.map((p) => ({ ...p })),
       seed: config.seed,
       ...(config.scriptedSuccessRate === null ? {} : { successRate: config.scriptedSuccessRate }),
     });
   }
-  return new ChatOpenAI({
+  return chatModelFromConfig({
+    provider: "openai",
+    baseUrl: openAiBaseUrl(config.modelUrl),
     model,
-    apiKey: apiKey ?? PLACEHOLDER_API_KEY,
+    ...(apiKey === null ? {} : { apiKey }),
     temperature: config.temperature,
     ...(config.maxTokens === null ? {} : { maxTokens: config.maxTokens }),
     maxRetries: 0,
-    configuration: { baseURL: openAiBaseUrl(config.modelUrl) },
+    timeoutMs: config.timeoutMs,
+    maxConcurrency: config.concurrency,
+    logprobs: config.optimizer === "ray",
   });
 }

@@ -49,6 +49,15 @@ function isRetryable(error: unknown): boolean {
 
 /** Seconds (or an HTTP date) the server asked to wait, from a 429 or 503, in ms. */
 export function retryAfterMs(error: unknown, now: () => number = Date.now): number | undefined {
+  // Clients wrap the HTTP error (a ModelError around the SDK's error, say): look through causes.
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const asked = ownRetryAfterMs(e, now);
+    if (asked !== undefined) return asked;
+  }
+  return undefined;
+}
+
+function ownRetryAfterMs(error: unknown, now: () => number): number | undefined {
   const status = statusOf(error);
   if (status !== 429 && status !== 503) return undefined;
   const e = error as Loose;
