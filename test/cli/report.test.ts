@@ -26,6 +26,10 @@ function rollout(
     status: reward === null ? "failed" : "ok",
     latencyMs,
     feedbackTokens: 0,
+    groupId: `run:${step}:${problemId}`,
+    estimator: "grpo",
+    finishReason: reward === null ? null : "stop",
+    model: reward === null ? null : "fake-model",
   };
 }
 
@@ -37,15 +41,17 @@ function report(step: number, rollouts: Rollout[], extra: Partial<StepReport> = 
     resumedGroups: 0,
     rollouts,
     failedRollouts: rollouts.filter((r) => r.status === "failed").length,
+    badReplies: 0,
     meanReward: null,
     byFeedback: { scratch: empty, reflection: empty, abstraction: empty, both: empty },
     zeroVarianceGroups: 0,
-    retrieval: { queries: 2, hits: 1, abstentions: 1 },
+    retrieval: { queries: 2, hits: 1, abstentions: 1, meanScore: 0.7 },
     lessons: { added: 2, merged: 1, rejected: 0, unparsed: 0 },
     leakageBlocks: 1,
     feedbackTokens: 0,
     latencyMs: { rolloutMedian: null, rolloutP95: null, step: 10 },
     batchId: `b${step}`,
+    policyVersion: "v0",
     ...extra,
   };
 }
@@ -58,7 +64,7 @@ const reports = [
     rollout(0, "p2", 1, "reflection", null, 50),
   ]),
   report(1, [rollout(1, "p1", 0, "both", 0), rollout(1, "p1", 1, "scratch", 1), rollout(1, "p2", 0, "scratch", 1)], {
-    retrieval: { queries: 2, hits: 2, abstentions: 0 },
+    retrieval: { queries: 2, hits: 2, abstentions: 0, meanScore: 0.8 },
     leakageBlocks: 0,
   }),
 ];
