@@ -493,3 +493,27 @@ test("back-pressure: the trainer waits for an optimizer over its limit and says 
   await stepping;
   t.is(inner.batches.length, 1);
 });
+
+test("excludeSimilarAbove also keeps out lessons of reworded near-duplicates (off by default)", async (t) => {
+  const source = "A train travels 120 miles in 2 hours. What is its average speed in miles per hour?";
+  const reworded = "A train goes 120 miles in 2 hours. What is the average speed in miles per hour?";
+  const make = async () => {
+    const memory = new ExactLessonMemory(new HashedLexicalEmbeddings());
+    await memory.add([{ text: "Speed is distance over time.", sourceProblemIds: ["src"], problemText: source }]);
+    return memory;
+  };
+  const policy = new MockChatModel({ respond: () => "\\boxed{60}" });
+  const options = { ...base(policy), distil: false, mix: { reflection: 0, abstraction: 0.5, both: 0 } };
+  const problem = { id: "near", question: reworded, answer: "60" };
+  const byDefault = await new LanpoTrainer({ ...options, memory: await make() }).step([problem], 0);
+  t.true(
+    byDefault.rollouts.some((r) => r.lessonIds.length > 0),
+    "a reworded question is another problem by default",
+  );
+  const strict = await new LanpoTrainer({
+    ...options,
+    memory: await make(),
+    retrieval: { k: 3, minScore: -1, excludeSimilarAbove: 0.8 },
+  }).step([problem], 0);
+  t.true(strict.rollouts.every((r) => r.lessonIds.length === 0));
+});
