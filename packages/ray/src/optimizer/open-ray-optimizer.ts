@@ -112,7 +112,8 @@ export async function openRayOptimizer(options: OpenRayOptimizerOptions): Promis
     stopJobOnClose: options.stopJobOnClose,
     onEvent: options.onEvent,
   });
-  // Batches a killed run left unacknowledged go out now rather than at the next submit.
-  if ((await outbox.pending()) > 0) optimizer.resendInBackground();
+  // Batches a killed run left unacknowledged go out with the next submit (oldest first), or with
+  // flush / flushUntilAcknowledged. Not flushed here in the background: a delivery started by
+  // flush() while a submit waits behind it would leave that submit waiting.
   return optimizer;
 }

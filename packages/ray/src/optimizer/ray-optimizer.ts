@@ -48,7 +48,6 @@ export class RayOptimizer implements Optimizer {
   readonly #stopJobOnClose: boolean;
   readonly #listener: RayOptimizerEventListener | undefined;
   #lastPolicy: PolicyState | undefined;
-  #resending: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(options: RayOptimizerOptions) {
@@ -87,11 +86,6 @@ export class RayOptimizer implements Optimizer {
       });
     }
     return result;
-  }
-
-  /** Starts resending what a previous process left unacknowledged, without waiting for it. */
-  resendInBackground(): void {
-    this.#resending = this.flush().catch(() => undefined);
   }
 
   async flush(): Promise<{ acknowledged: number; pending: number }> {
@@ -155,7 +149,6 @@ export class RayOptimizer implements Optimizer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#resending;
     try {
       if (this.trainerJob) {
         if (this.#stopJobOnClose) await this.trainerJob.stop().catch(() => undefined);
