@@ -96,6 +96,7 @@ export { FEEDBACK_KINDS } from "./types/index.js";
 // Utilities shared by the packages
 export type { JsonLine } from "./util/json-lines.js";
 export { jsonLines } from "./util/json-lines.js";
+export { DENOMINATOR_WORDS, SCALE_WORDS, UNIT_WORDS } from "./util/number-word-tables.js";
 export { questionKey } from "./util/question-key.js";
 export { readDatasetFile, readDatasetFileSync } from "./util/read-dataset-file.js";
 export type { Rng } from "./util/rng.js";

@@ -1,60 +1,10 @@
 /** English number words, for answers written out ("one hundred and five", "two thirds"). */
+import { DENOMINATOR_WORDS, SCALE_WORDS, UNIT_WORDS } from "@lanpo/core";
 
-const UNITS: Readonly<Record<string, number>> = {
-  zero: 0,
-  one: 1,
-  a: 1,
-  an: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-  seventeen: 17,
-  eighteen: 18,
-  nineteen: 19,
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fifty: 50,
-  sixty: 60,
-  seventy: 70,
-  eighty: 80,
-  ninety: 90,
-};
-const SCALES: Readonly<Record<string, number>> = { hundred: 100, thousand: 1e3, million: 1e6, billion: 1e9 };
-const FRACTIONS: Readonly<Record<string, number>> = {
-  half: 2,
-  halves: 2,
-  third: 3,
-  thirds: 3,
-  quarter: 4,
-  quarters: 4,
-  fourth: 4,
-  fourths: 4,
-  fifth: 5,
-  fifths: 5,
-  sixth: 6,
-  sixths: 6,
-  seventh: 7,
-  sevenths: 7,
-  eighth: 8,
-  eighths: 8,
-  ninth: 9,
-  ninths: 9,
-  tenth: 10,
-  tenths: 10,
-};
+// The shared tables, plus "a"/"an" as one ("a hundred", "an eighth"), which only answers use.
+const UNITS: Readonly<Record<string, number>> = { ...UNIT_WORDS, a: 1, an: 1 };
+const SCALES: Readonly<Record<string, number>> = SCALE_WORDS;
+const FRACTIONS: Readonly<Record<string, number>> = DENOMINATOR_WORDS;
 
 const WORD = /[A-Za-z]+/g;
 

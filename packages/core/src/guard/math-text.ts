@@ -1,3 +1,5 @@
+import { DENOMINATOR_WORDS, SCALE_WORDS, UNIT_WORDS } from "../util/number-word-tables.js";
+
 /**
  * Rewrites a text so every way of writing a number or a simple computation that the leakage guard
  * knows comes out in one ASCII form: `−3` (Unicode minus) as `-3`, `3²` as `3^2`, `1\,000` and
@@ -56,60 +58,6 @@ const SUPERSCRIPTS: Record<string, string> = {
   "⁹": "9",
 };
 
-const UNITS: Record<string, number> = {
-  zero: 0,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-  seventeen: 17,
-  eighteen: 18,
-  nineteen: 19,
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fourty: 40,
-  fifty: 50,
-  sixty: 60,
-  seventy: 70,
-  eighty: 80,
-  ninety: 90,
-};
-const SCALES: Record<string, number> = { hundred: 100, thousand: 1e3, million: 1e6, billion: 1e9, trillion: 1e12 };
-const DENOMINATORS: Record<string, number> = {
-  half: 2,
-  halves: 2,
-  third: 3,
-  thirds: 3,
-  quarter: 4,
-  quarters: 4,
-  fourth: 4,
-  fourths: 4,
-  fifth: 5,
-  fifths: 5,
-  sixth: 6,
-  sixths: 6,
-  seventh: 7,
-  sevenths: 7,
-  eighth: 8,
-  eighths: 8,
-  ninth: 9,
-  ninths: 9,
-  tenth: 10,
-  tenths: 10,
-};
 const OPERATOR_WORDS: Array<[RegExp, string]> = [
   [/\b(?:multiplied\s+by|times)\b/gi, " * "],
   [/\bdivided\s+by\b/gi, " / "],
@@ -125,7 +73,7 @@ const OPERATOR_WORDS: Array<[RegExp, string]> = [
 ];
 
 const NUMBER_WORD = new RegExp(
-  `\\b(?:(?:${[...Object.keys(UNITS), ...Object.keys(SCALES)].join("|")})(?:[\\s-]+(?:and[\\s-]+)?)?)+\\b`,
+  `\\b(?:(?:${[...Object.keys(UNIT_WORDS), ...Object.keys(SCALE_WORDS)].join("|")})(?:[\\s-]+(?:and[\\s-]+)?)?)+\\b`,
   "gi",
 );
 
@@ -139,9 +87,9 @@ function wordsToSymbols(text: string): string {
   });
   // "three quarters", "2 thirds": a numerator then a denominator word.
   s = s.replace(
-    new RegExp(`\\b(\\d+)[\\s-]+(${Object.keys(DENOMINATORS).join("|")})\\b`, "gi"),
+    new RegExp(`\\b(\\d+)[\\s-]+(${Object.keys(DENOMINATOR_WORDS).join("|")})\\b`, "gi"),
     (m, n: string, d: string) => {
-      const den = DENOMINATORS[d.toLowerCase()];
+      const den = DENOMINATOR_WORDS[d.toLowerCase()];
       return den === undefined ? m : `${n}/${den}`;
     },
   );
@@ -159,8 +107,8 @@ function parseNumberWords(phrase: string): number | undefined {
   let current = 0;
   let seen = false;
   for (const word of words) {
-    const unit = UNITS[word];
-    const scale = SCALES[word];
+    const unit = UNIT_WORDS[word];
+    const scale = SCALE_WORDS[word];
     if (unit !== undefined) {
       // "twenty one" composes; "one and two" or "seventeen three" are two numbers, not a sum.
       const low = current % 100;
