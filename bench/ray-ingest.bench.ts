@@ -138,8 +138,8 @@ try {
   const row = (name: string, rate: number) =>
     console.log(`${name.padEnd(52)} ${rate.toFixed(0).padStart(6)} batches/s  ${(rate / bare).toFixed(2)}x bare`);
   console.log(
-  `${BATCHES} batches of 64 samples (8 groups of 8), loopback ingest in its own process, load average ${loadavg()[0]?.toFixed(1)}`,
-);
+    `${BATCHES} batches of 64 samples (8 groups of 8), loopback ingest in its own process, load average ${loadavg()[0]?.toFixed(1)}`,
+  );
   row("bare POST loop (baseline)", bare);
   row("openRayOptimizer, outbox fsync'd, 1 submit at a time", sequential);
   row("openRayOptimizer, outbox fsync'd, 8 submits in flight", pipelined);
