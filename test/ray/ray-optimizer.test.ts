@@ -183,3 +183,20 @@ test("a batch the ingest refuses for good is reported and kept", async (t) => {
   t.is(await optimizer.pending(), 1);
   t.true(events.some((e) => e.type === "delivery-refused" && e.batchId === id(0)));
 });
+
+test("policyState while the trainer was never reached is unknown, not a crash; a wrong URL throws", async (t) => {
+  const ingest = await startFakeIngest();
+  t.teardown(() => ingest.close());
+  await ingest.stop();
+  const optimizer = await openRayOptimizer({ directory: tempDir(), ingestUrl: ingest.url, ...FAST });
+  t.teardown(() => optimizer.close());
+  t.deepEqual(await optimizer.policyState(), { policyVersion: "unknown" });
+  await ingest.start();
+  t.is((await optimizer.submit(ingestBatch(id(0), 0))).status, "acknowledged");
+  await ingest.stop();
+  t.is(await optimizer.policyVersion(), "v0");
+  await ingest.start();
+  const wrong = await openRayOptimizer({ directory: tempDir(), ingestUrl: `${ingest.url}/nope`, ...FAST });
+  t.teardown(() => wrong.close());
+  await t.throwsAsync(wrong.policyState(), { message: /check the ingest URL/ });
+});

@@ -38,8 +38,8 @@ export { DEFAULT_WORKING_DIR_EXCLUDES, zipWorkingDir } from "./jobs/zip-working-
 // The Ray optimizer
 export type { OpenRayOptimizerOptions } from "./optimizer/open-ray-optimizer.js";
 export { openRayOptimizer } from "./optimizer/open-ray-optimizer.js";
-export type { RayOptimizerOptions } from "./optimizer/ray-optimizer.js";
-export { RayOptimizer } from "./optimizer/ray-optimizer.js";
+export type { RayOptimizerOptions, RayOutbox } from "./optimizer/ray-optimizer.js";
+export { RayOptimizer, UNKNOWN_POLICY_VERSION } from "./optimizer/ray-optimizer.js";
 export type { RayOptimizerEvent, RayOptimizerEventListener } from "./optimizer/ray-optimizer-events.js";
 export type { TrainerJobOptions } from "./optimizer/trainer-job.js";
 export { TrainerJob } from "./optimizer/trainer-job.js";

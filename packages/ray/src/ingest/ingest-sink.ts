@@ -132,8 +132,8 @@ export class IngestSink implements BatchSink {
       : response.text.slice(0, 300) || "(empty body)";
     const after = retryAfterMs(response.headers.get("retry-after"), this.#now);
     const advice =
-      response.status === 404 && !parsed.success
-        ? `; nothing answers at ${this.url}/v1/batches: check the ingest URL (the route prefix of the Serve deployment)`
+      response.status === 404
+        ? `; no ingest route there: check the ingest URL (${this.url}; the route prefix of the Serve deployment)`
         : response.status === 401 || response.status === 403
           ? "; the ingest wants a token: pass it with the ingest token option"
           : "";

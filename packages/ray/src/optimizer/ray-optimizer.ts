@@ -1,8 +1,12 @@
 import type { Optimizer, OutboxOptimizer, PolicyState, SubmitResult, TrainingBatch } from "@lanpo/core";
 import { DeliveryError } from "@lanpo/core";
+import { IngestError } from "../ingest/ingest-error.js";
 import type { IngestSink } from "../ingest/ingest-sink.js";
 import type { RayOptimizerEvent, RayOptimizerEventListener } from "./ray-optimizer-events.js";
 import type { TrainerJob } from "./trainer-job.js";
+
+/** What `policyState()` reports before the trainer was ever reached. */
+export const UNKNOWN_POLICY_VERSION = "unknown";
 
 /** The outbox a {@link RayOptimizer} composes: core's `OutboxOptimizer`, or anything shaped like it. */
 export type RayOutbox = Optimizer &
@@ -134,9 +138,18 @@ export class RayOptimizer implements Optimizer {
   /**
    * The policy state the ingest last reported: from this process's last receipt or status read,
    * else from the outbox's stored receipts (a resumed run), else from `GET {ingest}/v1/status`.
+   * While the trainer cannot be reached it is the last version known, or `"unknown"`.
    */
   async policyState(): Promise<PolicyState> {
-    const state = this.#sink.lastPolicyState ?? (await this.#storedOrAsked());
+    let state: PolicyState;
+    try {
+      state = this.#sink.lastPolicyState ?? (await this.#storedOrAsked());
+    } catch (error) {
+      // The trainer is away (the run goes on and its batches queue): keep the last version known,
+      // or say it is unknown. A refusal (a wrong URL, a 404) is thrown: it will not go away.
+      if (!IngestError.isInstance(error) || !error.isRetryable) throw error;
+      state = this.#lastPolicy ?? { policyVersion: UNKNOWN_POLICY_VERSION };
+    }
     this.#notePolicy(state);
     return { ...state };
   }
