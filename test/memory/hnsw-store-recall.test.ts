@@ -136,11 +136,14 @@ test("the automatic layout projects low-rank data and keeps high-dimensional dat
   const vectors = clustered(8300, 64, 7, { topics: 4 });
   await build(isotropic, vectors);
   t.like(isotropic.projection, { auto: true, decision: "direct", energy: null });
+  t.is(isotropic.indexParameters.efConstruction, 64, "going direct, the graph was rebuilt denser");
+  t.is(lowRank.indexParameters.efConstruction, 40, "a projected graph keeps the default");
   // A direct decision is kept: saved, loaded, and not fitted again by later adds.
   const dir = await tempDir();
   await isotropic.save(dir);
   const loaded = await HnswLessonStore.load(dir, noEmbeddings());
   t.like(loaded.projection, { auto: true, decision: "direct" });
+  t.is(loaded.indexParameters.efConstruction, 64);
   await build(loaded, clustered(100, 64, 8, { topics: 4 }), 8300);
   t.like(loaded.projection, { decision: "direct" });
   const [top] = await loaded.similaritySearchVectorWithScore(vectors[5] as number[], 1);

@@ -254,17 +254,27 @@ export class HnswLessonStore extends SaveableVectorStore {
     // does not hold yet, the most faithful held-out sample there is.
     const heldOut = this.heldOutPositions(ids, fresh);
     for (let i = 0; i < ids.length; i++) if (!heldOut.has(i)) put(i);
+    this.syncGraphParameters();
     if (heldOut.size > 0) {
       const queries = [...heldOut].map((i) => vectors[i] as number[]);
       const finalSize = this.byLabel.size + heldOut.size;
       if (index instanceof ProjectedIndex) index.fitIfDue(finalSize, queries);
       this.keepRecall(true, queries);
       for (const i of heldOut) put(i);
+      this.syncGraphParameters();
       this.nextCalibrationAt = 2 * finalSize;
     } else {
       this.keepRecall();
     }
     return ids;
+  }
+
+  /** The automatic layout may rebuild its graph denser: `indexParameters` and saves say so. */
+  private syncGraphParameters(): void {
+    const index = this.labelIndex;
+    if (index instanceof ProjectedIndex && index.efConstruction !== this.options.efConstruction) {
+      this.options.efConstruction = index.efConstruction;
+    }
   }
 
   /** Positions of the batch to hold back for the calibration it triggers (see `addVectors`), if any. */
@@ -464,6 +474,7 @@ export class HnswLessonStore extends SaveableVectorStore {
     const index = this.labelIndex;
     if (!result.reached && index instanceof ProjectedIndex && this.projection?.auto && index.decision === "projected") {
       index.unproject();
+      this.syncGraphParameters();
       calibrate();
     }
     this.nextCalibrationAt = 2 * size;
