@@ -1,4 +1,4 @@
-import { formatSummaryTable, renderReport, stepMetricsFromReports, summarizeRun, svgChart } from "@lanpo/cli";
+import { formatSummaryTable, renderReport, stepMetricsFromReports, summarizeRun } from "@lanpo/cli";
 import type { FeedbackKind, Rollout, StepReport } from "@lanpo/core";
 import test from "ava";
 
@@ -117,7 +117,22 @@ test("summary holds exactly the contract fields, with null for kinds never used"
   t.regex(table, /reflection\s+\|\s+-/);
 });
 
-test("the report is one self-contained page with a plot per metric and the summary", (t) => {
+/** Each plot's figure in the page, with how many drawn marks (lines, bars, points) it holds. */
+function plotsOf(html: string): { id: string; series: string[]; marks: number; lines: number; legend: string[] }[] {
+  return [...html.matchAll(/<figure data-chart="([^"]*)" data-series="([^"]*)"[^>]*>(.*?)<\/figure>/gs)].map((m) => {
+    const body = m[3] ?? "";
+    const groups = [...body.matchAll(/<g class="mark-(\w+) role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)];
+    return {
+      id: m[1] ?? "",
+      series: (m[2] ?? "").split("|").filter(Boolean),
+      marks: groups.reduce((a, g) => a + (g[2]?.match(/<(path|line|rect)\b/g)?.length ?? 0), 0),
+      lines: groups.filter((g) => g[1] === "line").length,
+      legend: [...body.matchAll(/role-legend-(?:label|title)[^>]*><text[^>]*>([^<]*)<\/text>/g)].map((l) => l[1] ?? ""),
+    };
+  });
+}
+
+async function sampleReport(extra: Partial<Parameters<typeof renderReport>[0]> = {}) {
   const steps = stepMetricsFromReports(reports);
   const summary = summarizeRun({
     steps: 2,
@@ -125,43 +140,75 @@ test("the report is one self-contained page with a plot per metric and the summa
     stepMetrics: steps,
     lessons: 5,
   });
-  const html = renderReport({
+  return renderReport({
     title: "run <x>",
     generatedAt: "2025-01-01T00:00:00Z",
     summary,
     steps,
     config: { dataset: "gsm8k", note: "<script>alert(1)</script>" },
     notices: ["scripted & for wiring"],
+    latencies: reports.flatMap((r) => r.rollouts).map((r) => ({ feedback: r.feedback, latencyMs: r.latencyMs })),
+    lessons: [{ id: "l1", text: "Check <units>", uses: 3, meanAdvantage: 0.25, meanReward: 0.5 }],
+    ...extra,
   });
+}
+
+test("zero-variance groups and feedback tokens per step come from the rollouts", (t) => {
+  const [first, second] = stepMetricsFromReports(reports);
+  // step 0: p1 has rewards 1 and 0 (varies), p2 has only the abstraction 1 scored (no variance).
+  t.is(first?.groups, 2);
+  t.is(first?.zeroVarianceGroups, 1);
+  t.deepEqual(first?.scoredByFeedback, { scratch: 2, reflection: 0, abstraction: 1, both: 0 });
+  t.is(second?.zeroVarianceGroups, 1, "p2's single scratch rollout");
+  t.is(first?.feedbackTokensPerRollout, 0);
+});
+
+test("the report is one self-contained page, every plot a non-empty inline Vega SVG with its series", async (t) => {
+  const html = await sampleReport();
   t.true(html.startsWith("<!doctype html>"));
-  t.is(html.match(/<svg /g)?.length, 4);
-  for (const title of [
-    "Mean reward per step, by feedback kind",
-    "hits vs abstentions",
-    "Lessons per step",
-    "Rollout latency",
-  ])
-    t.true(html.includes(title));
-  // Nothing loaded from elsewhere, nothing executable, user text escaped.
-  t.false(/<script|src=|href=|@import/.test(html));
+  const plots = plotsOf(html);
+  t.deepEqual(
+    plots.map((p) => p.id),
+    ["reward", "zero-variance", "retrieval", "lessons", "leakage", "feedback-tokens", "latency", "policy-version"],
+  );
+  t.is(html.match(/<svg /g)?.length, plots.length, "one inline svg per plot");
+  for (const plot of plots) {
+    t.true(plot.marks > 0, `${plot.id} draws marks`);
+    for (const name of plot.series) t.true(plot.legend.includes(name), `${plot.id} legend names ${name}`);
+  }
+  const reward = plots.find((p) => p.id === "reward");
+  // scratch, abstraction, both and "all" have rewards; reflection's only rollout failed.
+  t.deepEqual(reward?.series, ["scratch", "abstraction", "both", "all"]);
+  t.is(reward?.lines, 4);
+  t.true(reward?.legend.includes("rollouts"), "point size says how many rollouts are behind each point");
+  // Nothing loaded from elsewhere, nothing executable, no URL at all, user text escaped.
+  t.false(/<script|src=|href=|@import|url\(/.test(html));
+  t.false(/https?:\/\//.test(html), "not even the SVG namespace: inline SVG does not need it");
   t.true(html.includes("run &lt;x&gt;"));
   t.true(html.includes("&lt;script&gt;"));
   t.true(html.includes("scripted &amp; for wiring"));
-  // Tooltips carry the plotted values: abstraction reward 1 at step 0.
-  t.true(html.includes("<title>abstraction, step 0: 1</title>"));
-  t.true(html.includes("<title>hits, step 1: 2</title>"));
+  t.true(html.includes("Check &lt;units&gt;"), "the lesson table");
+  t.true(html.includes("display:grid"), "plots laid out in a grid over the page's width");
 });
 
-test("charts draw gaps for missing values and say so when there is no data", (t) => {
-  const gap = svgChart({
+test("a plot with nothing to draw says so instead of an empty frame", async (t) => {
+  const html = await sampleReport({ latencies: [] });
+  const latency = plotsOf(html).find((p) => p.id === "latency");
+  t.is(latency?.marks, 0);
+  t.regex(
+    html,
+    /data-chart="latency"[^>]*data-rows="0"[^>]*><figcaption>[^<]*<\/figcaption><div class="empty">no data<\/div>/,
+  );
+});
+
+test("the policy-version plot is left out when no step names a version", async (t) => {
+  const steps = stepMetricsFromReports(reports).map((s) => ({ ...s, policyVersion: null }));
+  const html = await renderReport({
     title: "t",
-    x: [0, 1, 2],
-    yLabel: "y",
-    series: [{ name: "s", color: "#000", values: [1, null, 2] }],
+    generatedAt: "x",
+    summary: summarizeRun({ steps: 2, rollouts: [], stepMetrics: steps, lessons: 0 }),
+    steps,
+    config: {},
   });
-  t.is(gap.match(/<path d="M/g)?.length, 1);
-  t.is((gap.match(/<path d="([^"]*)"/)?.[1] ?? "").split("M").length - 1, 2);
-  const empty = svgChart({ title: "t", x: [], yLabel: "y", series: [{ name: "s", color: "#000", values: [] }] });
-  t.true(empty.includes("no data"));
-  t.false(empty.includes("NaN"));
+  t.false(plotsOf(html).some((p) => p.id === "policy-version"));
 });

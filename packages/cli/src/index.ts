@@ -2,6 +2,7 @@
 
 export type { EmbeddingsKind, MemoryCommandIo } from "./commands/memory.js";
 export { memoryCommand } from "./commands/memory.js";
+export { reportCommand } from "./commands/report.js";
 export { runCommand } from "./commands/run.js";
 export type { VerifyCommandIo } from "./commands/verify.js";
 export { verifyCommand } from "./commands/verify.js";
@@ -12,14 +13,20 @@ export { bundledDataDir } from "./datasets/data-dir.js";
 export type { LoadDatasetOptions, LoadedDataset } from "./datasets/load-dataset.js";
 export { loadDataset } from "./datasets/load-dataset.js";
 export { createProgram } from "./program.js";
+export type { LessonUsage } from "./report/lesson-usage.js";
+export { lessonUsage } from "./report/lesson-usage.js";
 export type { ReportInput } from "./report/render-report.js";
 export { renderReport } from "./report/render-report.js";
+export type { ReportChart, ReportChartData } from "./report/report-charts.js";
+export { FEEDBACK_COLORS, reportCharts } from "./report/report-charts.js";
+export type { RunArm, RunData } from "./report/run-data.js";
+export { collectRunData, readMemoryLessons, readRunData, runArm } from "./report/run-data.js";
 // Reports
 export type { RewardByFeedback, RunSummary, StepMetrics } from "./report/run-metrics.js";
 export { buildStepMetrics, stepMetricsFromReports, summarizeRun } from "./report/run-metrics.js";
 export { formatSummaryTable } from "./report/summary-table.js";
-export type { ChartSeries, SvgChartOptions } from "./report/svg-chart.js";
-export { svgChart } from "./report/svg-chart.js";
+export { vegaLiteToSvg } from "./report/vega-svg.js";
+export { writeRunReport } from "./report/write-run-report.js";
 export type { CheckModelServerOptions } from "./run/check-model-server.js";
 export { checkModelServer, openAiBaseUrl } from "./run/check-model-server.js";
 export type { ExecuteRunOptions, RunOutcome } from "./run/execute-run.js";

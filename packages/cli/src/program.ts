@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { memoryCommand } from "./commands/memory.js";
 import { rayCommand } from "./commands/ray.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { serveRewardCommand } from "./commands/serve-reward.js";
 import { verifyCommand } from "./commands/verify.js";
@@ -17,6 +18,7 @@ export function createProgram(): Command {
     .description("LANPO for LangChain.js: RL where an experience pool feeds language back into exploration")
     .version(cliVersion(), "-V, --version")
     .addCommand(runCommand())
+    .addCommand(reportCommand())
     .addCommand(verifyCommand())
     .addCommand(memoryCommand())
     .addCommand(rayCommand())

@@ -8,6 +8,7 @@ Examples:
   lanpo run --dataset gsm8k --limit 64 --group 8 --steps 8 --batch 8 --out runs/demo
   lanpo run --dataset math500 --model-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --out runs/qwen
   lanpo run --config run.json --steps 20         (flags override the file's fields)
+  lanpo run --dataset gsm8k --limit 64 --out runs/grpo --baseline grpo   (the GRPO arm; then lanpo compare runs/demo runs/grpo)
   lanpo run --resume runs/demo                   (continue a killed run; verified groups are not redone)
   lanpo run --resume runs/qwen --model-url http://new-host:8000/v1   (the same run, its server moved)
   lanpo run --dataset gsm8k --model-url http://127.0.0.1:8000/v1 --optimizer ray --ingest-url http://127.0.0.1:8000
@@ -46,6 +47,10 @@ export function runCommand(): Command {
     .option(
       "--min-score <s>",
       "cosine similarity under which lessons are not retrieved (default: the embeddings' calibrated threshold)",
+    )
+    .option(
+      "--baseline <arm>",
+      "grpo: the plain-GRPO arm (same problems, seeds and samples, no language feedback); none: LANPO (default)",
     )
     .option("--embeddings <kind>", "lesson-memory embeddings: default (offline sentence encoder) or lexical (fast)")
     .option("--cache-dir <dir>", "embedding cache folder (default: $LANPO_CACHE_DIR, else ~/.cache/lanpo)")

@@ -1,8 +1,10 @@
 import type { FeedbackKind } from "@lanpo/core";
 import { FEEDBACK_KINDS } from "@lanpo/core";
 import { escapeHtml } from "./escape-html.js";
+import { fmt3, htmlPage, htmlTable, renderFigures } from "./html-page.js";
+import type { LessonUsage } from "./lesson-usage.js";
+import { reportCharts } from "./report-charts.js";
 import type { RunSummary, StepMetrics } from "./run-metrics.js";
-import { svgChart } from "./svg-chart.js";
 
 /** What `report.html` shows. */
 export interface ReportInput {
@@ -15,113 +17,87 @@ export interface ReportInput {
   config: Readonly<Record<string, unknown>>;
   /** Notices the run printed (e.g. the scripted policy saying it is for wiring, not results). */
   notices?: readonly string[];
+  /** Latency of every answered rollout, for the distribution plot. @default none */
+  latencies?: readonly { feedback: FeedbackKind; latencyMs: number }[];
+  /** The most used lessons, for the lesson table. @default none */
+  lessons?: readonly LessonUsage[];
 }
 
-export const FEEDBACK_COLORS: Record<FeedbackKind, string> = {
-  scratch: "#4e79a7",
-  reflection: "#f28e2b",
-  abstraction: "#59a14f",
-  both: "#b07aa1",
-};
-
-const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1340px;padding:0 16px;color:#222}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.muted{color:#666}
-.notice{background:#fff7e0;border:1px solid #e8c66a;padding:8px 12px;border-radius:6px;margin:10px 0}
-.grid2{display:flex;flex-wrap:wrap;gap:16px}.card{border:1px solid #ddd;border-radius:8px;padding:8px;background:#fff}
-table{border-collapse:collapse;margin:6px 0}td,th{border-bottom:1px solid #e4e4e4;padding:4px 12px;text-align:right}
-th:first-child,td:first-child{text-align:left}svg .title{font-size:13px;font-weight:600}svg .tick,svg .legend{font-size:11px;fill:#444}
-svg .axis{font-size:11px;fill:#666}svg .grid{stroke:#eee}svg .axisline{stroke:#999}code{font-size:12px}`;
-
-const pct = (v: number | null) => (v === null ? "–" : v.toFixed(3));
-
 /**
- * Renders the run report: one self-contained HTML page (no scripts, no external assets) with inline
- * SVG plots of reward by feedback kind, retrieval hits and abstentions, lessons and latency per
- * step, then the summary and the settings as tables.
+ * Renders the run report: one self-contained HTML page (no script, nothing loaded from anywhere)
+ * whose plots are Vega-Lite specs rendered to inline SVG now, in Node: mean reward by feedback
+ * kind (point size: rollouts behind it), zero-variance groups, retrieval, lessons, leakage blocks,
+ * feedback tokens, latency and the policy version; then the summary, per-step, lesson and settings
+ * tables. Steps are numbered from 0, as in `events.jsonl`, the pool and the console.
  */
-export function renderReport(input: ReportInput): string {
+export async function renderReport(input: ReportInput): Promise<string> {
   const { summary, steps } = input;
-  const x = steps.map((s) => s.step);
-  const charts = [
-    svgChart({
-      title: "Mean reward per step, by feedback kind",
-      x,
-      yLabel: "mean reward",
-      yMin: 0,
-      yMax: Math.max(1, ...steps.flatMap((s) => FEEDBACK_KINDS.map((k) => s.byFeedback[k] ?? 0))),
-      series: [
-        ...FEEDBACK_KINDS.map((kind) => ({
-          name: kind,
-          color: FEEDBACK_COLORS[kind],
-          values: steps.map((s) => s.byFeedback[kind]),
-        })),
-        { name: "all", color: "#333", values: steps.map((s) => s.meanReward), dashed: true },
-      ],
-    }),
-    svgChart({
-      title: "Lesson retrieval per step: hits vs abstentions",
-      x,
-      kind: "bar",
-      yLabel: "queries",
-      series: [
-        { name: "hits", color: "#59a14f", values: steps.map((s) => s.retrieval.hits) },
-        { name: "abstentions", color: "#bab0ac", values: steps.map((s) => s.retrieval.abstentions) },
-      ],
-    }),
-    svgChart({
-      title: "Lessons per step: added, merged, rejected",
-      x,
-      kind: "bar",
-      yLabel: "lessons",
-      series: [
-        { name: "added", color: "#4e79a7", values: steps.map((s) => s.lessons.added) },
-        { name: "merged", color: "#76b7b2", values: steps.map((s) => s.lessons.merged) },
-        { name: "rejected", color: "#e15759", values: steps.map((s) => s.lessons.rejected) },
-      ],
-    }),
-    svgChart({
-      title: "Rollout latency per step",
-      x,
-      yLabel: "ms",
-      series: [
-        { name: "median", color: "#4e79a7", values: steps.map((s) => s.latencyMs.median) },
-        { name: "p95", color: "#e15759", values: steps.map((s) => s.latencyMs.p95), dashed: true },
-      ],
-    }),
-  ];
-  const byKind = FEEDBACK_KINDS.map(
-    (kind) => `<tr><td>${kind}</td><td>${pct(summary.byFeedback[kind])}</td></tr>`,
-  ).join("");
+  const charts = reportCharts({ steps, latencies: input.latencies ?? [] });
   const totals: [string, string | number][] = [
     ["steps", summary.steps],
     ["groups", summary.groups],
     ["rollouts", summary.rollouts],
     ["failed rollouts", summary.failedRollouts],
-    ["mean reward", pct(summary.meanReward)],
+    ["bad replies (scored 0)", summary.badReplies],
+    ["mean reward", fmt3(summary.meanReward)],
     ["leakage blocks", summary.leakageBlocks],
     ["lessons in memory", summary.lessons],
     ["lessons merged", summary.lessonsMerged],
     ["retrieval hits / abstentions", `${summary.retrievalHits} / ${summary.retrievalAbstentions}`],
+    ["mean similarity retrieved", fmt3(summary.retrievalMeanScore)],
+    ["policy version first → last", `${summary.firstPolicyVersion ?? "–"} → ${summary.lastPolicyVersion ?? "–"}`],
   ];
-  const stepRows = steps
-    .map(
-      (s) =>
-        `<tr><td>${s.step}</td><td>${s.rollouts}</td><td>${s.failedRollouts}</td><td>${pct(s.meanReward)}</td>${FEEDBACK_KINDS.map((k) => `<td>${pct(s.byFeedback[k])}</td>`).join("")}<td>${s.retrieval.hits}/${s.retrieval.abstentions}</td><td>${s.lessons.added}/${s.lessons.merged}</td><td>${s.leakageBlocks}</td></tr>`,
-    )
-    .join("");
-  const configRows = Object.entries(input.config)
-    .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td><code>${escapeHtml(JSON.stringify(v))}</code></td></tr>`)
-    .join("");
+  const stepRows = steps.map((s) => [
+    s.step,
+    s.rollouts,
+    s.failedRollouts,
+    fmt3(s.meanReward),
+    ...FEEDBACK_KINDS.map((k) => `${fmt3(s.byFeedback[k])} (${s.scoredByFeedback[k]})`),
+    `${s.zeroVarianceGroups}/${s.groups}`,
+    `${s.retrieval.hits}/${s.retrieval.abstentions}`,
+    `${s.lessons.added}/${s.lessons.merged}/${s.lessons.rejected}`,
+    s.leakageBlocks,
+    s.policyVersion ?? "–",
+  ]);
+  const lessons = input.lessons ?? [];
+  const lessonTable =
+    lessons.length === 0
+      ? `<p class="muted">No lesson was retrieved into a context in this run.</p>`
+      : htmlTable(
+          ["lesson", "uses", "mean advantage", "mean reward", "id"],
+          lessons.map((l) => [
+            l.text ?? "(text not in memory/)",
+            l.uses,
+            fmt3(l.meanAdvantage),
+            fmt3(l.meanReward),
+            l.id,
+          ]),
+          0,
+        );
+  const configRows = Object.entries(input.config).map(([k, v]) => [k, JSON.stringify(v)]);
   const notices = (input.notices ?? []).map((n) => `<div class="notice">${escapeHtml(n)}</div>`).join("");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head><body>
-<h1>${escapeHtml(input.title)}</h1><div class="muted">written ${escapeHtml(input.generatedAt)}</div>${notices}
-<div class="grid2">${charts.map((c) => `<div class="card">${c}</div>`).join("")}</div>
-<h2>Summary</h2><div class="grid2"><table><tbody>${totals.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join("")}</tbody></table>
-<table><thead><tr><th>feedback</th><th>mean reward</th></tr></thead><tbody>${byKind}</tbody></table></div>
-<h2>Per step</h2><table><thead><tr><th>step</th><th>rollouts</th><th>failed</th><th>reward</th>${FEEDBACK_KINDS.map((k) => `<th>${k}</th>`).join("")}<th>hits/abst.</th><th>lessons +/merged</th><th>leak blocks</th></tr></thead><tbody>${stepRows}</tbody></table>
-<h2>Settings</h2><table><tbody>${configRows}</tbody></table>
-</body></html>
-`;
+  const body = `<h1>${escapeHtml(input.title)}</h1><div class="muted">written ${escapeHtml(input.generatedAt)}; steps are numbered from 0, as on the console and in events.jsonl</div>${notices}
+${await renderFigures(charts)}
+<h2>Summary</h2><div class="tables">${htmlTable([], totals)}${htmlTable(
+    ["feedback", "mean reward"],
+    FEEDBACK_KINDS.map((k) => [k, fmt3(summary.byFeedback[k])]),
+  )}</div>
+<h2>Most used lessons</h2>${lessonTable}
+<h2>Per step</h2>${htmlTable(
+    [
+      "step",
+      "rollouts",
+      "failed",
+      "reward",
+      ...FEEDBACK_KINDS.map((k) => `${k} (n)`),
+      "zero-var groups",
+      "hits/abst.",
+      "lessons +/merged/rejected",
+      "leak blocks",
+      "policy",
+    ],
+    stepRows,
+  )}
+<h2>Settings</h2>${htmlTable([], configRows)}`;
+  return htmlPage(input.title, body);
 }

@@ -43,6 +43,15 @@ export interface StepMetrics {
   /** The policy version the step's rollouts were generated with (the most common one). */
   policyVersion: string | null;
   badReplies: number;
+  /** Scored rollouts (reward not null) behind each kind's mean reward. */
+  scoredByFeedback: Record<FeedbackKind, number>;
+  /** Groups (problems) of the step with at least one scored rollout. */
+  groups: number;
+  /** Of those, groups whose scored rewards were all equal: no learning signal. */
+  zeroVarianceGroups: number;
+  /** Mean feedback tokens added to a rollout's context, over every rollout of the step and by kind. */
+  feedbackTokensPerRollout: number | null;
+  feedbackTokensByFeedback: Record<FeedbackKind, number | null>;
 }
 
 export function mean(values: readonly number[]): number | null {
@@ -109,8 +118,37 @@ export function buildStepMetrics(
         latencyMs: { median: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
         policyVersion: mostCommon(rollouts.map((r) => r.policyVersion)),
         badReplies: rollouts.filter((r) => r.status !== "ok" && r.status !== "failed").length,
+        scoredByFeedback: countByFeedback(rollouts),
+        ...groupVariance(rollouts),
+        feedbackTokensPerRollout: mean(rollouts.map((r) => r.feedbackTokens)),
+        feedbackTokensByFeedback: feedbackTokensByFeedback(rollouts),
       };
     });
+}
+
+function countByFeedback(rollouts: readonly Rollout[]): Record<FeedbackKind, number> {
+  const out = {} as Record<FeedbackKind, number>;
+  for (const kind of FEEDBACK_KINDS) out[kind] = rewards(rollouts.filter((r) => r.feedback === kind)).length;
+  return out;
+}
+
+function feedbackTokensByFeedback(rollouts: readonly Rollout[]): Record<FeedbackKind, number | null> {
+  const out = {} as Record<FeedbackKind, number | null>;
+  for (const kind of FEEDBACK_KINDS)
+    out[kind] = mean(rollouts.filter((r) => r.feedback === kind).map((r) => r.feedbackTokens));
+  return out;
+}
+
+/** Groups of a step (by problem) with a scored rollout, and those whose rewards were all equal. */
+function groupVariance(rollouts: readonly Rollout[]): { groups: number; zeroVarianceGroups: number } {
+  const byProblem = new Map<string, number[]>();
+  for (const r of rollouts) {
+    if (r.status === "failed" || r.reward === null) continue;
+    byProblem.set(r.problemId, [...(byProblem.get(r.problemId) ?? []), r.reward]);
+  }
+  let zero = 0;
+  for (const values of byProblem.values()) if (values.every((v) => v === values[0])) zero++;
+  return { groups: byProblem.size, zeroVarianceGroups: zero };
 }
 
 function mostCommon(values: readonly string[]): string | null {

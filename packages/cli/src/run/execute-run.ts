@@ -1,18 +1,18 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import type { Rollout, StepReport } from "@lanpo/core";
 import { ConfigError, DeliveryError, findTwins, LanpoTrainer, SqliteExperiencePool } from "@lanpo/core";
 import { loadDataset } from "../datasets/load-dataset.js";
-import { renderReport } from "../report/render-report.js";
-import { buildStepMetrics, type RunSummary, summarizeRun } from "../report/run-metrics.js";
+import { collectRunData } from "../report/run-data.js";
+import type { RunSummary } from "../report/run-metrics.js";
 import { formatSummaryTable } from "../report/summary-table.js";
+import { writeRunReport } from "../report/write-run-report.js";
 import { checkCacheDir } from "./cache-dir.js";
 import { checkModelServer } from "./check-model-server.js";
 import { createPolicy } from "./create-policy.js";
 import { openDefaultMemory } from "./default-memory.js";
 import { openRunOptimizer, type RunOptimizer } from "./default-optimizer.js";
 import { defaultMatcher, defaultReward } from "./default-reward.js";
-import { EventLog, LOGGED_EVENTS, readLoggedStepReports } from "./event-log.js";
+import { EventLog, LOGGED_EVENTS } from "./event-log.js";
 import { type ProgressStream, ProgressView } from "./progress-view.js";
 import type { ResolvedRun } from "./resolve-run-config.js";
 import type { StoredRunConfig } from "./run-config.js";
@@ -141,6 +141,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       optimizer,
       groupSize: config.group,
       mix: config.mix,
+      // The GRPO baseline: no lessons distilled (its mix is already all from scratch).
+      distil: config.baseline !== "grpo",
       retrieval: { k: config.k, ...(config.minScore === null ? {} : { minScore: config.minScore }) },
       concurrency: config.concurrency,
       timeoutMs: config.timeoutMs,
@@ -262,32 +264,8 @@ async function writeRunOutputs(
   now: () => number,
   finalPolicyVersion: string | null,
 ): Promise<Omit<RunOutcome, "interrupted">> {
-  const rolloutsByStep = new Map<number, Rollout[]>();
-  for (let step = 0; step < config.steps; step++) {
-    const rollouts = await pool.rolloutsOfStep(step);
-    if (rollouts.length > 0) rolloutsByStep.set(step, rollouts);
-  }
-  const reports: StepReport[] = readLoggedStepReports(folder.events).filter((r) => r.step < config.steps);
-  const steps = buildStepMetrics(rolloutsByStep, reports);
-  const summary = summarizeRun({
-    steps: config.steps,
-    rollouts: [...rolloutsByStep.values()].flat(),
-    stepMetrics: steps,
-    lessons,
-    finalPolicyVersion,
-  });
-  writeFileAtomic(folder.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  const { runId, formatVersion: _v, ...shown } = config;
-  writeFileAtomic(
-    folder.report,
-    renderReport({
-      title: `lanpo run ${runId}`,
-      generatedAt: new Date(now()).toISOString(),
-      summary,
-      steps,
-      config: shown,
-      notices,
-    }),
-  );
-  return { folder, summary };
+  const data = await collectRunData({ folder, config, pool, lessonCount: lessons, finalPolicyVersion });
+  writeFileAtomic(folder.summary, `${JSON.stringify(data.summary, null, 2)}\n`);
+  await writeRunReport({ ...data, notices: [...new Set([...notices, ...data.notices])] }, { now });
+  return { folder, summary: data.summary };
 }

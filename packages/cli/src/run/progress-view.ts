@@ -31,7 +31,7 @@ export class ProgressView {
   stepStart(step: number, rollouts: number, resumedGroups: number): void {
     this.#rewardSum = 0;
     this.#rewardCount = 0;
-    const label = `step ${step + 1}/${this.#steps}`;
+    const label = this.#label(step);
     if (!this.#tty) {
       this.#stream.write(
         `${label}: ${rollouts} rollouts${resumedGroups > 0 ? ` (${resumedGroups} groups already in the pool)` : ""}\n`,
@@ -69,8 +69,13 @@ export class ProgressView {
     }
     const reward = meanReward === null ? "-" : meanReward.toFixed(3);
     this.#stream.write(
-      `step ${step + 1}/${this.#steps} done: mean reward ${reward}, ${rollouts} rollouts, ${failed} failed, ${(stepMs / 1000).toFixed(1)} s\n`,
+      `${this.#label(step)} done: mean reward ${reward}, ${rollouts} rollouts, ${failed} failed, ${(stepMs / 1000).toFixed(1)} s\n`,
     );
+  }
+
+  /** Steps are numbered from 0, as in events.jsonl, the pool and the report; the count says how far along. */
+  #label(step: number): string {
+    return `step ${step} (${step + 1} of ${this.#steps})`;
   }
 
   stop(): void {

@@ -111,7 +111,7 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRun 
       }
     }
   }
-  const config = checkCombination({ ...RUN_DEFAULTS, ...fields, dataset: fields.dataset });
+  const config = checkCombination(withBaseline({ ...RUN_DEFAULTS, ...fields, dataset: fields.dataset }, fields.mix));
   const out = resolve(cwd, outInput ?? defaultOutDir(now()));
   return { config, out, apiKey, cacheDir, stored: null };
 }
@@ -162,6 +162,20 @@ function coerceFlags(flags: Record<string, unknown>): Record<string, unknown> {
 /** A custom file is stored by absolute path, so `--resume` works from any folder. */
 function normaliseDataset(dataset: string, cwd: string): string {
   return looksLikeDatasetPath(dataset, cwd) ? resolve(cwd, dataset) : dataset;
+}
+
+/** The GRPO baseline turns language feedback off: every rollout from scratch. */
+const NO_FEEDBACK = { reflection: 0, abstraction: 0, both: 0 };
+
+function withBaseline(config: RunConfig, mixInput: RunConfig["mix"] | undefined): RunConfig {
+  if (config.baseline !== "grpo") return config;
+  if (mixInput !== undefined && mixInput.reflection + mixInput.abstraction + mixInput.both > 0) {
+    throw new ConfigError(
+      "mix",
+      `--baseline grpo runs with no language feedback, so its mix is all zero; drop "mix" (${JSON.stringify(mixInput)}) or drop --baseline`,
+    );
+  }
+  return { ...config, mix: NO_FEEDBACK };
 }
 
 function checkCombination(config: RunConfig): RunConfig {

@@ -32,6 +32,7 @@ export const runConfigFields = {
   k: count(1),
   minScore: z.number().min(-1).max(1).nullable(),
   mix: feedbackMixSchema,
+  baseline: z.enum(["none", "grpo"]),
   embeddings: z.enum(["default", "lexical"]),
   optimizer: z.enum(["local", "ray"]),
   ingestUrl: z.url({ protocol: /^https?$/ }).nullable(),
@@ -88,6 +89,10 @@ export const FIELD_HELP: Record<string, { flag: string; example: string }> = {
   mix: {
     flag: "mix (config file only)",
     example: '{ "reflection": 0.2, "abstraction": 0.2, "both": 0.1 } summing to less than 1',
+  },
+  baseline: {
+    flag: "--baseline",
+    example: '"grpo" (no language feedback: the plain-GRPO arm of lanpo compare) or "none" (LANPO)',
   },
   embeddings: {
     flag: "--embeddings",

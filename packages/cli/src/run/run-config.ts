@@ -44,6 +44,11 @@ export interface RunConfig {
   /** Cosine similarity under which lessons are not retrieved; null takes the embeddings' calibrated threshold. */
   minScore: number | null;
   mix: FeedbackMix;
+  /**
+   * `"grpo"`: the plain-GRPO baseline arm of an experiment: the same problems, seeds and sample
+   * budget with no language feedback (every rollout from scratch, no lessons distilled). `"none"`: LANPO.
+   */
+  baseline: "none" | "grpo";
   /** Embeddings of the lesson memory: the offline sentence encoder, or hashed words (fast). */
   embeddings: "default" | "lexical";
   /** Where training batches go: a local trainer inbox file, or a trainer's HTTP ingest on a Ray cluster. */
@@ -78,6 +83,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, "dataset"> = {
   k: 3,
   minScore: null,
   mix: { reflection: 0.2, abstraction: 0.2, both: 0.1 },
+  baseline: "none",
   embeddings: "default",
   optimizer: "local",
   ingestUrl: null,
@@ -107,6 +113,7 @@ export const ADDED_FIELD_DEFAULTS: Partial<RunConfig> = {
   ingestUrl: null,
   rayAddress: null,
   launch: null,
+  baseline: "none",
 };
 
 /** What `DIR/config.json` holds: the config plus what a resume checks against. */
