@@ -380,3 +380,42 @@ test("back-pressure: past maxPending the trainer is held until the destination t
   t.deepEqual(sink.delivered, ["p1", "p2"]);
   await optimizer.close();
 });
+
+test("a submit that arrives while flush() delivers an older batch is delivered after it, not left waiting", async (t) => {
+  const directory = tempDir();
+  const slow = new RecordingSink();
+  slow.failing = { isRetryable: true };
+  const first = await OutboxOptimizer.open({ directory, sink: slow });
+  await first.submit(makeBatch("old"));
+  await first.close();
+  const sink = new RecordingSink();
+  const deliver = sink.deliver.bind(sink);
+  sink.deliver = async (batch) => {
+    await new Promise((r) => setTimeout(r, 50));
+    return deliver(batch);
+  };
+  const optimizer = await OutboxOptimizer.open({ directory, sink });
+  const flushing = optimizer.flush();
+  const submitted = optimizer.submit(makeBatch("new"));
+  const outcome = await Promise.race([submitted, new Promise((resolve) => setTimeout(() => resolve("hung"), 5000))]);
+  t.deepEqual(outcome, { batchId: "new", status: "acknowledged" });
+  t.like(await flushing, { acknowledged: 1 });
+  t.deepEqual(sink.delivered, ["old", "new"]);
+  await optimizer.close();
+});
+
+test("concurrent appends to one log are written one after another, never interleaved", async (t) => {
+  const { JsonlLog } = await import("../../packages/core/src/optimizer/jsonl-log.js");
+  const path = join(tempDir(), "log.jsonl");
+  const { log } = await JsonlLog.open(path);
+  await Promise.all(
+    Array.from({ length: 50 }, (_, i) => log.append([{ i, pad: "x".repeat(5000) }], { sync: i % 2 === 0 })),
+  );
+  await log.close();
+  const read = lines(path) as unknown as Array<{ i: number }>;
+  t.is(read.length, 50);
+  t.deepEqual(
+    read.map((r) => r.i),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+});

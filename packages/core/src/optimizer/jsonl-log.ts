@@ -22,6 +22,7 @@ export interface JsonlLogContents {
 export class JsonlLog {
   readonly path: string;
   #handle: FileHandle;
+  #appending: Promise<void> = Promise.resolve();
   #size: number;
 
   private constructor(path: string, handle: FileHandle, size: number) {
@@ -164,18 +165,27 @@ export class JsonlLog {
     }
   }
 
-  /** Appends the records as lines in one write, then fsyncs. Throws a StorageError (`ENOSPC`, ...). */
-  async append(records: readonly unknown[]): Promise<void> {
+  /**
+   * Appends the records as lines in one write, then fsyncs (unless `sync: false`: for records whose
+   * loss in a crash is harmless). Throws a StorageError (`ENOSPC`, ...).
+   */
+  async append(records: readonly unknown[], options: { sync?: boolean } = {}): Promise<void> {
     const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-    try {
-      await this.#handle.write(data);
-      await this.#handle.sync();
-      this.#size += data.length;
-    } catch (error) {
-      // Part of the write may have landed: cut it off so the next append starts on a fresh line.
-      await this.#handle.truncate(this.#size).catch(() => {});
-      throw asStorageError(this.path, "writing", error);
-    }
+    // One append at a time: a failed one cuts the file back to the size before it, which must not
+    // cut off a line another append already reported as written.
+    const done = this.#appending.then(async () => {
+      try {
+        await this.#handle.write(data);
+        if (options.sync !== false) await this.#handle.sync();
+        this.#size += data.length;
+      } catch (error) {
+        // Part of the write may have landed: cut it off so the next append starts on a fresh line.
+        await this.#handle.truncate(this.#size).catch(() => {});
+        throw asStorageError(this.path, "writing", error);
+      }
+    });
+    this.#appending = done.catch(() => {});
+    return done;
   }
 
   async close(): Promise<void> {

@@ -230,21 +230,37 @@ export class OutboxOptimizer implements Optimizer {
    */
   async flush(): Promise<{ acknowledged: number; pending: number }> {
     this.#checkOpen();
-    let acknowledged = 0;
-    for (const entry of [...this.#pending]) {
-      if (entry.delivering) continue;
-      const outcome = await this.#deliver(entry);
-      if (outcome === "acknowledged") acknowledged++;
-      else if (outcome === "refused") {
-        const failure = this.#lastFailure;
-        throw new DeliveryError(
-          entry.batch.batchId,
-          `the sink refused it and says a resend cannot succeed (${String((failure?.error as Error)?.message ?? failure?.error)}). ` +
-            `It stays in ${join(this.directory, "outbox.jsonl")}: fix the destination, then flush again.`,
-          { isRetryable: false, cause: failure?.error },
-        );
-      } else break;
+    const snapshot = [...this.#pending];
+    let stalled = false;
+    try {
+      for (const entry of snapshot) {
+        if (!this.#pending.includes(entry)) continue;
+        // A delivery the background pump started: wait for it rather than send the batch twice.
+        if (entry.delivering) await new Promise<void>((resolve) => this.#onDelivery(entry.batch.batchId, resolve));
+        if (!this.#pending.includes(entry)) continue;
+        if (entry.delivering) break;
+        const outcome = await this.#deliver(entry);
+        if (outcome === "refused") {
+          const failure = this.#lastFailure;
+          throw new DeliveryError(
+            entry.batch.batchId,
+            `the sink refused it and says a resend cannot succeed (${String((failure?.error as Error)?.message ?? failure?.error)}). ` +
+              `It stays in ${join(this.directory, "outbox.jsonl")}: fix the destination, then flush again.`,
+            { isRetryable: false, cause: failure?.error },
+          );
+        }
+        if (outcome === "failed") {
+          stalled = true;
+          break;
+        }
+      }
+    } finally {
+      // Batches submitted while this flush ran wait behind it: start them now, or, when the
+      // destination is down, at the next background retry.
+      if (stalled) this.#scheduleRetry();
+      else this.#pump();
     }
+    const acknowledged = snapshot.filter((e) => !this.#pending.includes(e)).length;
     return { acknowledged, pending: this.#pending.length };
   }
 
@@ -370,7 +386,11 @@ export class OutboxOptimizer implements Optimizer {
     let outcome: "acknowledged" | "failed" | "refused" = "failed";
     try {
       const receipt = (await this.#sink.deliver(batch)) ?? undefined;
-      await this.#acks.append([this.#ledger.ackRecord(batch, this.#settings.now(), receipt ?? undefined)]);
+      // Not fsynced: an acknowledgement lost in a crash only means one harmless resend (the
+      // destination recognises the batch id), and it halves the fsyncs of a submit.
+      await this.#acks.append([this.#ledger.ackRecord(batch, this.#settings.now(), receipt ?? undefined)], {
+        sync: false,
+      });
       this.#ledger.acknowledge(batch.batchId, receipt ?? undefined);
       if (receipt?.policyVersion !== undefined || receipt?.servedModel !== undefined) {
         this.#receipt = { ...this.#receipt, ...receipt };
