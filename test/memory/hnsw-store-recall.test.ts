@@ -71,7 +71,10 @@ test("from 2,048 documents the store calibrates efSearch to its recall target, a
   t.true((first?.efSearch ?? 0) > 4, "the sparse graph needed more effort than it was given");
   t.true((first?.documents ?? 0) >= CALIBRATE_FROM && (first?.documents ?? 0) < 3000);
   t.true((first?.sampleSize ?? 0) >= 32);
-  t.true((first?.newVectors ?? 0) >= 8, "real new vectors of the batch, held back from the index, were among the queries");
+  t.true(
+    (first?.newVectors ?? 0) >= 8,
+    "real new vectors of the batch, held back from the index, were among the queries",
+  );
   // New queries (never stored) reach the target at the calibrated effort.
   const held = vectors.slice(0, 3000);
   let hits = 0;
