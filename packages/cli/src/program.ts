@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { compareCommand } from "./commands/compare.js";
 import { memoryCommand } from "./commands/memory.js";
 import { rayCommand } from "./commands/ray.js";
 import { reportCommand } from "./commands/report.js";
@@ -19,6 +20,7 @@ export function createProgram(): Command {
     .version(cliVersion(), "-V, --version")
     .addCommand(runCommand())
     .addCommand(reportCommand())
+    .addCommand(compareCommand())
     .addCommand(verifyCommand())
     .addCommand(memoryCommand())
     .addCommand(rayCommand())
