@@ -2,11 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunData } from "@lanpo/cli";
-import { resolveRunConfig } from "@lanpo/cli";
+import { compareRuns, formatComparisonTable, resolveRunConfig } from "@lanpo/cli";
 import { ConfigError } from "@lanpo/core";
 import test from "ava";
-import { compareRuns } from "../../packages/cli/src/report/compare-runs.js";
-import { formatComparisonTable } from "../../packages/cli/src/report/compare-table.js";
 import { runCli, runFlags, TINY_DATASET } from "./run-cli.js";
 
 const root = mkdtempSync(join(tmpdir(), "lanpo-cli-compare-"));

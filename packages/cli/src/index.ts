@@ -1,5 +1,6 @@
 // Program and commands
 
+export { compareCommand } from "./commands/compare.js";
 export type { EmbeddingsKind, MemoryCommandIo } from "./commands/memory.js";
 export { memoryCommand } from "./commands/memory.js";
 export { reportCommand } from "./commands/report.js";
@@ -13,8 +14,12 @@ export { bundledDataDir } from "./datasets/data-dir.js";
 export type { LoadDatasetOptions, LoadedDataset } from "./datasets/load-dataset.js";
 export { loadDataset } from "./datasets/load-dataset.js";
 export { createProgram } from "./program.js";
+export type { ArmDifference, ArmStats, ComparedRun, Comparison } from "./report/compare-runs.js";
+export { compareRuns } from "./report/compare-runs.js";
+export { formatComparisonTable } from "./report/compare-table.js";
 export type { LessonUsage } from "./report/lesson-usage.js";
 export { lessonUsage } from "./report/lesson-usage.js";
+export { comparisonCharts, renderComparison } from "./report/render-compare.js";
 export type { ReportInput } from "./report/render-report.js";
 export { renderReport } from "./report/render-report.js";
 export type { ReportChart, ReportChartData } from "./report/report-charts.js";
