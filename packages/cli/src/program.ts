@@ -25,6 +25,15 @@ export function createProgram(): Command {
     .addCommand(memoryCommand())
     .addCommand(rayCommand())
     .addCommand(serveRewardCommand());
+  program.addHelpText(
+    "after",
+    `
+Exit status:
+  0    done
+  1    an unexpected error (its stack is printed: please report it)
+  2    bad input, or a failure the message explains (what was wrong and how to fix it)
+  130  interrupted (Ctrl-C); lanpo run says how to resume`,
+  );
   // addCommand does not pass settings down, so every command gets them here.
   for (const command of [program, ...program.commands])
     command.exitOverride().showHelpAfterError("(run with --help for usage)");

@@ -60,6 +60,8 @@ export function runCommand(): Command {
     .option("--launch <entrypoint>", "submit the trainer as a Ray job with this entrypoint when the run starts")
     .option("--config <file.json>", "JSON file with any of these settings in camelCase; flags override it")
     .option("--resume <dir>", "continue the run in DIR with its stored settings")
+    .option("--json", "print one JSON object (run folder, report path, summary) on stdout instead of the table")
+    .option("--quiet", "no progress, notices or hints on stderr (warnings and errors still)")
     .option("--overwrite", "delete an earlier run in --out first (never a folder that is not a run folder)")
     .addHelpText("after", HELP_AFTER)
     .action(async (flags: Record<string, unknown>) => {
@@ -67,11 +69,15 @@ export function runCommand(): Command {
         config: configFile,
         resume: resumeDir,
         overwrite,
+        json,
+        quiet,
         ...rest
       } = flags as {
         config?: string;
         resume?: string;
         overwrite?: boolean;
+        json?: boolean;
+        quiet?: boolean;
       } & Record<string, unknown>;
       if (overwrite && resumeDir !== undefined) {
         throw new ConfigError("overwrite", "--overwrite deletes the run that --resume continues; pass one of them");
@@ -89,7 +95,13 @@ export function runCommand(): Command {
       };
       process.on("SIGINT", onSigint);
       try {
-        const outcome = await executeRun({ run, overwrite: overwrite === true, signal: controller.signal });
+        const outcome = await executeRun({
+          run,
+          overwrite: overwrite === true,
+          signal: controller.signal,
+          output: json ? "json" : "table",
+          quiet: quiet === true,
+        });
         if (outcome.interrupted) process.exitCode = 130;
       } finally {
         process.off("SIGINT", onSigint);

@@ -38,6 +38,13 @@ export interface ExecuteRunOptions {
   signal?: AbortSignal;
   /** How long a run waits at its end for the ingest to acknowledge every batch. @default 60000 */
   deliveryTimeoutMs?: number;
+  /**
+   * `"json"`: stdout gets one JSON object (`runDir`, `report`, `summary`, `interrupted`) instead of
+   * the table and the hints. @default "table"
+   */
+  output?: "table" | "json";
+  /** No progress, notices or hints on stderr; warnings and errors still go there. @default false */
+  quiet?: boolean;
 }
 
 /** What a finished run leaves behind. */
@@ -59,14 +66,22 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   const { config } = run;
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
+  // Progress, notices and hints; warnings and errors always go to stderr.
+  const info: ProgressStream = options.quiet ? { write: () => true } : stderr;
+  const json = options.output === "json";
   const now = options.now ?? Date.now;
 
   const dataset = loadDataset(config);
   const twins = findTwins(dataset.problems);
   if (twins.length > 0) {
     const problems = twins.reduce((a, ids) => a + ids.length, 0);
-    stderr.write(
+    info.write(
       `note: ${twins.length} question${twins.length === 1 ? "" : "s"} of ${dataset.name} appear under more than one id (${problems} problems, e.g. ${twins[0]?.slice(0, 2).join(" and ")}); twins never receive each other's lessons\n`,
+    );
+  }
+  if (config.batch > dataset.problems.length) {
+    stderr.write(
+      `note: --batch ${config.batch} is larger than ${dataset.name} (${dataset.problems.length} problem${dataset.problems.length === 1 ? "" : "s"}); each step uses all ${dataset.problems.length}, so a step has ${dataset.problems.length * config.group} rollouts, not ${config.batch * config.group}\n`,
     );
   }
   if (config.embeddings === "default") checkCacheDir(run.cacheDir);
@@ -113,7 +128,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
 
   const pool = SqliteExperiencePool.open(folder.pool);
   const notices: string[] = [];
-  const progress = new ProgressView(stderr);
+  const progress = new ProgressView(info);
   let events: EventLog | null = null;
   let memory: Awaited<ReturnType<typeof openDefaultMemory>> | null = null;
   let optimizer: RunOptimizer | null = null;
@@ -130,7 +145,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       try {
         log.writeRecord("ray-event", event);
       } catch {}
-      if (event.type === "trainer-status") stderr.write(`trainer job ${event.submissionId}: ${event.status}\n`);
+      if (event.type === "trainer-status") info.write(`trainer job ${event.submissionId}: ${event.status}\n`);
     });
     const trainer = new LanpoTrainer({
       policy: createPolicy(config, dataset.problems, model, run.apiKey),
@@ -227,9 +242,16 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       // When the run already failed, that failure is the one to report (a full disk fails both).
       throw failure ?? error;
     });
-    stdout.write(
-      `${formatSummaryTable(outcome.summary)}\nrun folder: ${folder.dir} (report.html, summary.json, events.jsonl, pool.sqlite)\n`,
-    );
+    if (json) {
+      stdout.write(
+        `${JSON.stringify({ runDir: folder.dir, report: folder.report, summary: outcome.summary, interrupted, failed: failure !== undefined })}\n`,
+      );
+    } else {
+      stdout.write(
+        `${formatSummaryTable(outcome.summary)}\nrun folder: ${folder.dir} (report.html, summary.json, events.jsonl, pool.sqlite)\n`,
+      );
+    }
+    if (failure === undefined && !interrupted) info.write(nextSteps(folder.dir, stored.baseline));
     for (const [status, n] of Object.entries(replies.bad)) {
       if (n > 0 && n === replies.total) {
         stderr.write(
@@ -248,6 +270,15 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   } finally {
     await pool.close();
   }
+}
+
+/** What to open or run once a run is done: its report, and the other arm of the experiment. */
+function nextSteps(dir: string, baseline: StoredRunConfig["baseline"]): string {
+  const other =
+    baseline === "grpo"
+      ? "a LANPO run (the same flags without --baseline)"
+      : "its GRPO baseline (the same flags with --baseline grpo and another --out)";
+  return `next: open ${dir}/report.html in a browser (it works offline); to see whether language feedback helps, run ${other}, then lanpo compare ${dir} OTHER_DIR\n`;
 }
 
 async function memoryLessons(memory: { stats(): Promise<{ lessons: number }> } | null): Promise<number> {
