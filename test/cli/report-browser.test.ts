@@ -111,7 +111,7 @@ if (!existsSync(CHROMIUM)) {
       const reward = byId.get("reward");
       t.true(reward?.series.includes("scratch") && reward.series.includes("all"));
       t.is(reward?.lines, reward?.series.length, "one line per feedback kind with rewards, and the overall mean");
-      t.deepEqual(byId.get("lessons")?.legend, ["added", "merged", "rejected"]);
+      t.deepEqual(byId.get("lessons")?.legend, ["added", "merged", "rejected", "unparsed"]);
       t.deepEqual(byId.get("retrieval")?.series, ["hits", "abstentions", "mean similarity"]);
       t.is(byId.get("retrieval")?.lines, 1, "the similarity line over the hit and abstention bars");
       // The grid uses the page's width: at 1600 px the first two plots sit side by side.

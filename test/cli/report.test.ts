@@ -90,6 +90,7 @@ test("a step split by a kill and a resume sums its counters", (t) => {
   t.is(only?.retrieval.hits, 2);
   t.is(only?.leakageBlocks, 2);
   t.is(only?.lessons.added, 4);
+  t.is(only?.lessons.unparsed, 0);
 });
 
 test("summary holds exactly the contract fields, with null for kinds never used", (t) => {
@@ -112,7 +113,10 @@ test("summary holds exactly the contract fields, with null for kinds never used"
   t.deepEqual(summary.byFeedback, { scratch: 0.75, reflection: null, abstraction: 1, both: 0 });
   for (const key of ["steps", "rollouts", "meanReward", "byFeedback", "leakageBlocks", "lessons"])
     t.true(key in summary);
+  t.is(summary.lessonsUnparsed, 0);
   const table = formatSummaryTable(summary);
+  t.notRegex(table, /no readable lesson/, "shown only when some reply had none");
+  t.regex(formatSummaryTable({ ...summary, lessonsUnparsed: 3 }), /replies with no readable lesson\s+\|\s+3 \|/);
   t.regex(table, /mean reward\s+\|\s+0\.667/);
   t.regex(table, /reflection\s+\|\s+-/);
 });

@@ -34,6 +34,7 @@ export function comparisonRows(comparison: Comparison): [string, ...string[]][] 
     ["retrieval hits / abstentions", ...cell((d) => `${d.summary.retrievalHits} / ${d.summary.retrievalAbstentions}`)],
     ["mean similarity retrieved", ...cell((d) => fmt(d.summary.retrievalMeanScore))],
     ["lessons (merged)", ...cell((d) => `${d.summary.lessons} (${d.summary.lessonsMerged})`)],
+    ["replies with no readable lesson", ...cell((d) => String(d.summary.lessonsUnparsed))],
     ["leakage blocks", ...cell((d) => String(d.summary.leakageBlocks))],
     ["feedback tokens / rollout", ...cell(tokens)],
     [

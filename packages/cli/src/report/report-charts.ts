@@ -177,12 +177,13 @@ export function reportCharts(data: ReportChartData): ReportChart[] {
     retrievalChart(steps),
     groupedBars(
       "lessons",
-      "Lessons per step: added, merged, rejected",
+      "Lessons per step: added, merged, rejected, replies with no readable lesson",
       "lessons",
       [
         { name: "added", color: "#4e79a7", value: (s) => s.lessons.added },
         { name: "merged", color: "#76b7b2", value: (s) => s.lessons.merged },
         { name: "rejected", color: "#e15759", value: (s) => s.lessons.rejected },
+        { name: "unparsed", color: "#bab0ac", value: (s) => s.lessons.unparsed },
       ],
       steps,
     ),

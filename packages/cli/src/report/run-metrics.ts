@@ -15,6 +15,8 @@ export interface RunSummary {
   failedRollouts: number;
   groups: number;
   lessonsMerged: number;
+  /** Abstractor replies with no lesson the parser could read. */
+  lessonsUnparsed: number;
   retrievalHits: number;
   retrievalAbstentions: number;
   /** Mean similarity of the lessons retrieved over the run; null when none were. */
@@ -37,7 +39,8 @@ export interface StepMetrics {
   meanReward: number | null;
   byFeedback: RewardByFeedback;
   retrieval: { queries: number; hits: number; abstentions: number; meanScore: number | null };
-  lessons: { added: number; merged: number; rejected: number };
+  /** `unparsed`: abstractor replies the lesson parser could not read (no lesson in them). */
+  lessons: { added: number; merged: number; rejected: number; unparsed: number };
   leakageBlocks: number;
   latencyMs: { median: number | null; p95: number | null };
   /** The policy version the step's rollouts were generated with (the most common one). */
@@ -113,6 +116,8 @@ export function buildStepMetrics(
           added: sum((r) => r.lessons.added),
           merged: sum((r) => r.lessons.merged),
           rejected: sum((r) => r.lessons.rejected),
+          // Older event logs have no unparsed count.
+          unparsed: sum((r) => r.lessons.unparsed ?? 0),
         },
         leakageBlocks: sum((r) => r.leakageBlocks),
         latencyMs: { median: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
@@ -187,6 +192,7 @@ export function summarizeRun(input: {
     failedRollouts: input.rollouts.filter((r) => r.status === "failed").length,
     groups,
     lessonsMerged: total((m) => m.lessons.merged),
+    lessonsUnparsed: total((m) => m.lessons.unparsed),
     retrievalHits: total((m) => m.retrieval.hits),
     retrievalAbstentions: total((m) => m.retrieval.abstentions),
     retrievalMeanScore: weightedScore(input.stepMetrics),

@@ -19,6 +19,9 @@ export function formatSummaryTable(summary: RunSummary, counts?: Partial<Record<
     ["retrieval hits / abstentions", `${summary.retrievalHits} / ${summary.retrievalAbstentions}`],
     ["  mean similarity retrieved", fmt(summary.retrievalMeanScore)],
     ["lessons (merged)", `${summary.lessons} (${summary.lessonsMerged})`],
+    ...(summary.lessonsUnparsed > 0
+      ? [["  replies with no readable lesson", String(summary.lessonsUnparsed)] as [string, string]]
+      : []),
     ["leakage blocks", String(summary.leakageBlocks)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
