@@ -1,4 +1,4 @@
-import { ConfigError, type LessonDraft, type LessonMemory } from "@lanpo/core";
+import { ConfigError, type LessonDraft, type LessonMemory, questionKey } from "@lanpo/core";
 import test from "ava";
 
 /**
@@ -103,6 +103,35 @@ export function lessonMemoryContract(name: string, create: () => Promise<LessonM
     const own = await memory.search(TRAIN, { ...all, excludeProblemIds: ["train"] });
     t.false(own.some((h) => h.lesson.sourceProblemIds.includes("train")));
   });
+
+  test(
+    title("twins: a lesson whose source question has an excluded key is never returned, under any id"),
+    async (t) => {
+      const memory = await create();
+      const [lesson] = await memory.add([RATE_TRAIN]);
+      t.deepEqual(lesson?.lesson.sourceQuestionKeys, [questionKey(TRAIN)], "keys of every source question are kept");
+      const twin = `  ${TRAIN.toUpperCase()}  `;
+      const hits = await memory.search(twin, {
+        ...all,
+        excludeProblemIds: ["twin-under-another-id"],
+        excludeQuestionKeys: [questionKey(twin)],
+      });
+      t.false(hits.some((h) => h.lesson.id === lesson?.lesson.id));
+      // A merged draft adds its question's key: a twin of the second source is excluded too.
+      const [merged] = await memory.add([
+        { text: RATE_TRAIN.text.toUpperCase().replace(/\.$/, "!"), sourceProblemIds: ["car"], problemText: CAR },
+      ]);
+      t.true(merged?.merged);
+      t.deepEqual([...(merged?.lesson.sourceQuestionKeys ?? [])].sort(), [questionKey(CAR), questionKey(TRAIN)].sort());
+      const forCarTwin = await memory.search(CAR, { ...all, excludeQuestionKeys: [questionKey(CAR)] });
+      t.false(forCarTwin.some((h) => h.lesson.id === lesson?.lesson.id));
+      const other = await memory.search(CAR, { ...all, excludeQuestionKeys: [questionKey("What is 3 + 5?")] });
+      t.true(
+        other.some((h) => h.lesson.id === lesson?.lesson.id),
+        "an unrelated key excludes nothing",
+      );
+    },
+  );
 
   test(title("exclusion does not eat into k: the next eligible lesson is returned"), async (t) => {
     const memory = await create();

@@ -57,6 +57,7 @@ export class ExactLessonMemory implements LessonMemory {
   readonly #entries: Entry[] = [];
   readonly #byId = new Map<string, Entry>();
   readonly #queries = new Map<string, Float64Array>();
+  readonly #documents = new Map<string, Float64Array>();
   #dimensions: number | undefined;
   #merges = 0;
 
@@ -104,10 +105,10 @@ export class ExactLessonMemory implements LessonMemory {
     if (drafts.length === 0) return [];
     // One batched call per kind of text: remote embedders are charged per request.
     const textVectors = await this.#embeddings.embedDocuments(drafts.map((d) => d.text));
-    const problemVectors = await this.#embeddings.embedDocuments(drafts.map((d) => d.problemText));
+    const problems = await this.#problemVectors(drafts.map((d) => d.problemText));
     const checked = drafts.map((_, i) => ({
       text: this.#checkVector(textVectors[i], "embedDocuments"),
-      problem: this.#checkVector(problemVectors[i], "embedDocuments"),
+      problem: problems[i] as Float64Array,
     }));
     return drafts.map((draft, i) => {
       const vectors = checked[i] as { text: Float64Array; problem: Float64Array };
@@ -170,6 +171,19 @@ export class ExactLessonMemory implements LessonMemory {
 
   /** Nothing is buffered: every change is applied when made. */
   async flush(): Promise<void> {}
+
+  /** Lessons of one problem arrive again and again: its document vector is embedded once. */
+  async #problemVectors(texts: readonly string[]): Promise<Float64Array[]> {
+    const missing = [...new Set(texts.filter((t) => !this.#documents.has(t)))];
+    if (missing.length > 0) {
+      const vectors = await this.#embeddings.embedDocuments(missing);
+      missing.forEach((text, i) => {
+        if (this.#documents.size >= QUERY_CACHE_SIZE) this.#documents.delete(this.#documents.keys().next().value as string);
+        this.#documents.set(text, this.#checkVector(vectors[i], "embedDocuments"));
+      });
+    }
+    return texts.map((t) => this.#documents.get(t) as Float64Array);
+  }
 
   /** Problems recur across steps: their query vectors are kept (a bounded map, oldest dropped). */
   async #queryVector(question: string): Promise<Float64Array> {

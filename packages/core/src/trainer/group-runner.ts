@@ -1,12 +1,13 @@
 import type { LessonMemory } from "../memory/lesson-memory.js";
 import type { ExperiencePool } from "../pool/experience-pool.js";
 import type { Rollout } from "../types/attempt.js";
+import type { FeedbackKind } from "../types/feedback.js";
 import type { Problem } from "../types/problem.js";
 import { rngFor } from "../util/rng.js";
 import { type DistilDeps, distilLessons, isDistillable } from "./distil-lessons.js";
 import type { DistilQueue } from "./distil-queue.js";
 import { groupAdvantages } from "./group-advantages.js";
-import { buildGroupContext, type ContextDeps } from "./group-context.js";
+import { buildGroupContext, type ContextDeps, type GroupContext } from "./group-context.js";
 import { planGroup } from "./group-plan.js";
 import { runRollout } from "./rollout-runner.js";
 import { isScored, type StepCounters } from "./step-stats.js";
@@ -27,17 +28,33 @@ export interface GroupDeps extends ContextDeps {
  * every call failed: then there is nothing verified to keep), its events fire after that commit,
  * and its distillation is queued in the background.
  */
+/** A group's plan and the feedback being prepared for it. */
+export interface PreparedGroup {
+  problem: Problem;
+  plan: FeedbackKind[];
+  context: GroupContext;
+}
+
+/**
+ * Plans a group and starts its critique and retrieval. A step prepares every group before it
+ * starts any rollout, so the critiques, which the reflection rollouts wait for, are sent first.
+ */
+export function prepareGroup(deps: GroupDeps, problem: Problem, step: number): PreparedGroup {
+  const { options } = deps;
+  const plan = planGroup(options.groupSize, options.mix, rngFor(options.seed, "plan", step, problem.id));
+  return { problem, plan, context: buildGroupContext(deps, problem, step, plan) };
+}
+
 export async function runGroup(
   deps: GroupDeps,
-  problem: Problem,
+  prepared: PreparedGroup,
   step: number,
   runId: string,
   policyVersion: string,
   counters: StepCounters,
 ): Promise<Rollout[]> {
   const { options } = deps;
-  const plan = planGroup(options.groupSize, options.mix, rngFor(options.seed, "plan", step, problem.id));
-  const context = buildGroupContext(deps, problem, step, plan);
+  const { problem, plan, context } = prepared;
   if (context.wantsLessons) {
     context.lessons.then(
       (lessons) => {

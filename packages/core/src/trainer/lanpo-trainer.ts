@@ -18,7 +18,7 @@ import { noticeOf } from "./chat-policy.js";
 import { distilLessons } from "./distil-lessons.js";
 import { DistilQueue } from "./distil-queue.js";
 import { isZeroVariance } from "./group-advantages.js";
-import { type GroupDeps, runGroup } from "./group-runner.js";
+import { type GroupDeps, prepareGroup, runGroup } from "./group-runner.js";
 import { OutageTracker } from "./outage-tracker.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
 import { resolveOptions, TRAINER_DEFAULTS } from "./resolve-options.js";
@@ -223,10 +223,14 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       rollouts: (problems.length - counters.resumedGroups) * this.options.groupSize,
     });
     const deps = this.#groupDeps(step);
+    const prepared = problems.map((p, i) => (done[i] ? undefined : prepareGroup(deps, p, step)));
     const settled = await Promise.allSettled(
-      problems.map((p, i) =>
-        done[i] ? this.pool.rolloutsOfGroup(p.id, step) : runGroup(deps, p, step, runId, state.policyVersion, counters),
-      ),
+      problems.map((p, i) => {
+        const group = prepared[i];
+        return group
+          ? runGroup(deps, group, step, runId, state.policyVersion, counters)
+          : this.pool.rolloutsOfGroup(p.id, step);
+      }),
     );
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) throw failure.reason;
