@@ -47,7 +47,8 @@ test.serial("lanpo run with the scripted policy writes the whole run folder", as
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
   t.like(config, { dataset: TINY_DATASET, group: 4, steps: 3, batch: 2, formatVersion: 1 });
   t.false("apiKey" in config);
-  t.is(readFileSync(join(out, "report.html"), "utf8").match(/<svg /g)?.length, 4);
+  // One inline SVG a plot: reward, zero variance, retrieval, lessons, leakage, feedback tokens, latency.
+  t.true((readFileSync(join(out, "report.html"), "utf8").match(/<svg[\s>]/g)?.length ?? 0) >= 7);
 
   // The same --out again is refused: mixing two runs in one pool would skip groups.
   const again = await runCli(["run", "--dataset", TINY_DATASET, "--out", out]);
