@@ -125,7 +125,9 @@ async function throughput() {
   const growth = (rss100 - rss10) / rss10;
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   const maxLate = Math.max(...outboxBytes.slice(40));
-  console.log(`2. Throughput, fake policy ${delayMs} ms/call, concurrency ${concurrency}, 100 steps x 64 problems x G=8`);
+  console.log(
+    `2. Throughput, fake policy ${delayMs} ms/call, concurrency ${concurrency}, 100 steps x 64 problems x G=8`,
+  );
   console.log(
     `   model calls (rollouts + reflections + distillations): ${calls} in ${seconds.toFixed(1)} s = ${achieved.toFixed(1)} calls/s`,
   );

@@ -221,6 +221,7 @@ test("the instruction is one fixed text: never changed per problem, placeholders
     if (kindOf(call.messages) !== "rollout") continue;
     t.is(call.messages[0]?.content, instruction, "the same system text for every problem, the answer 2 in it or not");
   }
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template placeholder is the bad input here
   for (const bad of ["The answer is {answer}.", "Use {{gold}} to check.", "Expected: ${label}", "%(answer)s"]) {
     const error = t.throws(() => new LanpoTrainer({ ...base(policy), instruction: bad }), { instanceOf: ConfigError });
     t.is(error?.field, "instruction");

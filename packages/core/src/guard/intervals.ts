@@ -10,7 +10,7 @@ const END = String.raw`-?\s*\\infty|[-+]?\s*(?:\d+(?:\.\d+)?|\.\d+)(?:\s*/\s*\d+
 const INTERVAL = new RegExp(String.raw`([[(])\s*(${END})\s*,\s*(${END})\s*([\])])`, "g");
 const LESS = String.raw`<=|<|\\le\b|\\leq\b|\\lt\b`;
 const GREATER = String.raw`>=|>|\\ge\b|\\geq\b|\\gt\b`;
-const VAR = String.raw`[a-z](?![a-z])`;
+const VAR = "[a-z](?![a-z])";
 const CHAIN = new RegExp(String.raw`(${END})\s*(${LESS})\s*(${VAR})\s*(${LESS})\s*(${END})`, "gi");
 const CHAIN_DOWN = new RegExp(String.raw`(${END})\s*(${GREATER})\s*(${VAR})\s*(${GREATER})\s*(${END})`, "gi");
 const ONE_SIDED = new RegExp(

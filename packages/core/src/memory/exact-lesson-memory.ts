@@ -178,7 +178,8 @@ export class ExactLessonMemory implements LessonMemory {
     if (missing.length > 0) {
       const vectors = await this.#embeddings.embedDocuments(missing);
       missing.forEach((text, i) => {
-        if (this.#documents.size >= QUERY_CACHE_SIZE) this.#documents.delete(this.#documents.keys().next().value as string);
+        if (this.#documents.size >= QUERY_CACHE_SIZE)
+          this.#documents.delete(this.#documents.keys().next().value as string);
         this.#documents.set(text, this.#checkVector(vectors[i], "embedDocuments"));
       });
     }

@@ -21,6 +21,7 @@ export interface BatchSink {
    * Delivers one batch; resolving means the destination has it. Throw on failure; an error with
    * `isRetryable: false` (as on `DeliveryError`, `ModelError`) says a resend cannot succeed.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that have nothing to say resolve to nothing
   deliver(batch: TrainingBatch): Promise<void | DeliveryReceipt>;
   /** The version of the policy the destination is training, for `Rollout.policyVersion`. */
   policyVersion?(): Promise<string>;
