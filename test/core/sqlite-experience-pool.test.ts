@@ -219,3 +219,25 @@ test("a process killed while recording leaves every reported group whole and no 
   t.is(rollouts, stats.rollouts, "no rollout outside a whole group");
   await pool.close();
 });
+
+test("groups recorded together share a transaction, yet a duplicate fails its own group only", async (t) => {
+  const pool = SqliteExperiencePool.open(tempFile());
+  await pool.recordGroup(makeGroup("dup", 0));
+  const results = await Promise.allSettled([
+    pool.recordGroup(makeGroup("x", 0)),
+    pool.recordGroup(makeGroup("dup", 0)),
+    pool.recordGroup(makeGroup("y", 0)),
+  ]);
+  t.deepEqual(
+    results.map((r) => r.status),
+    ["fulfilled", "rejected", "fulfilled"],
+  );
+  t.is(((results[1] as PromiseRejectedResult).reason as StorageError).code, "LANPO_DUPLICATE_GROUP");
+  t.is((await pool.stats()).groups, 3);
+  const pending = pool.recordGroup(makeGroup("z", 0));
+  await pool.close();
+  await pending;
+  const reopened = SqliteExperiencePool.open(pool.path);
+  t.true(await reopened.hasGroup("z", 0), "a group recorded just before close is committed by it");
+  await reopened.close();
+});

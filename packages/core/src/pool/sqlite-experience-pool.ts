@@ -89,7 +89,11 @@ export class SqliteExperiencePool implements ExperiencePool {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #statements;
-  readonly #record: (group: VerifiedGroup) => void;
+  readonly #recordMany: (
+    items: ReadonlyArray<{ group: VerifiedGroup }>,
+    failures: Map<unknown, unknown>,
+  ) => void;
+  readonly #waiting: Array<{ group: VerifiedGroup; resolve: () => void; reject: (error: unknown) => void }> = [];
   readonly #markDistilled: (groups: readonly GroupKey[]) => void;
   readonly #claimRunId: (candidate: string) => string;
   readonly #synchronous: "full" | "normal";
@@ -170,7 +174,22 @@ export class SqliteExperiencePool implements ExperiencePool {
            (SELECT COUNT(DISTINCT problem_id) FROM groups) AS problems`,
       ),
     };
-    this.#record = db.transaction((group: VerifiedGroup) => this.#insertGroup(group)).immediate;
+    const one = db.transaction((group: VerifiedGroup) => this.#insertGroup(group));
+    this.#recordMany = db.transaction(
+      (items: ReadonlyArray<{ group: VerifiedGroup }>, failures: Map<unknown, unknown>) => {
+        // A transaction function called inside another runs as a savepoint: its throw undoes it alone.
+        for (const item of items) {
+          try {
+            one(item.group);
+          } catch (error) {
+            // A duplicate fails its own group only. A full disk or an I/O error can end the whole
+            // transaction in SQLite: then every group of the batch fails, and none is half written.
+            if (!LanpoError.isInstance(error) && !isConstraint(error)) throw error;
+            failures.set(item, error);
+          }
+        }
+      },
+    ).immediate;
     this.#markDistilled = db.transaction((groups: readonly GroupKey[]) => {
       for (const g of groups) this.#statements.markDistilled.run(g.problemId, g.step);
     }).immediate;
@@ -227,9 +246,35 @@ export class SqliteExperiencePool implements ExperiencePool {
     });
   }
 
+  /**
+   * Groups recorded in the same turn of the event loop (a step's groups often finish together)
+   * share one transaction, each in a savepoint of its own: a group that fails leaves no trace and
+   * does not fail the others, and each call resolves only once its group is committed.
+   */
   async recordGroup(group: VerifiedGroup): Promise<void> {
     validateVerifiedGroup(group);
-    this.#guard("recording a group", () => this.#record(group));
+    if (!this.#db.open) throw closedPool(this.path);
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ group, resolve, reject });
+      if (this.#waiting.length === 1) setImmediate(() => this.#commitWaiting());
+    });
+  }
+
+  #commitWaiting(): void {
+    const items = this.#waiting.splice(0);
+    const failures = new Map<(typeof items)[number], unknown>();
+    try {
+      this.#guard("recording a group", () => {
+        this.#recordMany(items, failures);
+      });
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    for (const item of items) {
+      if (failures.has(item)) item.reject(toStorageError(this.path, "recording a group", failures.get(item)));
+      else item.resolve();
+    }
   }
 
   async hasGroup(problemId: string, step: number): Promise<boolean> {
@@ -263,6 +308,8 @@ export class SqliteExperiencePool implements ExperiencePool {
 
   /** Closes the file (checkpointing the WAL into it). Calling it again does nothing. */
   async close(): Promise<void> {
+    // Groups recorded but not yet committed are committed first: their callers are waiting.
+    if (this.#waiting.length > 0 && this.#db.open) this.#commitWaiting();
     if (this.#db.open) this.#guard("closing the experience pool", () => this.#db.close());
   }
 
