@@ -25,7 +25,8 @@ export interface ExactLessonMemoryOptions {
   generateId?: () => string;
 }
 
-const QUERY_CACHE_SIZE = 4096;
+/** Vectors kept per cache (queries, problem texts): enough for a step's problems, bounded in memory. */
+const QUERY_CACHE_SIZE = 256;
 
 interface Entry {
   lesson: Lesson;

@@ -9,6 +9,8 @@ import type { Optimizer, PolicyState, SubmitResult, TrainingBatch } from "./opti
 import { OutboxLedger, type OutboxRecord, rolloutDigest } from "./outbox-ledger.js";
 import { validateTrainingBatch } from "./validate-training-batch.js";
 
+const COMPACT_BYTES = 1 << 20;
+
 /** Options of {@link OutboxOptimizer.open}. */
 export interface OutboxOptimizerOptions {
   /** Folder of the outbox (`outbox.jsonl`, `acks.jsonl`); created if missing. */
@@ -27,7 +29,7 @@ export interface OutboxOptimizerOptions {
   maxInFlight?: number;
   /** Backoff of background redelivery while the destination is down, with jitter. @default { initialMs: 200, maxMs: 10000 } */
   retry?: { initialMs: number; maxMs: number };
-  /** Acknowledged batches kept in `outbox.jsonl` before it is compacted. @default 32 */
+  /** Acknowledged batches kept in `outbox.jsonl` before it is compacted (sooner once the file passes 1 MiB). @default 32 */
   compactAfter?: number;
   /** Clock for acknowledgement times. @default Date.now */
   now?: () => number;
@@ -449,7 +451,10 @@ export class OutboxOptimizer implements Optimizer {
 
   /** Rewrites `outbox.jsonl` with the pending batches only, once enough acknowledged ones pile up. */
   #maybeCompact(): void {
-    if (this.#ackedInOutbox < this.#settings.compactAfter) return;
+    // By count, and by size: large batches are compacted once the acknowledged ones outnumber the
+    // backlog and the file passes 1 MiB, so the file stays about as large as what is unacknowledged.
+    const bySize = this.#outbox.size > COMPACT_BYTES && this.#ackedInOutbox >= Math.max(1, this.#pending.length);
+    if (this.#ackedInOutbox < this.#settings.compactAfter && !bySize) return;
     this.#ackedInOutbox = 0;
     this.#compacting = this.#compacting.then(async () => {
       // Appends wait for the rewrite (and the rewrite for appends in progress): they share one file.
