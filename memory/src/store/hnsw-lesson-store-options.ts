@@ -245,3 +245,19 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** Options of `addVectors` / `addDocuments`. */
+export interface HnswAddOptions {
+  /** Ids of the documents, position by position; they win over `Document.id`. */
+  ids?: readonly string[];
+}
+
+/** Options of {@link HnswLessonStore.load}. */
+export interface HnswLoadOptions {
+  /** When given, the folder must hold vectors of exactly this size (else `StorageError` DIMENSIONS). */
+  numDimensions?: number;
+  /** Overrides the recall target (see `HnswLessonStoreOptions.recallTarget`). @default { recall: 0.95, k: 10 } */
+  recallTarget?: HnswLessonStoreOptions["recallTarget"];
+  /** Makes ids for documents added later without one. @default crypto.randomUUID */
+  generateId?: () => string;
+}

@@ -6,10 +6,14 @@ import { type MaxMarginalRelevanceSearchOptions, SaveableVectorStore } from "@la
 import { ConfigError, mulberry32, StorageError } from "@lanpo/core";
 import type { SaveStep } from "./atomic-folder.js";
 import { type CalibrateEfSearchOptions, calibrateEfSearch, type EfSearchCalibration } from "./calibrate-ef-search.js";
+import { checkAddBatch } from "./check-add-batch.js";
 import { DirectIndex } from "./direct-index.js";
+import { searchWithFilter } from "./filtered-search.js";
 import { compileFilter, type HnswLessonStoreFilter } from "./hnsw-lesson-store-filter.js";
 import {
+  type HnswAddOptions,
   type HnswLessonStoreOptions,
+  type HnswLoadOptions,
   type ResolvedHnswLessonStoreOptions,
   resolveHnswLessonStoreOptions,
   withDimensions,
@@ -21,33 +25,18 @@ import { isHnswlibFolder, readHnswlibFolder } from "./read-hnswlib-folder.js";
 import { readStoreFolder } from "./read-store-folder.js";
 import { removeStoreFiles } from "./remove-store-files.js";
 import type { StoredDocument, StoreManifest } from "./store-manifest.js";
-import { assertVector, VectorInputError } from "./vector-input-error.js";
+import { storeOptionsOf } from "./store-options-of.js";
+import { assertVector } from "./vector-input-error.js";
 import { writeStoreFolder } from "./write-store-folder.js";
 
-/** Below this many passing documents, a short filtered search falls back to an exact scan at once. */
-const EXACT_SCAN_MAX = 2048;
+export type { HnswAddOptions, HnswLoadOptions } from "./hnsw-lesson-store-options.js";
+
 /** Documents at which the store first calibrates its search to `recallTarget`; then at every doubling. */
 export const CALIBRATE_FROM = 2048;
 /** What the store's own calibrations aim above `recallTarget.recall`, for the sample's scatter. */
 export const RECALL_MARGIN = 0.02;
 /** Held-out queries of the store's own calibrations. */
 const CALIBRATION_QUERIES = 48;
-
-/** Options of `addVectors` / `addDocuments`. */
-export interface HnswAddOptions {
-  /** Ids of the documents, position by position; they win over `Document.id`. */
-  ids?: readonly string[];
-}
-
-/** Options of {@link HnswLessonStore.load}. */
-export interface HnswLoadOptions {
-  /** When given, the folder must hold vectors of exactly this size (else `StorageError` DIMENSIONS). */
-  numDimensions?: number;
-  /** Overrides the recall target (see `HnswLessonStoreOptions.recallTarget`). @default { recall: 0.95, k: 10 } */
-  recallTarget?: HnswLessonStoreOptions["recallTarget"];
-  /** Makes ids for documents added later without one. @default crypto.randomUUID */
-  generateId?: () => string;
-}
 
 /**
  * A LangChain `SaveableVectorStore` over hnswlib-node in cosine space, built for the lesson memory
@@ -202,29 +191,10 @@ export class HnswLessonStore extends SaveableVectorStore {
    * vector anywhere in the batch changes nothing. Returns the ids, position by position.
    */
   async addVectors(vectors: number[][], documents: DocumentInterface[], options?: HnswAddOptions): Promise<string[]> {
-    if (!Array.isArray(vectors) || !Array.isArray(documents) || vectors.length !== documents.length) {
-      throw new VectorInputError(
-        "batch-length",
-        `got ${vectors?.length} vectors for ${documents?.length} documents; pass one vector per document`,
-      );
-    }
-    const given = options?.ids;
-    if (given !== undefined && given.length !== documents.length) {
-      throw new ConfigError(
-        "ids",
-        `got ${given.length} ids for ${documents.length} documents; pass one id per document`,
-      );
-    }
-    if (documents.length === 0) return [];
-    const dims = this.options.numDimensions ?? inferDimensions(vectors[0]);
-    for (const [i, vector] of vectors.entries()) assertVector(vector, dims, i, "vector");
-    // hnswlib-node takes plain arrays only.
-    vectors = vectors.map((vector) => (Array.isArray(vector) ? vector : Array.from(vector)));
-    const ids = documents.map((doc, i) => given?.[i] ?? doc.id ?? this.options.generateId());
-    ids.forEach((id, i) => {
-      if (typeof id !== "string" || id.length === 0)
-        throw new ConfigError(`ids.${i}`, "every id must be a non-empty string");
-    });
+    const batch = checkAddBatch(vectors, documents, options?.ids, this.options.numDimensions, this.options.generateId);
+    if (!batch) return [];
+    const { dims, ids } = batch;
+    vectors = batch.vectors;
     // Everything below is synchronous: concurrent callers cannot interleave and lose writes.
     if (this.options.numDimensions === undefined) this.options = withDimensions(this.options, dims);
     const fresh = new Set(ids.filter((id) => !this.labelById.has(id)));
@@ -385,39 +355,14 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (!Array.isArray(query)) query = Array.from(query);
     const index = this.labelIndex;
     if (k === 0 || !index || this.byLabel.size === 0) return [];
-    let limit = Math.min(k, this.byLabel.size);
-    const elements = index.elementCount;
-    // Filters see a view of the stored document (no copy per visited node: the graph search calls
-    // the filter on every candidate it meets).
-    const passes = (doc: StoredDocument) =>
-      accept?.(doc.id, { pageContent: doc.pageContent, metadata: doc.metadata, id: doc.id }) ?? true;
-    const labelFilter = accept
-      ? (label: number) => {
-          const doc = this.byLabel.get(label);
-          return doc !== undefined && passes(doc);
-        }
-      : undefined;
-    const search = (ef: number) => index.search(query, limit, ef, labelFilter);
-    let ef = Math.max(this.options.efSearch, limit);
-    let hits = search(ef);
-    let passing: number[] | undefined;
-    if (hits.length < limit && accept) {
-      // Short: count what passes (cheaper than searching the whole graph for results that do not
-      // exist), and scan a small passing set exactly.
-      passing = [...this.byLabel.values()].filter(passes).map((doc) => doc.label);
-      limit = Math.min(limit, passing.length);
-      if (hits.length < limit && passing.length <= EXACT_SCAN_MAX) return index.exact(query, passing, limit);
-    }
-    while (hits.length < limit && ef < elements) {
-      ef = Math.min(ef * 2, elements);
-      hits = search(ef);
-    }
-    if (hits.length < limit) {
-      // Still short at ef = every element (a filter can cut the graph apart): scan exactly.
-      passing ??= [...this.byLabel.values()].filter(passes).map((doc) => doc.label);
-      hits = index.exact(query, passing, limit);
-    }
-    return hits;
+    return searchWithFilter({
+      index,
+      documents: this.byLabel,
+      query,
+      k: Math.min(k, this.byLabel.size),
+      efSearch: this.options.efSearch,
+      accept,
+    });
   }
 
   private toResults(hits: ScoredLabel[]): [DocumentInterface, number][] {
@@ -526,29 +471,9 @@ export class HnswLessonStore extends SaveableVectorStore {
         { code: "DIMENSIONS" },
       );
     }
-    const { M, efConstruction, efSearch, seed } = manifest;
-    const { projection: settings } = manifest;
     let store: HnswLessonStore;
     try {
-      store = new HnswLessonStore(embeddings, {
-        ...(saved !== undefined ? { numDimensions: saved } : {}),
-        M,
-        efConstruction,
-        efSearch,
-        seed,
-        projection: settings
-          ? {
-              dimensions: settings.dimensions,
-              fitAfter: settings.fitAfter,
-              rerank: settings.rerank,
-              auto: settings.auto ?? false,
-            }
-          : manifest.autoProjection
-            ? "auto"
-            : false,
-        ...(options.recallTarget !== undefined ? { recallTarget: options.recallTarget } : {}),
-        ...(options.generateId ? { generateId: options.generateId } : {}),
-      });
+      store = new HnswLessonStore(embeddings, storeOptionsOf(manifest, options));
     } catch (error) {
       // The manifest has no checksum: settings no store could be built with mean it was edited or damaged.
       if (!ConfigError.isInstance(error)) throw error;
@@ -665,15 +590,6 @@ export class HnswLessonStore extends SaveableVectorStore {
     this.labelIndex.reserve(newPoints);
     return this.labelIndex;
   }
-}
-
-/** The size of the first vector of a batch, which a store built without `numDimensions` takes. */
-function inferDimensions(vector: unknown): number {
-  const length = (vector as { length?: unknown } | undefined)?.length;
-  if (typeof length !== "number" || length < 1) {
-    throw new VectorInputError("not-array", "the first vector is not an array of numbers; cannot infer numDimensions");
-  }
-  return length;
 }
 
 /** A stored document as LangChain sees it, its id included (generated ones too, as LangChain's standard cases expect). */
