@@ -57,7 +57,8 @@ test("launch submits the entrypoint with the uploaded working dir, streams statu
   await until(() => events.some((e) => e.type === "trainer-log"), "a log event");
   dashboard.appendLog(job!.submissionId, "step 1 done\n");
   await until(() => events.filter((e) => e.type === "trainer-log").length >= 2, "the second log chunk");
-  t.true(events.some((e) => e.type === "trainer-status" && e.status === "RUNNING"));
+  // The status comes from polling, the log from the tail: either may arrive first.
+  await until(() => events.some((e) => e.type === "trainer-status" && e.status === "RUNNING"), "the RUNNING status");
   await optimizer.close();
   t.is(dashboard.jobs.get(job!.submissionId)?.status, "STOPPED");
   t.like(events.at(-1), { type: "trainer-stopped", status: "STOPPED" });
