@@ -101,7 +101,7 @@ async function outboxOnly(list: TrainingBatch[], inFlight: number): Promise<numb
       }
     }),
   );
-  await outbox.deliverAll({ timeoutMs: 60_000 });
+  await outbox.flushUntilAcknowledged({ timeoutMs: 60_000 });
   const rate = list.length / ((performance.now() - started) / 1000);
   await outbox.close();
   rmSync(dir, { recursive: true, force: true });

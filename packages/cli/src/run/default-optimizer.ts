@@ -4,7 +4,7 @@ import type { RunConfig } from "./run-config.js";
 
 /** An optimizer the run can wait on until every batch is acknowledged (or a bound passes). */
 export interface RunOptimizer extends Optimizer {
-  deliverAll(options: { timeoutMs: number }): Promise<{ acknowledged: number; pending: number }>;
+  flushUntilAcknowledged(options: { timeoutMs: number }): Promise<{ acknowledged: number; pending: number }>;
 }
 
 /**
@@ -26,9 +26,7 @@ export async function openRunOptimizer(
       ...(config.launch === null ? {} : { launch: config.launch }),
       onEvent,
     });
-    return Object.assign(optimizer, {
-      deliverAll: (options: { timeoutMs: number }) => optimizer.flushUntilAcknowledged(options),
-    });
+    return optimizer;
   }
   return OutboxOptimizer.open({ directory: dir });
 }

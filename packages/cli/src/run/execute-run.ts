@@ -209,7 +209,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     }
     options.signal?.removeEventListener("abort", onAbort);
     if (!interrupted) {
-      const { pending } = await optimizer.deliverAll({ timeoutMs: options.deliveryTimeoutMs ?? 60_000 });
+      const { pending } = await optimizer.flushUntilAcknowledged({ timeoutMs: options.deliveryTimeoutMs ?? 60_000 });
       if (pending > 0) {
         throw new DeliveryError(
           "(pending)",

@@ -270,7 +270,7 @@ export class OutboxOptimizer implements Optimizer {
    * Keeps delivering (with backoff) until every batch is acknowledged or `timeoutMs` passes;
    * resolves to what is acknowledged and what is still pending (safe in the outbox).
    */
-  async deliverAll(options: { timeoutMs: number }): Promise<{ acknowledged: number; pending: number }> {
+  async flushUntilAcknowledged(options: { timeoutMs: number }): Promise<{ acknowledged: number; pending: number }> {
     const deadline = this.#settings.now() + options.timeoutMs;
     let acknowledged = 0;
     for (let attempt = 0; ; attempt++) {

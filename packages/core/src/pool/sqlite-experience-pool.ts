@@ -89,10 +89,7 @@ export class SqliteExperiencePool implements ExperiencePool {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #statements;
-  readonly #recordMany: (
-    items: ReadonlyArray<{ group: VerifiedGroup }>,
-    failures: Map<unknown, unknown>,
-  ) => void;
+  readonly #recordMany: (items: ReadonlyArray<{ group: VerifiedGroup }>, failures: Map<unknown, unknown>) => void;
   readonly #waiting: Array<{ group: VerifiedGroup; resolve: () => void; reject: (error: unknown) => void }> = [];
   readonly #markDistilled: (groups: readonly GroupKey[]) => void;
   readonly #claimRunId: (candidate: string) => string;

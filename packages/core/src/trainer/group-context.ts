@@ -110,7 +110,8 @@ async function retrieve(deps: ContextDeps, problem: Problem): Promise<ScoredLess
     // Checked again here: a memory of another implementation may not know every exclusion.
     const { lesson } = s;
     if (lesson.sourceProblemIds.some((id) => twinIds.includes(id))) return false;
-    if (questionKey(lesson.problemText) === key || lesson.sourceQuestionKeys?.includes(key)) return false;
+    // The keys of every source question; a memory that keeps none is judged by its first source's text.
+    if ((lesson.sourceQuestionKeys ?? [questionKey(lesson.problemText)]).includes(key)) return false;
     if (excludeSimilarAbove !== null && s.score >= excludeSimilarAbove) return false;
     const allowed = deps.guard.allows(problem, "lesson", lesson.text);
     if (!allowed) deps.onBlocked(problem.id, "lesson", lesson.id);

@@ -10,7 +10,8 @@ export const UNKNOWN_POLICY_VERSION = "unknown";
 
 /** The outbox a {@link RayOptimizer} composes: core's `OutboxOptimizer`, or anything shaped like it. */
 export type RayOutbox = Optimizer &
-  Partial<Pick<OutboxOptimizer, "deliverAll" | "lastFailure">> & {
+  Pick<OutboxOptimizer, "flushUntilAcknowledged"> &
+  Partial<Pick<OutboxOptimizer, "lastFailure">> & {
     waitForCapacity(options?: { signal?: AbortSignal; onWait?: (pending: number) => void }): Promise<void>;
   };
 
@@ -109,15 +110,7 @@ export class RayOptimizer implements Optimizer {
    */
   async flushUntilAcknowledged(options: { timeoutMs: number }): Promise<{ acknowledged: number; pending: number }> {
     try {
-      if (this.#outbox.deliverAll) return await this.#outbox.deliverAll({ timeoutMs: options.timeoutMs });
-      const deadline = Date.now() + options.timeoutMs;
-      let acknowledged = 0;
-      while (true) {
-        const result = await this.#outbox.flush();
-        acknowledged += result.acknowledged;
-        if (result.pending === 0 || Date.now() >= deadline) return { acknowledged, pending: result.pending };
-        await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(1, deadline - Date.now()))));
-      }
+      return await this.#outbox.flushUntilAcknowledged({ timeoutMs: options.timeoutMs });
     } catch (error) {
       this.#reportRefusal(error);
       throw error;
