@@ -115,3 +115,22 @@ test("search embeds the question once and add embeds in two batched calls", asyn
   await memory.search(TRAIN, { k: 2, minScore: 0, excludeProblemIds: [] });
   t.is(embeddings.queryCalls, 1);
 });
+
+test("one add of more distinct problems than the vector cache holds keeps every lesson searchable", async (t) => {
+  // The cache of problem vectors is bounded (256); filling it must not evict vectors the same batch needs.
+  const memory = new ExactLessonMemory(new BagOfWordsEmbeddings(), { mergeThreshold: 1 });
+  const drafts: LessonDraft[] = Array.from({ length: 300 }, (_, i) => ({
+    text: `Lesson ${i}: write the unknown number ${i} as a variable word${i} first.`,
+    problemText: `Problem ${i} about word${i} and quantity${i}.`,
+    sourceProblemIds: [`p${i}`],
+  }));
+  await memory.add(drafts.slice(0, 5));
+  await memory.add(drafts);
+  const hits = await memory.search("Problem 3 about word3 and quantity3.", {
+    k: 3,
+    minScore: 0,
+    excludeProblemIds: [],
+  });
+  t.is(hits.length, 3);
+  t.is(hits[0]?.lesson.sourceProblemIds[0], "p3");
+});

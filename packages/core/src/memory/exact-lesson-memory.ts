@@ -175,16 +175,24 @@ export class ExactLessonMemory implements LessonMemory {
 
   /** Lessons of one problem arrive again and again: its document vector is embedded once. */
   async #problemVectors(texts: readonly string[]): Promise<Float64Array[]> {
-    const missing = [...new Set(texts.filter((t) => !this.#documents.has(t)))];
+    // Read from a local map: filling the bounded cache may evict a vector this very batch needs.
+    const found = new Map<string, Float64Array>();
+    for (const text of texts) {
+      const cached = this.#documents.get(text);
+      if (cached) found.set(text, cached);
+    }
+    const missing = [...new Set(texts.filter((t) => !found.has(t)))];
     if (missing.length > 0) {
       const vectors = await this.#embeddings.embedDocuments(missing);
       missing.forEach((text, i) => {
+        const vector = this.#checkVector(vectors[i], "embedDocuments");
+        found.set(text, vector);
         if (this.#documents.size >= QUERY_CACHE_SIZE)
           this.#documents.delete(this.#documents.keys().next().value as string);
-        this.#documents.set(text, this.#checkVector(vectors[i], "embedDocuments"));
+        this.#documents.set(text, vector);
       });
     }
-    return texts.map((t) => this.#documents.get(t) as Float64Array);
+    return texts.map((t) => found.get(t) as Float64Array);
   }
 
   /** Problems recur across steps: their query vectors are kept (a bounded map, oldest dropped). */
