@@ -5,7 +5,7 @@
 // LangChain chat model served by vLLM, SGLang, Ollama or OpenAI instead of `ScriptedPolicy`.
 // Every other part is the real one: bundled GSM8K, a SQLite experience pool, the HNSW lesson memory with
 // the offline sentence encoder, the math verifier.
-// Writes: examples/out/quickstart/ (pool.sqlite, memory/, report.html with the plots). It is gitignored.
+// Writes: runs/examples/quickstart/ (pool.sqlite, memory/, report.html with the plots). runs/ is gitignored.
 // Run:   npx tsx examples/quickstart.ts
 //        (or node --import tsx --conditions=source examples/quickstart.ts, or cell by cell in an editor
 //        that understands `// %%`: VS Code, Jupyter's percent format)
@@ -19,7 +19,7 @@ import { LanpoTrainer, ScriptedPolicy, SqliteExperiencePool, type StepReport } f
 import { defaultEmbeddings, HnswLessonMemory } from "@lanpo/memory";
 import { createMathReward, createVerifierAnswerMatcher } from "@lanpo/verify";
 
-const out = fileURLToPath(new URL("./out/quickstart/", import.meta.url));
+const out = fileURLToPath(new URL("../runs/examples/quickstart/", import.meta.url));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
