@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { DeliveryReceipt } from "./batch-sink.js";
 import type { TrainingBatch } from "./optimizer.js";
 
@@ -26,9 +26,17 @@ export function rolloutDigest(batch: TrainingBatch): string {
   return createHash("sha256").update(ids.join("\n")).digest("base64url").slice(0, 22);
 }
 
-/** The first 64 bits of the id's SHA-256, as 11 base64url characters (they round-trip through bytes). */
-function rolloutHash(id: string): string {
-  return createHash("sha256").update(id).digest().subarray(0, 8).toString("base64url");
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * The first 64 bits of the id's SHA-256, as 11 base64url characters (they round-trip through bytes).
+ * Read from the digest's own base64url text: the first 10 characters hold bits 0-59; the 11th holds
+ * bits 60-65, of which an 8-byte encoding keeps 60-63. One native call instead of a Hash object per
+ * id: a submit hashes every rollout, and that was a third of the outbox's CPU.
+ */
+export function rolloutHash(id: string): string {
+  const text = hash("sha256", id, "base64url");
+  return text.slice(0, 10) + BASE64URL[BASE64URL.indexOf(text[10] as string) & 0x3c];
 }
 
 /**
@@ -41,6 +49,8 @@ export class OutboxLedger {
   readonly #digests = new Map<string, string>();
   readonly #acknowledged = new Set<string>();
   readonly #rollouts = new Set<string>();
+  /** Rollout hashes of the batches in flight, computed once per batch object. */
+  readonly #hashes = new WeakMap<TrainingBatch, readonly string[]>();
   lastReceipt: DeliveryReceipt | undefined;
 
   addAck(record: unknown): void {
@@ -64,7 +74,20 @@ export class OutboxLedger {
   /** Records a batch as submitted (its digest given when the stored copy lost samples to deduplication). */
   addSubmitted(batch: TrainingBatch, digest: string = rolloutDigest(batch)): void {
     if (!this.#digests.has(batch.batchId)) this.#digests.set(batch.batchId, digest);
-    for (const s of batch.samples) this.#rollouts.add(rolloutHash(s.rolloutId));
+    for (const h of this.#hashesOf(batch)) this.#rollouts.add(h);
+  }
+
+  /** `batch`, or a copy without the rollouts a batch taken before already holds. */
+  unseen(batch: TrainingBatch): TrainingBatch {
+    const hashes = this.#hashesOf(batch);
+    if (!hashes.some((h) => this.#rollouts.has(h))) return batch;
+    const keep = hashes.map((h) => !this.#rollouts.has(h));
+    const copy = { ...batch, samples: batch.samples.filter((_, i) => keep[i]) };
+    this.#hashes.set(
+      copy,
+      hashes.filter((_, i) => keep[i]),
+    );
+    return copy;
   }
 
   digestOf(batchId: string): string | undefined {
@@ -82,10 +105,6 @@ export class OutboxLedger {
     return known === rolloutDigest(batch) ? "same" : "conflict";
   }
 
-  hasRollout(rolloutId: string): boolean {
-    return this.#rollouts.has(rolloutHash(rolloutId));
-  }
-
   acknowledge(batchId: string, receipt: DeliveryReceipt | undefined): void {
     this.#acknowledged.add(batchId);
     if (receipt?.policyVersion !== undefined || receipt?.servedModel !== undefined) {
@@ -94,7 +113,8 @@ export class OutboxLedger {
   }
 
   ackRecord(batch: TrainingBatch, ackedAtMs: number, receipt: DeliveryReceipt | undefined): AckRecord {
-    const hashes = Buffer.concat(batch.samples.map((s) => Buffer.from(rolloutHash(s.rolloutId), "base64url")));
+    const hashes = Buffer.alloc(8 * batch.samples.length);
+    this.#hashesOf(batch).forEach((h, i) => hashes.write(h, 8 * i, 8, "base64url"));
     return {
       batchId: batch.batchId,
       ackedAtMs,
@@ -103,5 +123,14 @@ export class OutboxLedger {
       ...(receipt?.policyVersion === undefined ? {} : { policyVersion: receipt.policyVersion }),
       ...(receipt?.servedModel === undefined ? {} : { servedModel: receipt.servedModel }),
     };
+  }
+
+  #hashesOf(batch: TrainingBatch): readonly string[] {
+    let hashes = this.#hashes.get(batch);
+    if (!hashes) {
+      hashes = batch.samples.map((s) => rolloutHash(s.rolloutId));
+      this.#hashes.set(batch, hashes);
+    }
+    return hashes;
   }
 }

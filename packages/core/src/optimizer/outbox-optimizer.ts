@@ -207,12 +207,11 @@ export class OutboxOptimizer implements Optimizer {
         `"${batch.batchId}" was submitted before with other rollouts; a batch id names one set of rollouts for good: a resend must carry the same samples`,
       );
     }
-    const samples = batch.samples.filter((s) => !this.#ledger.hasRollout(s.rolloutId));
-    if (samples.length === 0 && batch.samples.length > 0) {
+    // Serialised at append time: what is durable is what the caller passed, whatever it mutates later.
+    const copy = this.#ledger.unseen(batch);
+    if (copy.samples.length === 0 && batch.samples.length > 0) {
       return { batchId: batch.batchId, status: "duplicate", ...this.#receiptFields() };
     }
-    // Serialised at append time: what is durable is what the caller passed, whatever it mutates later.
-    const copy = samples.length === batch.samples.length ? batch : { ...batch, samples };
     await this.#append(copy, rolloutDigest(batch));
     // Resolves when this batch's delivery is done, or when a delivery fails and the queue stalls.
     const settled = new Promise<void>((resolve) => this.#onDelivery(copy.batchId, resolve));
