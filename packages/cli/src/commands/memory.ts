@@ -16,6 +16,14 @@ import {
   tuneRetrieval,
 } from "@lanpo/memory";
 import { Command, Option } from "commander";
+import {
+  BUNDLED_DATASET_NAMES,
+  BUNDLED_DATASETS,
+  type BundledDatasetName,
+  isBundledDatasetName,
+} from "../datasets/bundled-datasets.js";
+import { bundledDataDir } from "../datasets/data-dir.js";
+import { looksLikeDatasetPath } from "../datasets/load-dataset.js";
 
 /** Which embeddings a memory command uses: the offline default or the fast hashed lexical one. */
 export type EmbeddingsKind = "default" | "lexical";
@@ -75,9 +83,12 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
     .description(
       "leave-one-out retrieval tuning: same label = relevant; prints precision@k, recall, abstention and latency over a grid",
     )
-    .requiredOption("--dataset <file>", "JSONL with one labelled text per line")
-    .requiredOption("--text-field <field>", "field holding the text (for example problem)")
-    .requiredOption("--label-field <field>", "field holding the label (for example subject)")
+    .requiredOption(
+      "--dataset <name|file>",
+      `a bundled set with labels (${labelledSetsText()}) or a JSONL file with one labelled text per line`,
+    )
+    .option("--text-field <field>", "field holding the text (for example problem); set for a bundled set")
+    .option("--label-field <field>", "field holding the label (for example subject); a bundled set has a default")
     .addOption(EMBEDDINGS_OPTION())
     .option("--out <dir>", "folder for tune.json and tune.svg", "memory-tune")
     .option("--k <list>", "k values, comma-separated", parseList("k", true))
@@ -91,8 +102,8 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
     .action(
       async (flags: {
         dataset: string;
-        textField: string;
-        labelField: string;
+        textField?: string;
+        labelField?: string;
         embeddings: EmbeddingsKind;
         out: string;
         k?: number[];
@@ -100,7 +111,8 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
         ef?: number[];
         limit?: number;
       }) => {
-        const dataset = await readLabelledDataset(flags.dataset, flags);
+        const source = tuneDatasetSource(flags, process.cwd());
+        const dataset = await readLabelledDataset(source.file, source);
         if (flags.limit !== undefined) {
           if (flags.limit < 2) throw new ConfigError("limit", "must be at least 2");
           dataset.texts = dataset.texts.slice(0, flags.limit);
@@ -120,9 +132,10 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
         out(formatTuneTable(report));
         await mkdir(flags.out, { recursive: true });
         const json = {
-          dataset: resolve(flags.dataset),
-          textField: flags.textField,
-          labelField: flags.labelField,
+          dataset: source.name ?? source.file,
+          file: source.file,
+          textField: source.textField,
+          labelField: source.labelField,
           embeddings: flags.embeddings,
           ...report,
         };
@@ -184,6 +197,74 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
     sub.exitOverride();
   }
   return command;
+}
+
+/**
+ * The bundled sets that carry labels `lanpo memory tune` can tune against: the field holding the
+ * text and the label fields, the first being the default. Sets not listed (GSM8K, AIME 2024, AMC
+ * 2023) carry no topic label.
+ */
+const BUNDLED_LABELS: Partial<Record<BundledDatasetName, { textField: string; labelFields: readonly string[] }>> = {
+  math500: { textField: "problem", labelFields: ["subject", "level"] },
+};
+
+function labelledSetsText(): string {
+  return Object.entries(BUNDLED_LABELS)
+    .map(([name, spec]) => `${name}: ${spec?.labelFields.join(" or ")}`)
+    .join("; ");
+}
+
+/** Where `memory tune` reads its labelled texts: a bundled set by name, or a JSONL file. */
+function tuneDatasetSource(
+  flags: { dataset: string; textField?: string; labelField?: string },
+  cwd: string,
+): { name: string | null; file: string; textField: string; labelField: string } {
+  const { dataset } = flags;
+  if (isBundledDatasetName(dataset) && !looksLikeDatasetPath(dataset, cwd)) {
+    const spec = BUNDLED_LABELS[dataset];
+    if (!spec) {
+      throw new ConfigError(
+        "dataset",
+        `the bundled set "${dataset}" has no labels to tune against (a problem of the same label is what counts as relevant); bundled sets with labels: ${labelledSetsText()}, e.g. --dataset math500; or pass a labelled .jsonl file with --text-field and --label-field`,
+      );
+    }
+    if (flags.textField !== undefined && flags.textField !== spec.textField) {
+      throw new ConfigError(
+        "textField",
+        `the bundled set "${dataset}" keeps its text in "${spec.textField}"; drop --text-field ${flags.textField}`,
+      );
+    }
+    const labelField = flags.labelField ?? (spec.labelFields[0] as string);
+    if (!spec.labelFields.includes(labelField)) {
+      throw new ConfigError(
+        "labelField",
+        `the bundled set "${dataset}" has the labels ${spec.labelFields.join(", ")}, not "${labelField}"; pass --label-field ${spec.labelFields[0]}`,
+      );
+    }
+    return {
+      name: dataset,
+      file: join(bundledDataDir(), BUNDLED_DATASETS[dataset].file),
+      textField: spec.textField,
+      labelField,
+    };
+  }
+  for (const [field, value] of [
+    ["textField", flags.textField],
+    ["labelField", flags.labelField],
+  ] as const) {
+    if (value === undefined) {
+      throw new ConfigError(
+        field,
+        `${field === "textField" ? "--text-field" : "--label-field"} is required with a .jsonl file (for example ${field === "textField" ? "--text-field problem" : "--label-field subject"}); "${dataset}" is not a bundled set (those are ${BUNDLED_DATASET_NAMES.join(", ")})`,
+      );
+    }
+  }
+  return {
+    name: null,
+    file: resolve(cwd, dataset),
+    textField: flags.textField as string,
+    labelField: flags.labelField as string,
+  };
 }
 
 /** What `lanpo memory inspect` reports. */
