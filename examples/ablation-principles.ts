@@ -19,7 +19,9 @@
 // verifier, the leakage guard (with the verifier's answer matcher).
 // Writes: runs/examples/ablation-principles/ (one folder per arm with pool.sqlite, memory/ and report.html;
 // ablation.html with the plots and the table of the arms). runs/ is gitignored.
-// Run:   npx tsx examples/ablation-principles.ts
+// Run:   npx tsx examples/ablation-principles.ts   (imports the built packages: `npm run build` once first)
+//        npx tsx --conditions=source examples/ablation-principles.ts   (straight from the sources, no build)
+//        or cell by cell in an editor that understands `// %%` (VS Code, Jupyter's percent format)
 
 // %% Problems, and the same (scripted) policy for every arm
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";

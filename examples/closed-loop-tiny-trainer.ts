@@ -11,7 +11,9 @@
 // Kept short (8 steps) so it runs in well under a minute on 2 cores: the curves only start to part.
 // Writes: runs/examples/closed-loop-tiny-trainer/ (a run folder per arm with report.html, the trainers'
 // state folders, compare.html). runs/ is gitignored.
-// Run:   npx tsx examples/closed-loop-tiny-trainer.ts
+// Run:   npx tsx examples/closed-loop-tiny-trainer.ts   (imports the built packages: `npm run build` once first)
+//        npx tsx --conditions=source examples/closed-loop-tiny-trainer.ts   (straight from the sources, no build)
+//        or cell by cell in an editor that understands `// %%` (VS Code, Jupyter's percent format)
 
 // %% Find a Python that imports torch, or skip
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";

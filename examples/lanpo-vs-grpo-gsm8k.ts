@@ -10,7 +10,9 @@
 // size, steps and batch, every rollout from scratch and no lessons distilled.
 // Writes: runs/examples/lanpo-vs-grpo-gsm8k/ (one run folder per arm and seed, each with report.html;
 // compare.html with the overlaid plots). runs/ is gitignored.
-// Run:   npx tsx examples/lanpo-vs-grpo-gsm8k.ts
+// Run:   npx tsx examples/lanpo-vs-grpo-gsm8k.ts   (imports the built packages: `npm run build` once first)
+//        npx tsx --conditions=source examples/lanpo-vs-grpo-gsm8k.ts   (straight from the sources, no build)
+//        or cell by cell in an editor that understands `// %%` (VS Code, Jupyter's percent format)
 
 // %% The experiment: two arms, three seeds each, equal samples
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";

@@ -9,7 +9,9 @@
 // text and a label per line (`lanpo memory tune --dataset FILE --text-field F --label-field L`).
 // Writes: runs/examples/memory-tuning-math500/ (tune-<embeddings>.json and .svg, tune.html with both plots
 // and tables). runs/ is gitignored.
-// Run:   npx tsx examples/memory-tuning-math500.ts
+// Run:   npx tsx examples/memory-tuning-math500.ts   (imports the built packages: `npm run build` once first)
+//        npx tsx --conditions=source examples/memory-tuning-math500.ts   (straight from the sources, no build)
+//        or cell by cell in an editor that understands `// %%` (VS Code, Jupyter's percent format)
 
 // %% 200 MATH-500 problems with their subject labels
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";

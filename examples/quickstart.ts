@@ -6,9 +6,9 @@
 // Every other part is the real one: bundled GSM8K, a SQLite experience pool, the HNSW lesson memory with
 // the offline sentence encoder, the math verifier.
 // Writes: runs/examples/quickstart/ (pool.sqlite, memory/, report.html with the plots). runs/ is gitignored.
-// Run:   npx tsx examples/quickstart.ts
-//        (or node --import tsx --conditions=source examples/quickstart.ts, or cell by cell in an editor
-//        that understands `// %%`: VS Code, Jupyter's percent format)
+// Run:   npx tsx examples/quickstart.ts   (imports the built packages: `npm run build` once first)
+//        npx tsx --conditions=source examples/quickstart.ts   (straight from the sources, no build)
+//        or cell by cell in an editor that understands `// %%` (VS Code, Jupyter's percent format)
 
 // %% Problems: 16 bundled GSM8K problems, so each one comes back and can be reflected on
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";

@@ -9,7 +9,9 @@
 // the scripted offline stand-in (wiring, not results). On a real cluster pass its addresses instead:
 // `ingestUrl: "http://HEAD:8000/lanpo"`, `rayAddress: "http://HEAD:8265"` (see packages/ray/README.md).
 // Writes: runs/examples/ray-batches/ (pool.sqlite, outbox/, memory/, report.html). runs/ is gitignored.
-// Run:   npx tsx examples/ray-batches.ts
+// Run:   npx tsx examples/ray-batches.ts   (imports the built packages: `npm run build` once first)
+//        npx tsx --conditions=source examples/ray-batches.ts   (straight from the sources, no build)
+//        or cell by cell in an editor that understands `// %%` (VS Code, Jupyter's percent format)
 
 // %% The stand-ins: a trainer ingest and a Ray dashboard, on loopback
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
