@@ -36,7 +36,8 @@ const trainerDir = join(root, "packages/ray/trainer");
 const task = join(trainerDir, "tasks/closed-loop.jsonl");
 const out = join(root, "runs/examples/closed-loop-tiny-trainer");
 
-const candidates = [process.env.LANPO_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => !!p);
+// LANPO_PYTHON, when set, is the only Python tried.
+const candidates = process.env.LANPO_PYTHON ? [process.env.LANPO_PYTHON] : ["/usr/bin/python3", "python3"];
 const python = candidates.find(
   (p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore", timeout: 60_000 }).status === 0,
 );

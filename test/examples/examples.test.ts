@@ -123,3 +123,17 @@ for (const file of files) {
     }
   });
 }
+
+test("examples/closed-loop-tiny-trainer.ts skips with a message and exits 0 when no Python imports torch", async (t) => {
+  const { stdout } = await run(
+    process.execPath,
+    ["--import=tsx", "--conditions=source", join(folder, "closed-loop-tiny-trainer.ts")],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LANPO_PYTHON: join(root, "no-such-python") },
+      timeout: 60_000,
+    },
+  );
+  t.regex(stdout, /closed-loop-tiny-trainer: skipped, no Python that imports torch among .*no-such-python/);
+  t.regex(stdout, /install python3-torch, or set LANPO_PYTHON/);
+});
