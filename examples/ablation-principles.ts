@@ -159,6 +159,10 @@ for (const arm of arms) {
     ...(arm.distil === undefined ? {} : { distil: arm.distil }),
     ...(arm.retrieval ? { retrieval: arm.retrieval } : {}),
   });
+  const blocked = { critique: 0, lesson: 0, plan: 0 };
+  trainer.on("leakage-blocked", ({ part }) => {
+    blocked[part]++;
+  });
   const reports: StepReport[] = [];
   for await (const report of trainer.run(problems, { steps: settings.steps, batchSize: settings.batchSize }))
     reports.push(report);
@@ -182,7 +186,8 @@ for (const arm of arms) {
       "hits / abstain": `${summary.retrievalHits} / ${summary.retrievalAbstentions}`,
       "sim. retrieved": fmt(summary.retrievalMeanScore),
       lessons,
-      "leak blocks": summary.leakageBlocks,
+      // Counted from the trainer's "leakage-blocked" events, one per blocked part.
+      "leak blocks": blocked.critique + blocked.lesson + blocked.plan,
       "labels shown": leaky ? `${verdictsShown.length} rollouts` : "0",
     },
   });
@@ -199,7 +204,7 @@ for (const arm of arms) {
   );
   if (leaky) {
     console.log(
-      `leaky-reward: the reflector wrote ${leaky.verdicts.wrong} "wrong, the answer is X" reviews and ${leaky.verdicts.correct} "correct" ones; the leakage guard blocked ${summary.leakageBlocks}, and ${verdictsShown.length} rollouts still saw a verdict`,
+      `leaky-reward: the reflector wrote ${leaky.verdicts.wrong} "wrong, the answer is X" reviews and ${leaky.verdicts.correct} "correct" ones; the leakage guard blocked ${blocked.critique} reviews and ${blocked.lesson} lessons, and ${verdictsShown.length} rollouts still saw a verdict`,
     );
   }
 }

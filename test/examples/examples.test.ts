@@ -43,7 +43,7 @@ const PROMISES: Record<string, ExamplePromise> = {
       /no-reflection/,
       /no-abstraction/,
       /no-threshold/,
-      /leaky-reward: .* the leakage guard blocked [1-9]\d*, and [1-9]\d* rollouts still saw a verdict/,
+      /leaky-reward: .* the leakage guard blocked [1-9]\d* reviews and \d+ lessons, and [1-9]\d* rollouts still saw a verdict/,
     ],
     plots: ["ablation.html", "full/report.html", "leaky-reward/report.html"],
   },
