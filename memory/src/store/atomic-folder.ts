@@ -7,11 +7,13 @@ import { StorageError } from "@lanpo/core";
 /** A step of {@link commitGeneration}; tests inject failures between steps to simulate crashes. */
 export type SaveStep = "files-written" | "files-renamed" | "manifest-written" | "committed";
 
-/** A file of the generation being saved: written to `<name>.tmp` by `write`, then renamed. */
-export interface GenerationFile {
-  name: string;
-  write: (tempPath: string) => Promise<void> | void;
-}
+/**
+ * A file of the generation being saved, written to `<name>.tmp` and then renamed: either its
+ * `data`, which is then hashed in memory, or whatever `write` puts there (read back to hash it).
+ */
+export type GenerationFile =
+  | { name: string; data: Uint8Array | string }
+  | { name: string; write: (tempPath: string) => Promise<void> | void };
 
 export interface WrittenFile {
   name: string;
@@ -27,7 +29,8 @@ export function newGenerationTag(): string {
 /**
  * Writes a new generation of files into `dir` and then the manifest that names them, so that the
  * folder always holds one complete generation:
- * each file goes to `<name>.tmp`, is fsynced and renamed; the manifest is built from their sizes
+ * each file goes to `<name>.tmp`, is fsynced and renamed (the files are written side by side, so
+ * one's fsync overlaps another's write); the manifest is built from their sizes
  * and checksums, written to `manifest.json.tmp`, fsynced and renamed over `manifest.json` (the
  * commit point); the directory is fsynced; only then are files of older generations removed.
  * A crash before the manifest rename leaves the previous manifest and the files it names intact.
@@ -40,13 +43,10 @@ export async function commitGeneration(
   onStep?: (step: SaveStep) => void | Promise<void>,
 ): Promise<void> {
   await guard(dir, "cannot create the folder", () => mkdir(dir, { recursive: true }));
-  const written: WrittenFile[] = [];
-  for (const file of files) {
-    const tempPath = join(dir, `${file.name}.tmp`);
-    await guard(tempPath, "cannot write", () => file.write(tempPath));
-    await fsyncPath(tempPath);
-    written.push({ name: file.name, ...(await measureFile(tempPath)) });
-  }
+  const outcomes = await Promise.allSettled(files.map((file) => writeGenerationFile(dir, file)));
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const written = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<WrittenFile>).value);
   await onStep?.("files-written");
   for (const file of files) {
     await guard(dir, `cannot rename ${file.name}.tmp`, () =>
@@ -64,6 +64,26 @@ export async function commitGeneration(
   await fsyncPath(dir);
   await onStep?.("committed");
   await removeStale(dir, new Set([manifestName, ...files.map((f) => f.name)]));
+}
+
+/** Writes one file of a generation to its `.tmp` path, fsyncs it, and measures it. */
+async function writeGenerationFile(dir: string, file: GenerationFile): Promise<WrittenFile> {
+  const tempPath = join(dir, `${file.name}.tmp`);
+  if ("data" in file) {
+    const data = file.data;
+    await guard(tempPath, "cannot write", () => writeFile(tempPath, data));
+    await fsyncPath(tempPath);
+    return { name: file.name, ...measureBytes(data) };
+  }
+  await guard(tempPath, "cannot write", () => file.write(tempPath));
+  await fsyncPath(tempPath);
+  return { name: file.name, ...(await measureFile(tempPath)) };
+}
+
+/** Size and sha256 of bytes held in memory (a string counts as its UTF-8 encoding, as `writeFile` writes it). */
+export function measureBytes(data: Uint8Array | string): { bytes: number; sha256: string } {
+  const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+  return { bytes, sha256: createHash("sha256").update(data).digest("hex") };
 }
 
 /** Size and sha256 of a file, streamed so a large index is never held twice in memory. */

@@ -6,6 +6,7 @@ import { type NativeIndexParameters, readNativeIndex } from "./native-index.js";
 import { PcaProjection } from "./pca-projection.js";
 import { ProjectedIndex } from "./projected-index.js";
 import type { StoreFolderContents } from "./read-store-folder.js";
+import { vectorRowsOfIndexFile } from "./vector-rows-of-index-file.js";
 import { VectorTable } from "./vector-table.js";
 
 /**
@@ -32,12 +33,30 @@ export async function openLabelIndex(
     );
     return DirectIndex.fromNative(native, counts.deleted);
   }
-  if (!vectorsPath) throw new StorageError(dir, "projected index without its vectors file", { code: "MISMATCH" });
   const labels = documents.documents.map((doc) => doc.label);
-  const table = VectorTable.fromBytes(vectorsPath, await readFile(vectorsPath), numDimensions, labels);
+  let table: VectorTable;
+  if (vectorsPath) {
+    table = VectorTable.fromBytes(
+      vectorsPath,
+      contents.bytes.vectors ?? (await readFile(vectorsPath)),
+      numDimensions,
+      labels,
+    );
+  } else if (settings.decision === "direct" && manifest.formatVersion >= 3) {
+    // The direct graph's index file holds the unit vectors themselves: the rows come from there.
+    const bytes = contents.bytes.index ?? (await readFile(indexPath));
+    table = VectorTable.fromBytes(
+      indexPath,
+      vectorRowsOfIndexFile(indexPath, bytes, numDimensions, labels),
+      numDimensions,
+      labels,
+    );
+  } else {
+    throw new StorageError(dir, "projected index without its vectors file", { code: "MISMATCH" });
+  }
   let projection: PcaProjection | undefined;
   if (projectionPath && settings.energy !== null) {
-    const bytes = await readFile(projectionPath);
+    const bytes = contents.bytes.projection ?? (await readFile(projectionPath));
     projection = PcaProjection.fromBytes(projectionPath, bytes, numDimensions, settings.dimensions, settings.energy);
   }
   const native = readNativeIndex(

@@ -1,7 +1,7 @@
 import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { StorageError } from "@lanpo/core";
-import { measureFile } from "./atomic-folder.js";
+import { measureBytes, measureFile } from "./atomic-folder.js";
 import {
   type DocumentsFile,
   documentsFileSchema,
@@ -21,6 +21,12 @@ export interface StoreFolderContents {
   vectorsPath: string | null;
   /** Projected layout, once fitted: the basis file. */
   projectionPath: string | null;
+  /**
+   * The files the reader needs in memory, read once (their checksums taken from these bytes):
+   * the vectors and basis files, and the index file of a format-3 direct graph, whose rows are
+   * the vectors. The index file of other layouts is only streamed through the checksum.
+   */
+  bytes: { index?: Buffer; vectors?: Buffer; projection?: Buffer };
 }
 
 /**
@@ -50,7 +56,17 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
     );
   }
   const { files } = manifest;
-  for (const entry of [files.documents, files.index, files.vectors, files.projection]) {
+  checkProjectedLayout(dir, manifest);
+  const vectorsInIndex = Boolean(manifest.projection && files.index && !files.vectors);
+  const bytes: StoreFolderContents["bytes"] = {};
+  let documentsText = "";
+  const entries = [
+    ["documents", files.documents],
+    ["index", files.index],
+    ["vectors", files.vectors],
+    ["projection", files.projection],
+  ] as const;
+  for (const [key, entry] of entries) {
     if (!entry) continue;
     const path = join(dir, entry.name);
     const found = await stat(path).catch(() => undefined);
@@ -65,19 +81,29 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
         `${entry.name} has ${found.size} bytes, ${MANIFEST_FILE} says ${entry.bytes}: the file is truncated or was replaced`,
       );
     }
-    const { sha256 } = await measureFile(path);
+    // What the reader needs anyway is read once and hashed in memory; the rest is streamed.
+    const held = key !== "index" || vectorsInIndex ? await readWhole(path) : undefined;
+    const { sha256 } = held ? measureBytes(held) : await measureFile(path);
     if (sha256 !== entry.sha256)
       throw fail("CHECKSUM", `${entry.name} does not match its checksum in ${MANIFEST_FILE}: the file is corrupt`);
+    if (key === "documents") documentsText = (held as Buffer).toString("utf8");
+    else if (held) bytes[key] = held;
   }
   const path = (entry: { name: string } | null | undefined) => (entry ? join(dir, entry.name) : null);
   const indexPath = path(files.index);
   if (indexPath) await checkIndexHeader(dir, indexPath, manifest);
   else if (manifest.counts.indexElements > 0)
     throw fail("MISMATCH", `${MANIFEST_FILE} counts index elements but names no index file`);
-  checkProjectedLayout(dir, manifest);
-  const documents = await readDocuments(dir, join(dir, files.documents.name));
+  const documents = readDocuments(dir, join(dir, files.documents.name), documentsText);
   checkDocuments(dir, manifest, documents);
-  return { manifest, documents, indexPath, vectorsPath: path(files.vectors), projectionPath: path(files.projection) };
+  return {
+    manifest,
+    documents,
+    indexPath,
+    vectorsPath: path(files.vectors),
+    projectionPath: path(files.projection),
+    bytes,
+  };
 }
 
 /** The projected layout names its vectors with its index, and its basis once the basis is fitted. */
@@ -96,7 +122,10 @@ function checkProjectedLayout(dir: string, manifest: StoreManifest): void {
       throw fail(`${MANIFEST_FILE} names vectors or projection files but no projection settings`);
     return;
   }
-  if (files.index && !files.vectors) throw fail(`${MANIFEST_FILE} has a projected index but names no vectors file`);
+  // Format 3 lets a direct graph's index file stand for the vectors file (it holds the same rows).
+  const vectorsInIndex = projection.decision === "direct" && manifest.formatVersion >= 3;
+  if (files.index && !files.vectors && !vectorsInIndex)
+    throw fail(`${MANIFEST_FILE} has a projected index but names no vectors file`);
   if ((projection.energy === null) !== !files.projection) {
     throw fail(
       `${MANIFEST_FILE} says the projection is ${projection.energy === null ? "not " : ""}fitted but ${files.projection ? "names" : "does not name"} a projection file`,
@@ -173,10 +202,19 @@ async function checkIndexHeader(dir: string, indexPath: string, manifest: StoreM
   if (count !== manifest.counts.indexElements) throw mismatch("element count", count, manifest.counts.indexElements);
 }
 
-async function readDocuments(dir: string, path: string): Promise<DocumentsFile> {
+/** The whole file, as `StorageError` when it cannot be read. */
+async function readWhole(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new StorageError(path, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function readDocuments(dir: string, path: string, text: string): DocumentsFile {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, "utf8"));
+    json = JSON.parse(text);
   } catch (error) {
     throw new StorageError(path, `documents file is not valid JSON (${(error as Error).message})`, {
       code: "MISMATCH",

@@ -3,9 +3,11 @@ import { z } from "zod";
 /**
  * Bumped whenever the folder layout changes in a way older readers cannot follow. Version 2 added
  * the projected layout (`projection`, `files.vectors`, `files.projection`); stores without a
- * projection are still written as version 1, which every reader can open.
+ * projection are still written as version 1, which every reader can open. Version 3: a projected
+ * layout whose automatic check chose the direct graph saves no vectors file (its index file holds
+ * the same unit vectors; `load` takes them from there); other stores are still written as 1 or 2.
  */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 export const STORE_FORMAT = "lanpo-hnsw-lesson-store";
 export const MANIFEST_FILE = "manifest.json";
 
@@ -71,7 +73,10 @@ export const storeManifestSchema = z.object({
   files: z.object({
     index: fileEntry.nullable(),
     documents: fileEntry,
-    /** Projected layout: the exact unit vectors, one row of float32 per document, by ascending label. */
+    /**
+     * Projected layout: the exact unit vectors, one row of float32 per document, by ascending
+     * label; absent from format 3 with decision "direct", whose index file holds them.
+     */
     vectors: fileEntry.nullable().optional(),
     /** Projected layout, once fitted: the basis, `projection.dimensions` rows of float32. */
     projection: fileEntry.nullable().optional(),

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { StorageError } from "@lanpo/core";
 import { commitGeneration, newGenerationTag, type SaveStep } from "./atomic-folder.js";
 import type { LabelIndex } from "./label-index.js";
@@ -6,7 +6,6 @@ import {
   type DocumentsFile,
   MANIFEST_FILE,
   STORE_FORMAT,
-  STORE_FORMAT_VERSION,
   type StoredDocument,
   type StoreManifest,
 } from "./store-manifest.js";
@@ -60,16 +59,14 @@ export async function writeStoreFolder(
   const indexFiles = snapshot?.files ?? [];
   await commitGeneration(
     dir,
-    [
-      ...indexFiles.map((entry) => entry.file),
-      { name: documentsName, write: (path: string) => writeFile(path, documentsText) },
-    ],
+    [...indexFiles.map((entry) => entry.file), { name: documentsName, data: documentsText }],
     (written): StoreManifest => {
       const entry = (name: string | undefined) => written.find((file) => file.name === name) ?? null;
       const named = (key: string) => entry(indexFiles.find((file) => file.key === key)?.file.name);
       return {
         format: STORE_FORMAT,
-        formatVersion: projection ? STORE_FORMAT_VERSION : 1,
+        // 3: a direct graph of the projected layout whose vectors are read from its index file.
+        formatVersion: !projection ? 1 : projection.decision === "direct" && !named("vectors") ? 3 : 2,
         space: "cosine",
         numDimensions: source.parameters.numDimensions,
         M: source.parameters.M,

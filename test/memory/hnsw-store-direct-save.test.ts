@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import { cp, readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Document } from "@langchain/core/documents";
+import { mulberry32, StorageError } from "@lanpo/core";
+import test from "ava";
+import { HnswLessonStore } from "../../memory/src/store/hnsw-lesson-store.ts";
+import { TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
+
+// An automatic layout that chose the direct graph saves no vectors file (format 3): the index
+// file holds the same unit vectors, and load takes the exact rows from it, read once with its
+// checksum. Damage to that file is still refused with the reason before anything is built.
+
+const dims = 64;
+const noEmbeddings = () => new TableEmbeddings(1);
+
+/** Isotropic points around 4 centres: the automatic layout keeps them direct. */
+function isotropic(count: number, seed: number): number[][] {
+  const rand = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const centres = Array.from({ length: 4 }, () => Array.from({ length: dims }, () => 3 * gauss()));
+  return Array.from({ length: count }, () => (centres[Math.floor(rand() * 4)] as number[]).map((c) => c + gauss()));
+}
+
+const vectors = isotropic(8400, 7);
+let saved: Promise<{ store: HnswLessonStore; dir: string }> | undefined;
+
+/** One direct store, built and saved once for every test here (each test copies the folder). */
+function savedDirect() {
+  saved ??= (async () => {
+    const store = new HnswLessonStore(noEmbeddings());
+    for (let at = 0; at < vectors.length; at += 600) {
+      const batch = vectors.slice(at, at + 600);
+      await store.addVectors(
+        batch,
+        batch.map((_, i) => new Document({ pageContent: `p${at + i}`, id: String(at + i) })),
+      );
+    }
+    await store.delete({ ids: ["3", "4000"] });
+    const dir = await tempDir();
+    await store.save(dir);
+    return { store, dir };
+  })();
+  return saved;
+}
+
+async function copyOfSave() {
+  const { dir } = await savedDirect();
+  const copy = await tempDir();
+  await cp(dir, copy, { recursive: true });
+  const manifest = JSON.parse(await readFile(join(copy, "manifest.json"), "utf8"));
+  return { dir: copy, manifest };
+}
+
+async function loadError(dir: string): Promise<StorageError> {
+  const error = await HnswLessonStore.load(dir, noEmbeddings()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!StorageError.isInstance(error)) throw new Error(`expected a StorageError, got ${String(error)}`);
+  return error;
+}
+
+test("a direct graph saves no vectors file, and loads with the same answers and exact scores", async (t) => {
+  const { store, dir } = await savedDirect();
+  t.like(store.projection, { auto: true, decision: "direct" });
+  const names = (await readdir(dir)).map((f) => f.replace(/-[a-z0-9]+-[0-9a-f]{8}/, "-TAG")).sort();
+  t.deepEqual(names, ["documents-TAG.json", "index-TAG.hnsw", "manifest.json"]);
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+  t.like(manifest, { formatVersion: 3, projection: { decision: "direct", energy: null } });
+  t.false("vectors" in manifest.files && manifest.files.vectors !== null);
+  const loaded = await HnswLessonStore.load(dir, noEmbeddings());
+  t.is(loaded.size, vectors.length - 2);
+  t.deepEqual(loaded.calibration, store.calibration);
+  for (const query of isotropic(5, 99)) {
+    t.deepEqual(
+      await loaded.similaritySearchVectorWithScore(query, 5),
+      await store.similaritySearchVectorWithScore(query, 5),
+    );
+    // MMR reads the kept exact vectors: the rows came out of the index file right.
+    t.deepEqual(
+      (await loaded.maxMarginalRelevanceSearchByVector(query, { k: 4, fetchK: 12 })).map((d) => d.id),
+      (await store.maxMarginalRelevanceSearchByVector(query, { k: 4, fetchK: 12 })).map((d) => d.id),
+    );
+  }
+  const [self] = await loaded.similaritySearchVectorWithScore(vectors[10] as number[], 1);
+  t.is(self?.[0].id, "10");
+  t.true((self?.[1] ?? 0) > 0.99999);
+  t.is(loaded.getDocument("3"), undefined);
+  // It goes on: adds, and saves again as format 3.
+  await loaded.addVectors(
+    isotropic(10, 5),
+    Array.from({ length: 10 }, (_, i) => new Document({ pageContent: "", id: `n${i}` })),
+  );
+  const again = await tempDir();
+  await loaded.save(again);
+  t.is(JSON.parse(await readFile(join(again, "manifest.json"), "utf8")).formatVersion, 3);
+  t.is((await HnswLessonStore.load(again, noEmbeddings())).size, vectors.length + 8);
+});
+
+test("a damaged index file of a direct save is refused with the reason", async (t) => {
+  const flipped = await copyOfSave();
+  const indexPath = join(flipped.dir, flipped.manifest.files.index.name);
+  const bytes = await readFile(indexPath);
+  bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
+  await writeFile(indexPath, bytes);
+  t.is((await loadError(flipped.dir)).code, "CHECKSUM");
+
+  const short = await copyOfSave();
+  await truncate(join(short.dir, short.manifest.files.index.name), 1000);
+  t.is((await loadError(short.dir)).code, "TRUNCATED");
+
+  // A vector turned NaN, its checksum redone: caught when the rows are taken out.
+  const vandal = await copyOfSave();
+  const path = join(vandal.dir, vandal.manifest.files.index.name);
+  const file = await readFile(path);
+  const recordBytes = Number(file.readBigUInt64LE(24));
+  const dataOffset = Number(file.readBigUInt64LE(40));
+  file.writeFloatLE(Number.NaN, 96 + 2 * recordBytes + dataOffset + 8);
+  await writeFile(path, file);
+  vandal.manifest.files.index.sha256 = createHash("sha256").update(file).digest("hex");
+  await writeFile(join(vandal.dir, "manifest.json"), JSON.stringify(vandal.manifest));
+  const nan = await loadError(vandal.dir);
+  t.is(nan.code, "MISMATCH");
+  t.regex(nan.message, /NaN/);
+});
+
+test("only format 3 with the direct decision may leave out the vectors file", async (t) => {
+  const { dir, manifest } = await copyOfSave();
+  const write = (m: object) => writeFile(join(dir, "manifest.json"), JSON.stringify(m));
+  await write({ ...manifest, formatVersion: 2 });
+  const older = await loadError(dir);
+  t.is(older.code, "MISMATCH");
+  t.regex(older.message, /names no vectors file/);
+  await write({ ...manifest, projection: { ...manifest.projection, decision: "pending" } });
+  t.regex((await loadError(dir)).message, /names no vectors file/);
+  await write({ ...manifest, formatVersion: 4 });
+  t.is((await loadError(dir)).code, "VERSION");
+  await write(manifest);
+  t.is((await HnswLessonStore.load(dir, noEmbeddings())).size, vectors.length - 2);
+});
