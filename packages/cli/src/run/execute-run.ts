@@ -182,7 +182,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     });
     trainer.on("step-start", (e) => progress.stepStart(e.step, e.rollouts, e.problems - e.rollouts / config.group));
     trainer.on("rollout-end", (e) => {
-      progress.rolloutEnd(e.rollout.reward);
+      progress.rolloutEnd(e.step, e.rollout.reward);
       replies.total++;
       if (e.rollout.status !== "ok" && e.rollout.status !== "failed") replies.bad[e.rollout.status]++;
     });

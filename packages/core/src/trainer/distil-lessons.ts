@@ -5,11 +5,11 @@ import type { Rollout } from "../types/attempt.js";
 import type { LessonDraft } from "../types/lesson.js";
 import type { Problem } from "../types/problem.js";
 import { rngFor, shuffled } from "../util/rng.js";
-import type { Semaphore } from "../util/semaphore.js";
 import { CRITICAL_PRIORITY } from "./group-context.js";
 import { callModel } from "./model-call.js";
 import type { OutageTracker } from "./outage-tracker.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
+import type { Limiter } from "./step-limiter.js";
 
 /** Attempts shown to the abstractor: up to two that succeeded and two that did not. */
 const SHOWN_PER_OUTCOME = 2;
@@ -27,7 +27,7 @@ export interface DistilResult {
 export interface DistilDeps {
   options: ResolvedTrainerOptions;
   memory: LessonMemory;
-  limiter: Semaphore;
+  limiter: Limiter;
   outage: OutageTracker;
   matcher: AnswerMatcher;
 }

@@ -55,6 +55,15 @@ export class DistilQueue {
     this.#schedulePersist();
   }
 
+  /**
+   * Resolves when the distillations queued before this call have finished: what a step's
+   * retrieval waits for, so it does not also wait for lessons of its own step's groups.
+   */
+  async drainedNow(): Promise<void> {
+    await Promise.all([...this.#running]);
+    this.#schedulePersist();
+  }
+
   /** Waits for every distillation and for the memory flush that makes them durable. */
   async settle(): Promise<void> {
     await this.drained();

@@ -8,10 +8,10 @@ import type { ScoredLesson } from "../types/lesson.js";
 import type { Problem } from "../types/problem.js";
 import { questionKey } from "../util/question-key.js";
 import { rngFor } from "../util/rng.js";
-import type { Semaphore } from "../util/semaphore.js";
 import { callModel } from "./model-call.js";
 import type { OutageTracker } from "./outage-tracker.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
+import type { Limiter } from "./step-limiter.js";
 import type { TwinIndex } from "./twin-index.js";
 
 /** How many earlier attempts `random` selection chooses among. */
@@ -26,7 +26,7 @@ export interface ContextDeps {
   pool: ExperiencePool;
   memory: LessonMemory;
   guard: LeakageGuard;
-  limiter: Semaphore;
+  limiter: Limiter;
   outage: OutageTracker;
   twins: TwinIndex;
   /** Resolves once lessons distilled so far are in memory: retrieval waits for it. */

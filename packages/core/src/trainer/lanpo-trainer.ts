@@ -11,6 +11,7 @@ import { InMemoryExperiencePool } from "../pool/in-memory-experience-pool.js";
 import type { Rollout } from "../types/attempt.js";
 import type { Problem } from "../types/problem.js";
 import type { StepReport } from "../types/step-report.js";
+import { type Deferred, deferred } from "../util/deferred.js";
 import { rngFor, shuffled } from "../util/rng.js";
 import { Semaphore } from "../util/semaphore.js";
 import { TypedEmitter } from "../util/typed-emitter.js";
@@ -22,6 +23,7 @@ import { type GroupDeps, prepareGroup, runGroup } from "./group-runner.js";
 import { OutageTracker } from "./outage-tracker.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
 import { resolveOptions, TRAINER_DEFAULTS } from "./resolve-options.js";
+import { stepLimiter } from "./step-limiter.js";
 import { buildStepReport, isScored, type StepCounters } from "./step-stats.js";
 import { switchModelName } from "./switch-model-name.js";
 import { toSample } from "./to-sample.js";
@@ -82,6 +84,11 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
   #nextStep = 0;
   #policyState: PolicyState | undefined;
   #listenerErrors = 0;
+  /** Set while a run stops: groups of an overlapping step that have not started do not start. */
+  #stopping = false;
+  /** Leakage-guard blocks of each step not yet reported. */
+  readonly #blocksOfStep = new Map<number, number>();
+  #lastStepEndedAt = 0;
 
   constructor(options: LanpoTrainerOptions) {
     super();
@@ -149,14 +156,41 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     await this.#redistil(problems);
     const order = shuffled(problems, rngFor(this.options.seed, "order"));
     const batchSize = Math.min(options.batchSize, order.length);
-    for (const [i, step] of todo.entries()) {
-      const batch = Array.from(
-        { length: batchSize },
-        (_, j) => order[(step * batchSize + j) % order.length] as Problem,
-      );
-      yield await this.#step(batch, step, i === todo.length - 1);
+    const batchOf = (step: number) =>
+      Array.from({ length: batchSize }, (_, j) => order[(step * batchSize + j) % order.length] as Problem);
+    const start = (i: number, prev?: StepLink) =>
+      this.#startStep(batchOf(todo[i] as number), todo[i] as number, i === todo.length - 1, prev);
+    let current = todo.length > 0 ? start(0) : undefined;
+    // The step started but not yet reported: stopped and awaited if the caller stops reading.
+    let running: RunningStep | undefined = current;
+    try {
+      for (let i = 0; current; i++) {
+        const next = i + 1 < todo.length && this.options.overlapSteps ? start(i + 1, current.link) : undefined;
+        running = next;
+        let report: StepReport;
+        try {
+          report = await current.report;
+        } catch (error) {
+          running = undefined;
+          await this.#stopStep(next);
+          throw error;
+        }
+        yield report;
+        current = next ?? (i + 1 < todo.length ? start(i + 1) : undefined);
+        running = current;
+      }
+    } finally {
+      await this.#stopStep(running);
     }
     if (todo.length === 0) await this.settle();
+  }
+
+  /** Lets the groups of `step` that are running finish and be stored; those not yet started are not. */
+  async #stopStep(step: RunningStep | undefined): Promise<void> {
+    if (!step) return;
+    this.#stopping = true;
+    await step.report.catch(() => {});
+    this.#stopping = false;
   }
 
   /**
@@ -198,11 +232,34 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     return stored;
   }
 
-  async #step(problems: readonly Problem[], step: number, settleAfter: boolean): Promise<StepReport> {
+  /** Starts a step; with `prev`, its groups wait for their problem's group of that step (see `overlapSteps`). */
+  #startStep(problems: readonly Problem[], step: number, settleAfter: boolean, prev?: StepLink): RunningStep {
+    const groups = new Map(problems.map((p) => [p.id, deferred()]));
+    const stored = deferred();
+    const finished = deferred();
+    const link: StepLink = {
+      groupStored: (problemId) => groups.get(problemId)?.promise,
+      groupsStored: stored.promise,
+      finished: finished.promise,
+    };
+    const report = this.#step(problems, step, settleAfter, { prev, groups, stored: stored.resolve }).finally(() => {
+      for (const group of groups.values()) group.resolve();
+      stored.resolve();
+      finished.resolve();
+    });
+    return { link, report };
+  }
+
+  async #step(
+    problems: readonly Problem[],
+    step: number,
+    settleAfter: boolean,
+    chain?: StepChain,
+  ): Promise<StepReport> {
     this.#nextStep = step + 1;
+    const prev = chain?.prev;
     const runId = this.#runId as string;
     const started = performance.now();
-    const blocksBefore = this.#guard.counts.total;
     const state = await this.#readPolicyState(step);
     const counters: StepCounters = {
       step,
@@ -222,16 +279,25 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       problems: problems.length,
       rollouts: (problems.length - counters.resumedGroups) * this.options.groupSize,
     });
-    const deps = this.#groupDeps(step);
-    const prepared = problems.map((p, i) => (done[i] ? undefined : prepareGroup(deps, p, step)));
+    const deps = this.#groupDeps(step, prev);
+    const storedGroup = (p: Problem) => chain?.groups.get(p.id)?.resolve();
+    // Without an earlier step in flight every group is prepared first, so the critiques are queued
+    // before any rollout; after one, a group starts when its problem's group of that step is stored.
+    const prepared = problems.map((p, i) => (done[i] || prev ? undefined : prepareGroup(deps, p, step)));
     const settled = await Promise.allSettled(
-      problems.map((p, i) => {
-        const group = prepared[i];
-        return group
-          ? runGroup(deps, group, step, runId, state.policyVersion, counters)
-          : this.pool.rolloutsOfGroup(p.id, step);
+      problems.map(async (p, i) => {
+        try {
+          if (done[i]) return await this.pool.rolloutsOfGroup(p.id, step);
+          await prev?.groupStored(p.id);
+          if (this.#stopping) throw new Error("the run stopped before this group started");
+          const group = prepared[i] ?? prepareGroup(deps, p, step);
+          return await runGroup(deps, group, step, runId, state.policyVersion, counters);
+        } finally {
+          storedGroup(p);
+        }
       }),
     );
+    chain?.stored();
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) throw failure.reason;
     const perGroup = settled.map((s) => (s as PromiseFulfilledResult<Rollout[]>).value);
@@ -244,13 +310,20 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
         { isRetryable: false },
       );
     }
+    // Batches go out, and steps are marked finished, in step order.
+    await prev?.finished;
     await this.#submit(step, runId, perGroup, counters);
     await this.pool.markStepFinished(step, counters.batchId);
     if (settleAfter) await this.#queue.settle();
     for (const error of this.#queue.takeErrors()) this.emit("distil-error", { step, error });
     counters.lessons = this.#queue.takeCounts();
-    counters.leakageBlocks = this.#guard.counts.total - blocksBefore;
-    counters.stepMs = performance.now() - started;
+    // Counted per step, not as the change in the guard's total: an overlapping step blocks too.
+    counters.leakageBlocks = this.#blocksOfStep.get(step) ?? 0;
+    this.#blocksOfStep.delete(step);
+    // What this step added to the run: when steps overlap, timed from the end of the step before.
+    const ended = performance.now();
+    counters.stepMs = ended - Math.max(started, this.#lastStepEndedAt);
+    this.#lastStepEndedAt = ended;
     const report = buildStepReport(perGroup.flat(), counters);
     this.emit("step-end", { report });
     return report;
@@ -308,26 +381,33 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
     }
   }
 
-  #groupDeps(step: number): GroupDeps {
+  #groupDeps(step: number, prev?: StepLink): GroupDeps {
+    const limiter = stepLimiter(this.#limiter, step);
     return {
       options: this.options,
       pool: this.pool,
       memory: this.memory,
       guard: this.#guard,
-      limiter: this.#limiter,
+      limiter,
       outage: this.#outage,
       twins: this.#twins,
       queue: this.#queue,
-      lessonsReady: () => this.#queue.drained(),
+      // Every group of the step before is stored (its distillation queued) before retrieval waits.
+      lessonsReady: async () => {
+        await prev?.groupsStored;
+        await this.#queue.drainedNow();
+      },
       distil: {
         options: this.options,
         memory: this.memory,
-        limiter: this.#limiter,
+        limiter,
         outage: this.#outage,
         matcher: this.#guard.matcher,
       },
-      onBlocked: (problemId, part, sourceId) =>
-        this.emit("leakage-blocked", { step, problemId, part, ...(sourceId ? { sourceId } : {}) }),
+      onBlocked: (problemId, part, sourceId) => {
+        this.#blocksOfStep.set(step, (this.#blocksOfStep.get(step) ?? 0) + 1);
+        this.emit("leakage-blocked", { step, problemId, part, ...(sourceId ? { sourceId } : {}) });
+      },
       emit: (name, payload) => this.emit(name, payload),
     };
   }
@@ -343,4 +423,23 @@ export class LanpoTrainer extends TypedEmitter<TrainerEvents> {
       this.#queue.add(key, () => distilLessons(problem, key.step, rollouts, this.#groupDeps(key.step).distil));
     }
   }
+}
+
+/** What a later step waits for of the step before it. */
+interface StepLink {
+  groupStored(problemId: string): Promise<void> | undefined;
+  groupsStored: Promise<void>;
+  /** Its batch is submitted and it is marked finished (or it failed). */
+  finished: Promise<void>;
+}
+
+interface StepChain {
+  prev: StepLink | undefined;
+  groups: Map<string, Deferred>;
+  stored: () => void;
+}
+
+interface RunningStep {
+  link: StepLink;
+  report: Promise<StepReport>;
 }

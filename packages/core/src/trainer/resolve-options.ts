@@ -28,6 +28,7 @@ export interface ResolvedTrainerOptions {
   dropZeroVarianceGroups: boolean;
   distillFrom: "any-success" | "mixed";
   concurrency: number;
+  overlapSteps: boolean;
   timeoutMs: number;
   retries: number;
   backoff: { initialMs: number; maxMs: number };
@@ -52,6 +53,7 @@ export const TRAINER_DEFAULTS = {
   dropZeroVarianceGroups: false,
   distillFrom: "any-success",
   concurrency: 64,
+  overlapSteps: true,
   timeoutMs: 120_000,
   retries: 2,
   backoff: { initialMs: 100, maxMs: 5000 },
@@ -60,6 +62,11 @@ export const TRAINER_DEFAULTS = {
   distil: true,
   seed: 0,
 } as const satisfies Partial<Record<keyof ResolvedTrainerOptions, unknown>>;
+
+function boolean(field: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new ConfigError(field, `must be true or false, got ${String(value)}`);
+  return value;
+}
 
 function integer(field: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min)
@@ -186,6 +193,7 @@ export function resolveOptions(options: LanpoTrainerOptions): ResolvedTrainerOpt
       "mixed",
     ] as const),
     concurrency: integer("concurrency", options.concurrency ?? TRAINER_DEFAULTS.concurrency, 1),
+    overlapSteps: boolean("overlapSteps", options.overlapSteps ?? TRAINER_DEFAULTS.overlapSteps),
     timeoutMs: integer("timeoutMs", options.timeoutMs ?? TRAINER_DEFAULTS.timeoutMs, 1),
     retries: integer("retries", options.retries ?? TRAINER_DEFAULTS.retries, 0),
     backoff,

@@ -4,7 +4,6 @@ import type { Rollout } from "../types/attempt.js";
 import type { FeedbackKind } from "../types/feedback.js";
 import type { ScoredLesson } from "../types/lesson.js";
 import type { Problem } from "../types/problem.js";
-import type { Semaphore } from "../util/semaphore.js";
 import { CHARS_PER_TOKEN, estimateTokens, truncateToTokens } from "../util/tokens.js";
 import type { GroupReflection } from "./group-context.js";
 import { ROLLOUT_PRIORITY } from "./group-context.js";
@@ -12,6 +11,7 @@ import { availableKind } from "./group-plan.js";
 import { callModel } from "./model-call.js";
 import type { OutageTracker } from "./outage-tracker.js";
 import type { ResolvedTrainerOptions } from "./resolve-options.js";
+import type { Limiter } from "./step-limiter.js";
 
 export interface RolloutSlot {
   problem: Problem;
@@ -51,7 +51,7 @@ function feedbackFor(kind: FeedbackKind, slot: RolloutSlot, maxTokens: number): 
 export async function runRollout(
   slot: RolloutSlot,
   options: ResolvedTrainerOptions,
-  limiter: Semaphore,
+  limiter: Limiter,
   outage: OutageTracker,
 ): Promise<Rollout> {
   const { problem } = slot;

@@ -89,6 +89,16 @@ export interface LanpoTrainerOptions {
   distillFrom?: "any-success" | "mixed";
   /** Model calls in flight at once, across the whole step; a real inference server takes many. @default 64 */
   concurrency?: number;
+  /**
+   * In `run`, the next step's groups start while this step's last calls are in flight, so the
+   * calls a step's tail leaves idle are used (each call of the earlier step still goes first). A
+   * group still waits for its problem's group of the step before (a critique sees that attempt),
+   * and retrieval waits for every lesson of the step before. The next step reads the policy
+   * version before this step's batch is submitted, so its samples may be one update older; each
+   * sample carries the version that generated it. `false`: a step starts when the one before has
+   * ended. @default true
+   */
+  overlapSteps?: boolean;
   /** Per model call. @default 120000 */
   timeoutMs?: number;
   /** Extra tries of a failed model call (so `retries + 1` calls at most, outside an outage). @default 2 */

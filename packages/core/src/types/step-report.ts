@@ -30,6 +30,10 @@ export interface StepReport {
   lessons: { added: number; merged: number; rejected: number; unparsed: number };
   leakageBlocks: number;
   feedbackTokens: number;
+  /**
+   * `step`: from the step's start, or, when it started while the step before ran (`overlapSteps`),
+   * from that step's end, to its own end: what the step added to the run's time.
+   */
   latencyMs: { rolloutMedian: number | null; rolloutP95: number | null; step: number };
   batchId: string | null;
   /** Policy version the step's rollouts were generated with. */
