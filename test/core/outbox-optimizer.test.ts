@@ -419,3 +419,25 @@ test("concurrent appends to one log are written one after another, never interle
     Array.from({ length: 50 }, (_, i) => i),
   );
 });
+
+test("onAcknowledged hears every acknowledgement, from a submit or a resend; a listener that throws loses nothing", async (t) => {
+  const sink = new RecordingSink();
+  const heard: string[] = [];
+  const optimizer = await OutboxOptimizer.open({
+    directory: tempDir(),
+    sink,
+    retry: { initialMs: 5, maxMs: 20 },
+    onAcknowledged: (batchId) => {
+      heard.push(batchId);
+      throw new Error("a listener bug");
+    },
+  });
+  t.teardown(() => optimizer.close());
+  t.is((await optimizer.submit(makeBatch("b1"))).status, "acknowledged");
+  sink.failing = { isRetryable: true };
+  t.is((await optimizer.submit(makeBatch("b2"))).status, "queued");
+  sink.failing = false;
+  t.is((await optimizer.flushUntilAcknowledged({ timeoutMs: 5000 })).pending, 0);
+  t.deepEqual(heard, ["b1", "b2"]);
+  t.deepEqual(sink.delivered, ["b1", "b2"]);
+});

@@ -103,6 +103,14 @@ test("background resends deliver without another submit once the ingest is back"
   await ingest.start();
   while ((await optimizer.pending()) > 0) await new Promise((r) => setTimeout(r, 10));
   assertEachAppliedOnce(t, ingest, 3);
+  // Each batch's acknowledgement is an event, though no submit saw it acknowledged.
+  t.deepEqual(
+    events
+      .filter((e) => e.type === "batch-acked")
+      .map((e) => (e as { batchId: string }).batchId)
+      .sort(),
+    [id(0), id(1), id(2)].sort(),
+  );
 });
 
 test("flushUntilAcknowledged gives up past its timeout and says how many are pending", async (t) => {

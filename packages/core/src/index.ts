@@ -30,7 +30,7 @@ export type { InMemoryOptimizerOptions } from "./optimizer/in-memory-optimizer.j
 export { InMemoryOptimizer } from "./optimizer/in-memory-optimizer.js";
 export { JsonlFileSink } from "./optimizer/jsonl-file-sink.js";
 export type { Optimizer, PolicyState, SubmitResult, TrainingBatch, TrainingSample } from "./optimizer/optimizer.js";
-export type { DeliveryFailure, OutboxOptimizerOptions } from "./optimizer/outbox-optimizer.js";
+export type { AcknowledgementListener, DeliveryFailure, OutboxOptimizerOptions } from "./optimizer/outbox-optimizer.js";
 export { OutboxOptimizer } from "./optimizer/outbox-optimizer.js";
 // Policies and rewards that need no server
 export type { ScriptedPolicyOptions } from "./policy/scripted-policy.js";

@@ -33,9 +33,17 @@ export interface OutboxOptimizerOptions {
   compactAfter?: number;
   /** Clock for acknowledgement times. @default Date.now */
   now?: () => number;
+  /**
+   * Hears every acknowledgement, whichever delivery got it: a submit, a flush or a background
+   * resend. A listener that throws is ignored (the batch is acknowledged all the same).
+   */
+  onAcknowledged?: AcknowledgementListener;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
 }
+
+/** Called with each acknowledged batch's id and what the destination answered. */
+export type AcknowledgementListener = (batchId: string, receipt: DeliveryReceipt | undefined) => void;
 
 /** The last delivery that failed, for status lines and logs. */
 export interface DeliveryFailure {
@@ -80,7 +88,9 @@ export class OutboxOptimizer implements Optimizer {
   readonly #ledger: OutboxLedger;
   readonly #sink: BatchSink;
   readonly #ownsSink: boolean;
-  readonly #settings: Required<Omit<OutboxOptimizerOptions, "directory" | "sink">>;
+  readonly #settings: Required<Omit<OutboxOptimizerOptions, "directory" | "sink" | "onAcknowledged">>;
+  /** See {@link OutboxOptimizerOptions.onAcknowledged}; whoever owns the outbox may set it later. */
+  onAcknowledged: AcknowledgementListener | undefined;
   readonly #pending: Pending[];
   #ackedInOutbox: number;
   #lastFailure: DeliveryFailure | undefined;
@@ -169,6 +179,7 @@ export class OutboxOptimizer implements Optimizer {
     this.#sink = options.sink ?? new JsonlFileSink(join(options.directory, "trainer-inbox.jsonl"));
     this.#ownsSink = options.sink === undefined;
     this.#settings = settings;
+    this.onAcknowledged = options.onAcknowledged;
     this.#outbox = state.outbox;
     this.#acks = state.acks;
     this.#ledger = state.ledger;
@@ -267,7 +278,8 @@ export class OutboxOptimizer implements Optimizer {
 
   /**
    * Keeps delivering (with backoff) until every batch is acknowledged or `timeoutMs` passes;
-   * resolves to what is acknowledged and what is still pending (safe in the outbox).
+   * resolves to how many batches this call delivered (`acknowledged`, 0 when none was pending) and
+   * how many are still pending (safe in the outbox).
    */
   async flushUntilAcknowledged(options: { timeoutMs: number }): Promise<{ acknowledged: number; pending: number }> {
     const deadline = this.#settings.now() + options.timeoutMs;
@@ -395,6 +407,11 @@ export class OutboxOptimizer implements Optimizer {
       this.#ledger.acknowledge(batch.batchId, receipt ?? undefined);
       if (receipt?.policyVersion !== undefined || receipt?.servedModel !== undefined) {
         this.#receipt = { ...this.#receipt, ...receipt };
+      }
+      try {
+        this.onAcknowledged?.(batch.batchId, receipt ?? undefined);
+      } catch {
+        // A listener's failure is its own: the acknowledgement is already recorded.
       }
       this.#pending.splice(this.#pending.indexOf(entry), 1);
       this.#ackedInOutbox++;

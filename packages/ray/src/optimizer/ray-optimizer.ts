@@ -10,7 +10,7 @@ export const UNKNOWN_POLICY_VERSION = "unknown";
 
 /** The outbox a {@link RayOptimizer} composes: core's `OutboxOptimizer`, or anything shaped like it. */
 export type RayOutbox = Optimizer &
-  Pick<OutboxOptimizer, "flushUntilAcknowledged"> &
+  Pick<OutboxOptimizer, "flushUntilAcknowledged" | "onAcknowledged"> &
   Partial<Pick<OutboxOptimizer, "lastFailure">> & {
     waitForCapacity(options?: { signal?: AbortSignal; onWait?: (pending: number) => void }): Promise<void>;
   };
@@ -61,6 +61,16 @@ export class RayOptimizer implements Optimizer {
     this.trainerJob = options.trainerJob;
     this.#stopJobOnClose = options.stopJobOnClose ?? true;
     this.#listener = options.onEvent;
+    // Every acknowledgement is reported, also of batches a flush or a background resend delivered.
+    this.#outbox.onAcknowledged = (batchId, receipt) => {
+      const acked = { ...this.#sink.lastPolicyState, ...receipt };
+      this.#emit({
+        type: "batch-acked",
+        batchId,
+        ...(acked.policyVersion === undefined ? {} : { policyVersion: acked.policyVersion }),
+        ...(acked.servedModel === undefined ? {} : { servedModel: acked.servedModel }),
+      });
+    };
   }
 
   /** The most recent failed delivery (batch id, error, retryable), until a later one succeeds. */
@@ -72,12 +82,6 @@ export class RayOptimizer implements Optimizer {
     const result = await this.#outbox.submit(batch);
     if (result.status === "acknowledged") {
       const acked: SubmitResult = { ...this.#sink.lastPolicyState, ...result };
-      this.#emit({
-        type: "batch-acked",
-        batchId: batch.batchId,
-        ...(acked.policyVersion === undefined ? {} : { policyVersion: acked.policyVersion }),
-        ...(acked.servedModel === undefined ? {} : { servedModel: acked.servedModel }),
-      });
       this.#notePolicy(acked);
       return acked;
     }
