@@ -6,7 +6,6 @@ import { type NativeIndexParameters, readNativeIndex } from "./native-index.js";
 import { PcaProjection } from "./pca-projection.js";
 import { ProjectedIndex } from "./projected-index.js";
 import type { StoreFolderContents } from "./read-store-folder.js";
-import { vectorRowsOfIndexFile } from "./vector-rows-of-index-file.js";
 import { VectorTable } from "./vector-table.js";
 
 /**
@@ -44,13 +43,9 @@ export async function openLabelIndex(
     );
   } else if (settings.decision === "direct" && manifest.formatVersion >= 3) {
     // The direct graph's index file holds the unit vectors themselves: the rows come from there.
-    const bytes = contents.bytes.index ?? (await readFile(indexPath));
-    table = VectorTable.fromBytes(
-      indexPath,
-      vectorRowsOfIndexFile(indexPath, bytes, numDimensions, labels),
-      numDimensions,
-      labels,
-    );
+    const rows = contents.bytes.indexRows;
+    if (!rows) throw new StorageError(dir, "direct index read without its vector rows", { code: "MISMATCH" });
+    table = VectorTable.fromBytes(indexPath, rows, numDimensions, labels);
   } else {
     throw new StorageError(dir, "projected index without its vectors file", { code: "MISMATCH" });
   }
