@@ -57,6 +57,17 @@ export interface ProjectedIndexState {
   deleted: number;
   /** @default "projected" with a projection, else "pending" */
   decision?: ProjectionDecision;
+  /**
+   * efConstruction of the graph a fit builds over projections. @default the graph's own (a
+   * pending automatic store saved and reopened builds its projected graph as densely as its
+   * pending one)
+   */
+  projectedEfConstruction?: number;
+}
+
+/** The parameters of a direct graph of the automatic layout: efConstruction at least AUTO_DIRECT_EF_CONSTRUCTION. */
+function denserForDirect(parameters: NativeIndexParameters): NativeIndexParameters {
+  return { ...parameters, efConstruction: Math.max(parameters.efConstruction, AUTO_DIRECT_EF_CONSTRUCTION) };
 }
 
 /**
@@ -74,6 +85,8 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   private readonly dots: WasmRowDots;
   /** See `reduce`. */
   private readonly scratch: number[];
+  /** See `ProjectedIndexState.projectedEfConstruction`. */
+  private readonly projectedEfConstruction: number;
   private state: ProjectionDecision;
   /** Share of the exact top 10 found among the projected candidates at the automatic layout's check. */
   private checkedRecall: number | null = null;
@@ -89,6 +102,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     this.projection = state.projection;
     this.dots = new WasmRowDots(sourceDimensions);
     this.scratch = new Array<number>(sourceDimensions).fill(0);
+    this.projectedEfConstruction = state.projectedEfConstruction ?? parameters.efConstruction;
     this.state = state.decision ?? (state.projection ? "projected" : "pending");
   }
 
@@ -98,8 +112,14 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     settings: ProjectionSettings,
     capacity: number,
   ): ProjectedIndex {
-    return new ProjectedIndex(dimensions, parameters, settings, {
-      native: createNativeIndex("ip", dimensions, parameters, capacity),
+    // The automatic layout builds its graph over the vectors as densely as a direct graph from
+    // the start: if the check at the fit keeps it direct, it stays as built (no second build of
+    // the first fitAfter vectors); if it projects, the projected graph is built with the
+    // efConstruction asked for.
+    const graph = settings.auto ? denserForDirect(parameters) : parameters;
+    return new ProjectedIndex(dimensions, graph, settings, {
+      native: createNativeIndex("ip", dimensions, graph, capacity),
+      projectedEfConstruction: parameters.efConstruction,
       table: new VectorTable(dimensions, capacity),
       projection: undefined,
       deleted: 0,
@@ -164,9 +184,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
 
   /** The graph over the exact vectors again, denser when the layout is automatic. */
   private rebuildDirect(): void {
-    if (this.settings.auto && this.parameters.efConstruction < AUTO_DIRECT_EF_CONSTRUCTION) {
-      this.parameters = { ...this.parameters, efConstruction: AUTO_DIRECT_EF_CONSTRUCTION };
-    }
+    if (this.settings.auto) this.parameters = denserForDirect(this.parameters);
     const rebuilt = createNativeIndex("ip", this.sourceDimensions, this.parameters, this.capacity);
     for (const label of this.table.labels()) rebuilt.addPoint(this.reduceUnprojected(this.table.row(label)), label);
     this.native = rebuilt;
@@ -261,12 +279,13 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
       this.checkedRecall = this.projectedRecall(live, projection, projected, queries);
       if (this.checkedRecall < AUTO_CHECK_RECALL) {
         // Neighbours differ in directions the basis drops: the graph keeps the vectors themselves,
-        // rebuilt denser, since such data needs it.
-        this.rebuildDirect();
+        // denser, since such data needs it (built so from the start, else rebuilt).
+        if (this.parameters.efConstruction < AUTO_DIRECT_EF_CONSTRUCTION) this.rebuildDirect();
         this.state = "direct";
         return;
       }
     }
+    this.parameters = { ...this.parameters, efConstruction: this.projectedEfConstruction };
     const rebuilt = createNativeIndex("ip", projection.dimensions, this.parameters, this.capacity);
     for (const [label, point] of projected) rebuilt.addPoint(point, label);
     this.native = rebuilt;
