@@ -17,7 +17,7 @@
 //              (high intrinsic dimension: within a topic, neighbours differ in every direction).
 // LANPO_BENCH_N=20000 runs a smaller size; LANPO_BENCH_KINDS=isotropic one kind;
 // LANPO_BENCH_CURVE=1 prints recall and time per efSearch after the calibrated figures.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
@@ -151,6 +151,8 @@ async function measureKind(kind: Kind) {
   start = performance.now();
   await store.save(dir);
   const saveSeconds = (performance.now() - start) / 1000;
+  let savedBytes = 0;
+  for (const name of await readdir(dir)) savedBytes += (await stat(join(dir, name))).size;
   start = performance.now();
   const loaded = await HnswLessonStore.load(dir, noEmbeddings);
   const loadSeconds = (performance.now() - start) / 1000;
@@ -175,6 +177,7 @@ async function measureKind(kind: Kind) {
     ...measured,
     exactMedian: median(exactTimes),
     saveSeconds,
+    savedBytes,
     loadSeconds,
     afterLoad,
   };
@@ -226,6 +229,7 @@ for (const r of results) {
     "<= 5 s",
     r.saveSeconds + r.loadSeconds <= 5,
   );
+  line("  saved folder (MB)", fmt(r.savedBytes / 1e6, 0), "-", "", "");
   line("  + a full recalibration", `${fmt(worst)} (+${fmt(r.recalibrationSeconds)})`, "-", "", "<= 5 s", worst <= 5);
   line("recall@10 after load", fmt(r.afterLoad.recall, 3), fmt(r.recall, 3), "", "same");
   console.log(

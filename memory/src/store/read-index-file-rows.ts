@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
+import { StorageError } from "@lanpo/core";
 
 // hnswlib's saveIndex header (96 bytes; size_t fields are 8 bytes): offsetLevel0, maxElements,
 // count, sizeDataPerElement, labelOffset, offsetData, ...; then `count` level-0 records of
@@ -33,7 +34,12 @@ export async function readIndexFileRows(
 ): Promise<IndexFileRows> {
   const hash = createHash("sha256");
   // Synchronous reads, as `measureFile` does (thread-pool round trips were slower on a loaded host).
-  const fd = openSync(path, "r");
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new StorageError(path, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
   let position = 0;
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   /** Reads `length` bytes at the current position (fewer at the end of the file) and hashes them. */
