@@ -5,6 +5,7 @@ import { Document } from "@langchain/core/documents";
 import { mulberry32, StorageError } from "@lanpo/core";
 import test from "ava";
 import { HnswLessonStore } from "../../memory/src/store/hnsw-lesson-store.ts";
+import { readStoreFolder } from "../../memory/src/store/read-store-folder.ts";
 import { TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
 
 // An automatic layout that chose the direct graph saves no vectors file (format 3): the index
@@ -69,6 +70,9 @@ test("a direct graph saves no vectors file, and loads with the same answers and 
   const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
   t.like(manifest, { formatVersion: 3, projection: { decision: "direct", energy: null } });
   t.false("vectors" in manifest.files && manifest.files.vectors !== null);
+  const inspected = await readStoreFolder(dir);
+  t.is(inspected.manifest.formatVersion, 3);
+  t.deepEqual(inspected.bytes, {}, "checked, not kept");
   const loaded = await HnswLessonStore.load(dir, noEmbeddings());
   t.is(loaded.size, vectors.length - 2);
   t.deepEqual(loaded.calibration, store.calibration);
@@ -105,6 +109,12 @@ test("a damaged index file of a direct save is refused with the reason", async (
   bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
   await writeFile(indexPath, bytes);
   t.is((await loadError(flipped.dir)).code, "CHECKSUM");
+  // What `lanpo memory inspect` reads (checksums only, nothing kept in memory) refuses it too.
+  const inspected = await readStoreFolder(flipped.dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.is((inspected as StorageError).code, "CHECKSUM");
 
   const short = await copyOfSave();
   await truncate(join(short.dir, short.manifest.files.index.name), 1000);

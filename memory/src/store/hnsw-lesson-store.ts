@@ -461,7 +461,7 @@ export class HnswLessonStore extends SaveableVectorStore {
     options: HnswLoadOptions = {},
   ): Promise<HnswLessonStore> {
     if (isHnswlibFolder(dir)) return HnswLessonStore.fromHnswlibFolder(dir, embeddings, options);
-    const contents = await readStoreFolder(dir);
+    const contents = await readStoreFolder(dir, { withBytes: true });
     const { manifest, documents } = contents;
     const saved = manifest.numDimensions === 0 ? undefined : manifest.numDimensions;
     if (options.numDimensions !== undefined && saved !== undefined && options.numDimensions !== saved) {

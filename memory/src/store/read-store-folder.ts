@@ -24,7 +24,7 @@ export interface StoreFolderContents {
   /** Projected layout, once fitted: the basis file. */
   projectionPath: string | null;
   /**
-   * What the reader needs in memory, each file read once (checksums taken on the way): the
+   * With `withBytes`, what opening the store needs in memory, each file read once (checksums taken on the way): the
    * vectors and basis files, and for a format-3 direct graph the vector rows of its index file
    * (by ascending label). Index files are otherwise only streamed through the checksum.
    */
@@ -38,7 +38,18 @@ export interface StoreFolderContents {
  * wrong: ENOENT, MANIFEST, VERSION, SPACE, TRUNCATED, CHECKSUM, MISMATCH
  * (`HnswLessonStore.load` adds DIMENSIONS).
  */
-export async function readStoreFolder(dir: string): Promise<StoreFolderContents> {
+export async function readStoreFolder(
+  dir: string,
+  options: {
+    /**
+     * Keep what opening the store needs in memory (`bytes`), read in the same pass as the
+     * checksums; without it every file is only streamed through its checksum (what
+     * `lanpo memory inspect` needs). @default false
+     */
+    withBytes?: boolean;
+  } = {},
+): Promise<StoreFolderContents> {
+  const withBytes = options.withBytes ?? false;
   const dirStat = await stat(dir).catch(() => undefined);
   if (!dirStat?.isDirectory()) {
     throw new StorageError(dir, "no store folder here; save a store to it first or check the path", { code: "ENOENT" });
@@ -89,7 +100,7 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
         throw fail("CHECKSUM", `${entry.name} does not match its checksum in ${MANIFEST_FILE}: the file is corrupt`);
     };
     if (key === "index") {
-      if (!vectorsInIndex) {
+      if (!vectorsInIndex || !withBytes) {
         checksum((await measureFile(path)).sha256);
         continue;
       }
@@ -98,6 +109,10 @@ export async function readStoreFolder(dir: string): Promise<StoreFolderContents>
       checksum(read.sha256);
       if (!read.rows) throw fail("MISMATCH", `${entry.name}: ${read.problem}`);
       bytes.indexRows = read.rows;
+      continue;
+    }
+    if (key !== "documents" && !withBytes) {
+      checksum((await measureFile(path)).sha256);
       continue;
     }
     const held = await readWhole(path);
