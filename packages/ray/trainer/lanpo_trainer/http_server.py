@@ -9,6 +9,10 @@ from .app import App, Response
 
 log = logging.getLogger("lanpo_trainer")
 
+# A refused body up to this size is read and dropped so the client gets its 413; past it the
+# connection is closed unread (reading it would hand any client a way to keep a thread busy).
+DISCARD_LIMIT = 64 * 1024 * 1024
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -42,6 +46,14 @@ def make_server(app: App, host: str, port: int) -> ThreadingHTTPServer:
                 self.wfile.write(chunk)
                 self.wfile.flush()
 
+        def _discard(self, size):
+            left = min(size or 0, DISCARD_LIMIT)
+            while left > 0:
+                chunk = self.rfile.read(min(left, 65536))
+                if not chunk:
+                    return
+                left -= len(chunk)
+
         def do_GET(self):
             self._send(app.handle("GET", self.path))
 
@@ -50,6 +62,9 @@ def make_server(app: App, host: str, port: int) -> ThreadingHTTPServer:
             size = int(length) if length and length.isdigit() else None
             refused = app.too_large(size)
             if refused is not None:
+                # Most clients read no answer before their body is sent: closing on an unread
+                # body resets the connection under them, and they see a broken pipe, not the 413.
+                self._discard(size)
                 self.close_connection = True
                 refused.headers["connection"] = "close"
                 self._send(refused)
