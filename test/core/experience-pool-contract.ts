@@ -15,7 +15,7 @@ export function experiencePoolContract(name: string, create: () => Promise<Exper
     t.false(await pool.hasGroup("p1", 0));
     t.deepEqual(await pool.priorAttempts("p1", { beforeStep: 10, limit: 5 }), []);
     t.deepEqual(await pool.rolloutsOfStep(0), []);
-    t.deepEqual(await pool.stats(), { groups: 0, rollouts: 0, failedRollouts: 0, reflections: 0, problems: 0 });
+    t.deepEqual(await pool.stats(), { groups: 0, rollouts: 0, failedRollouts: 0, unscoredRollouts: 0, reflections: 0, problems: 0 });
     await pool.close();
   });
 
@@ -44,7 +44,7 @@ export function experiencePoolContract(name: string, create: () => Promise<Exper
     await pool.recordGroup(makeGroup("a", 0, { size: 4, failed: [1, 2], reflections: 2 }));
     await pool.recordGroup(makeGroup("a", 1, { size: 3, reflections: 0 }));
     await pool.recordGroup(makeGroup("b", 1, { size: 2, failed: [0] }));
-    t.deepEqual(await pool.stats(), { groups: 3, rollouts: 9, failedRollouts: 3, reflections: 3, problems: 2 });
+    t.deepEqual(await pool.stats(), { groups: 3, rollouts: 9, failedRollouts: 3, unscoredRollouts: 0, reflections: 3, problems: 2 });
     await pool.close();
   });
 
@@ -75,7 +75,7 @@ export function experiencePoolContract(name: string, create: () => Promise<Exper
       (await pool.rolloutsOfStep(0)).map((r) => r.id),
       ["rollout-a-0-0", "rollout-a-0-1", "rollout-a-0-2"],
     );
-    t.deepEqual(await pool.stats(), { groups: 1, rollouts: 3, failedRollouts: 0, reflections: 1, problems: 1 });
+    t.deepEqual(await pool.stats(), { groups: 1, rollouts: 3, failedRollouts: 0, unscoredRollouts: 0, reflections: 1, problems: 1 });
     // The failure left the pool usable.
     await pool.recordGroup(makeGroup("b", 0, { size: 3 }));
     t.true(await pool.hasGroup("b", 0));
@@ -153,6 +153,28 @@ export function experiencePoolContract(name: string, create: () => Promise<Exper
     t.deepEqual(await pool.priorAttempts("a", { beforeStep: 5, limit: 0 }), []);
     t.is((await pool.priorAttempts("a", { beforeStep: 6, limit: 10 })).length, 6);
     t.deepEqual(await pool.priorAttempts("missing", { beforeStep: 6, limit: 10 }), []);
+    await pool.close();
+  });
+
+  test(title("unscored rollouts: no reward, counted apart from failures, still earlier attempts"), async (t) => {
+    const pool = await create();
+    const group = makeGroup("u", 0, { size: 3, failed: [2] });
+    Object.assign(group.rollouts[0] ?? {}, { status: "unscored", reward: null, advantage: null });
+    await pool.recordGroup(group);
+    t.like(await pool.stats(), { rollouts: 3, failedRollouts: 1, unscoredRollouts: 1 });
+    const [stored] = await pool.rolloutsOfGroup("u", 0);
+    t.like(stored, { status: "unscored", reward: null, advantage: null });
+    // Reflection reviews text, never rewards: an attempt nothing scored is still one to review.
+    t.deepEqual(
+      (await pool.priorAttempts("u", { beforeStep: 1, limit: 10 })).map((a) => a.attemptId),
+      ["rollout-u-0-0", "rollout-u-0-1"],
+    );
+    const scored = makeGroup("u", 1, { size: 1 });
+    Object.assign(scored.rollouts[0] ?? {}, { status: "unscored", reward: 0 });
+    const error = await t.throwsAsync(pool.recordGroup(scored));
+    t.true(ConfigError.isInstance(error));
+    t.is((error as ConfigError).field, "group.rollouts[0].reward");
+    t.regex((error as ConfigError).message, /unscored rollout has no reward/);
     await pool.close();
   });
 

@@ -136,3 +136,15 @@ test("a chat model invoked on its own is a trial too, with its usage", async (t)
     ],
   );
 });
+
+test("without a reward, or when it returns null, a run is stored unscored (no reward), never as a failure scored 0", async (t) => {
+  for (const reward of [undefined, () => null]) {
+    const pool = new InMemoryExperiencePool();
+    const handler = new LanpoCallbackHandler({ pool, ...(reward ? { reward } : {}) });
+    await sequence(false).invoke({ question: trains.question }, { callbacks: [handler] });
+    await handler.flush();
+    const [stored] = await pool.rolloutsOfGroup(taskIdOf(trains.question), 0);
+    t.deepEqual([stored?.status, stored?.reward, stored?.advantage], ["unscored", null, null]);
+    t.like(await pool.stats(), { failedRollouts: 0, unscoredRollouts: 1 });
+  }
+});

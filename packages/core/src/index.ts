@@ -92,7 +92,7 @@ export type {
   StepReport,
   TokenUsage,
 } from "./types/index.js";
-export { FEEDBACK_KINDS } from "./types/index.js";
+export { FEEDBACK_KINDS, isScored } from "./types/index.js";
 // Utilities shared by the packages
 export type { JsonLine } from "./util/json-lines.js";
 export { jsonLines } from "./util/json-lines.js";

@@ -1,5 +1,5 @@
 import type { FeedbackKind, Rollout, StepReport } from "@lanpo/core";
-import { FEEDBACK_KINDS } from "@lanpo/core";
+import { FEEDBACK_KINDS, isScored } from "@lanpo/core";
 
 /** Mean reward per feedback kind; null when no rollout of that kind has a reward. */
 export type RewardByFeedback = Record<FeedbackKind, number | null>;
@@ -68,7 +68,7 @@ export function quantile(values: readonly number[], q: number): number | null {
 }
 
 function rewards(rollouts: readonly Rollout[]): number[] {
-  return rollouts.flatMap((r) => (r.status !== "failed" && r.reward !== null ? [r.reward] : []));
+  return rollouts.flatMap((r) => (isScored(r) && r.reward !== null ? [r.reward] : []));
 }
 
 export function rewardByFeedback(rollouts: readonly Rollout[]): RewardByFeedback {
@@ -122,7 +122,7 @@ export function buildStepMetrics(
         leakageBlocks: sum((r) => r.leakageBlocks),
         latencyMs: { median: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
         policyVersion: mostCommon(rollouts.map((r) => r.policyVersion)),
-        badReplies: rollouts.filter((r) => r.status !== "ok" && r.status !== "failed").length,
+        badReplies: rollouts.filter((r) => r.status !== "ok" && isScored(r)).length,
         scoredByFeedback: countByFeedback(rollouts),
         ...groupVariance(rollouts),
         feedbackTokensPerRollout: mean(rollouts.map((r) => r.feedbackTokens)),
@@ -148,7 +148,7 @@ function feedbackTokensByFeedback(rollouts: readonly Rollout[]): Record<Feedback
 function groupVariance(rollouts: readonly Rollout[]): { groups: number; zeroVarianceGroups: number } {
   const byProblem = new Map<string, number[]>();
   for (const r of rollouts) {
-    if (r.status === "failed" || r.reward === null) continue;
+    if (!isScored(r) || r.reward === null) continue;
     byProblem.set(r.problemId, [...(byProblem.get(r.problemId) ?? []), r.reward]);
   }
   let zero = 0;

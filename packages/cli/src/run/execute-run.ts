@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { ConfigError, DeliveryError, findTwins, LanpoTrainer, SqliteExperiencePool } from "@lanpo/core";
+import { ConfigError, DeliveryError, findTwins, isScored, LanpoTrainer, SqliteExperiencePool } from "@lanpo/core";
 import { loadDataset } from "../datasets/load-dataset.js";
 import { collectRunData } from "../report/run-data.js";
 import type { RunSummary } from "../report/run-metrics.js";
@@ -184,7 +184,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     trainer.on("rollout-end", (e) => {
       progress.rolloutEnd(e.step, e.rollout.reward);
       replies.total++;
-      if (e.rollout.status !== "ok" && e.rollout.status !== "failed") replies.bad[e.rollout.status]++;
+      if (e.rollout.status !== "ok" && isScored(e.rollout)) replies.bad[e.rollout.status]++;
     });
     trainer.on("step-end", ({ report }) =>
       progress.stepEnd(

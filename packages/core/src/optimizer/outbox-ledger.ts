@@ -114,7 +114,7 @@ export class OutboxLedger {
 
   ackRecord(batch: TrainingBatch, ackedAtMs: number, receipt: DeliveryReceipt | undefined): AckRecord {
     const hashes = Buffer.alloc(8 * batch.samples.length);
-    this.#hashesOf(batch).forEach((h, i) => hashes.write(h, 8 * i, 8, "base64url"));
+    for (const [i, h] of this.#hashesOf(batch).entries()) hashes.write(h, 8 * i, 8, "base64url");
     return {
       batchId: batch.batchId,
       ackedAtMs,

@@ -29,6 +29,8 @@ export interface PoolStats {
   groups: number;
   rollouts: number;
   failedRollouts: number;
+  /** Rollouts stored without a reward (`unscored`: an agent trial nothing scored). */
+  unscoredRollouts: number;
   reflections: number;
   problems: number;
 }

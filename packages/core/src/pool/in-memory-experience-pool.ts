@@ -2,7 +2,7 @@ import { ConfigError } from "../errors/config-error.js";
 import type { PriorAttempt, Rollout } from "../types/attempt.js";
 import type { ExperiencePool, GroupKey, PoolStats, VerifiedGroup } from "./experience-pool.js";
 import { closedPool, duplicateGroup, duplicateId } from "./pool-storage-errors.js";
-import { priorAttemptOf } from "./prior-attempt-of.js";
+import { isPriorAttempt, priorAttemptOf } from "./prior-attempt-of.js";
 import { validatePriorAttemptOptions, validateVerifiedGroup } from "./validate-verified-group.js";
 
 const PATH = ":memory:";
@@ -57,7 +57,7 @@ export class InMemoryExperiencePool implements ExperiencePool {
     const rollouts: Rollout[] = [];
     for (const group of this.#groups.values()) {
       if (group.problemId !== problemId || group.step >= options.beforeStep) continue;
-      for (const rollout of group.rollouts) if (rollout.status === "ok") rollouts.push(rollout);
+      for (const rollout of group.rollouts) if (isPriorAttempt(rollout)) rollouts.push(rollout);
     }
     rollouts.sort((a, b) => b.step - a.step || a.index - b.index);
     return rollouts.slice(0, options.limit).map(priorAttemptOf);
@@ -83,15 +83,18 @@ export class InMemoryExperiencePool implements ExperiencePool {
     const problems = new Set<string>();
     let rollouts = 0;
     let failedRollouts = 0;
+    let unscoredRollouts = 0;
     for (const group of this.#groups.values()) {
       problems.add(group.problemId);
       rollouts += group.rollouts.length;
       failedRollouts += group.rollouts.filter((r) => r.status === "failed").length;
+      unscoredRollouts += group.rollouts.filter((r) => r.status === "unscored").length;
     }
     return {
       groups: this.#groups.size,
       rollouts,
       failedRollouts,
+      unscoredRollouts,
       reflections: this.#reflectionIds.size,
       problems: problems.size,
     };

@@ -13,6 +13,15 @@ export function questionOf(rollout: Pick<Rollout, "originalMessages">): string {
 }
 
 /**
+ * Which stored rollouts reflection may review as earlier attempts: a completion the reward function
+ * read (`ok`), or one nothing scored (`unscored`). Empty, truncated and unreadable replies have
+ * nothing to review. Both pools select by this rule; the SQLite pool writes it in its query.
+ */
+export function isPriorAttempt(rollout: Pick<Rollout, "status">): boolean {
+  return rollout.status === "ok" || rollout.status === "unscored";
+}
+
+/**
  * What reflection may see of a rollout. Built field by field, never by spreading the rollout, so
  * no reward, advantage or status can ride along.
  */

@@ -160,13 +160,14 @@ export class SqliteExperiencePool implements ExperiencePool {
       hasGroup: db.prepare("SELECT 1 FROM groups WHERE problem_id = ? AND step = ?").pluck(),
       priorAttempts: db.prepare(
         `SELECT id AS attemptId, problem_id AS problemId, question, completion, step FROM rollouts
-         WHERE problem_id = ? AND step < ? AND status = 'ok' ORDER BY step DESC, idx ASC LIMIT ?`,
+         WHERE problem_id = ? AND step < ? AND status IN ('ok', 'unscored') ORDER BY step DESC, idx ASC LIMIT ?`,
       ),
       rolloutsOfStep: db.prepare("SELECT * FROM rollouts WHERE step = ? ORDER BY problem_id, idx"),
       lastStep: db.prepare("SELECT MAX(step) FROM groups").pluck(),
       stats: db.prepare(
         `SELECT (SELECT COUNT(*) FROM groups) AS groups, (SELECT COUNT(*) FROM rollouts) AS rollouts,
            (SELECT COUNT(*) FROM rollouts WHERE status = 'failed') AS failedRollouts,
+           (SELECT COUNT(*) FROM rollouts WHERE status = 'unscored') AS unscoredRollouts,
            (SELECT COUNT(*) FROM reflections) AS reflections,
            (SELECT COUNT(DISTINCT problem_id) FROM groups) AS problems`,
       ),

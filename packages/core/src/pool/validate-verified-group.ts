@@ -62,12 +62,15 @@ export function validateVerifiedGroup(group: VerifiedGroup): void {
         throw fail("reward", `must be a finite number on a scored (${rollout.status}) rollout`);
       if (!Number.isFinite(rollout.advantage))
         throw fail("advantage", `must be a finite number on a scored (${rollout.status}) rollout`);
-    } else if (rollout.status === "failed") {
+    } else if (rollout.status === "failed" || rollout.status === "unscored") {
       if (rollout.reward !== null || rollout.advantage !== null) {
-        throw fail("reward", "a failed rollout has no reward and no advantage (both null)");
+        throw fail("reward", `a ${rollout.status} rollout has no reward and no advantage (both null)`);
       }
     } else {
-      throw fail("status", `must be one of ${[...SCORED, "failed"].join(", ")}, got ${String(rollout.status)}`);
+      throw fail(
+        "status",
+        `must be one of ${[...SCORED, "failed", "unscored"].join(", ")}, got ${String(rollout.status)}`,
+      );
     }
   });
   group.reflections.forEach((reflection, i) => {

@@ -1,7 +1,7 @@
 import type { AnswerMatcher } from "../guard/answer-matcher.js";
 import type { LessonMemory } from "../memory/lesson-memory.js";
 import { abstractionMessages, parseLessons } from "../prompts/abstraction-prompt.js";
-import type { Rollout } from "../types/attempt.js";
+import { isScored, type Rollout } from "../types/attempt.js";
 import type { LessonDraft } from "../types/lesson.js";
 import type { Problem } from "../types/problem.js";
 import { rngFor, shuffled } from "../util/rng.js";
@@ -34,7 +34,7 @@ export interface DistilDeps {
 
 /** Whether a verified group is one lessons are distilled from, by the `distillFrom` rule. */
 export function isDistillable(rollouts: readonly Rollout[], rule: ResolvedTrainerOptions["distillFrom"]): boolean {
-  const scored = rollouts.filter((r) => r.status !== "failed");
+  const scored = rollouts.filter(isScored);
   const good = scored.some((r) => (r.reward ?? 0) > 0);
   const bad = scored.some((r) => (r.reward ?? 0) <= 0);
   return rule === "mixed" ? good && bad : good;
@@ -56,7 +56,7 @@ export async function distilLessons(
   const result: DistilResult = { added: 0, merged: 0, rejected: 0, unparsed: 0 };
   const { options } = deps;
   if (!isDistillable(rollouts, options.distillFrom)) return result;
-  const scored = rollouts.filter((r) => r.status !== "failed");
+  const scored = rollouts.filter(isScored);
   const rng = rngFor(options.seed, "distil", step, problem.id);
   const good = shuffled(
     scored.filter((r) => (r.reward ?? 0) > 0),

@@ -1,6 +1,6 @@
 import type { LessonMemory } from "../memory/lesson-memory.js";
 import type { ExperiencePool } from "../pool/experience-pool.js";
-import type { Rollout } from "../types/attempt.js";
+import { isScored, type Rollout } from "../types/attempt.js";
 import type { FeedbackKind } from "../types/feedback.js";
 import type { Problem } from "../types/problem.js";
 import { rngFor } from "../util/rng.js";
@@ -10,7 +10,7 @@ import { groupAdvantages } from "./group-advantages.js";
 import { buildGroupContext, type ContextDeps, type GroupContext } from "./group-context.js";
 import { planGroup } from "./group-plan.js";
 import { runRollout } from "./rollout-runner.js";
-import { isScored, type StepCounters } from "./step-stats.js";
+import type { StepCounters } from "./step-stats.js";
 import type { TrainerEvents } from "./trainer-events.js";
 
 export interface GroupDeps extends ContextDeps {

@@ -1,4 +1,4 @@
-import type { Rollout } from "../types/attempt.js";
+import { isScored, type Rollout } from "../types/attempt.js";
 import type { FeedbackKind } from "../types/feedback.js";
 import { FEEDBACK_KINDS } from "../types/feedback.js";
 import type { FeedbackStats, StepReport } from "../types/step-report.js";
@@ -23,11 +23,6 @@ export interface StepCounters {
   stepMs: number;
   batchId: string | null;
   policyVersion: string;
-}
-
-/** A rollout that has a reward: every one but transport failures. */
-export function isScored(r: Rollout): boolean {
-  return r.status !== "failed";
 }
 
 /** Builds the step report from its rollouts (resumed groups included) and the step's counters. */

@@ -1,5 +1,5 @@
 import type { TrainingSample } from "../optimizer/optimizer.js";
-import type { Rollout } from "../types/attempt.js";
+import { isScored, type Rollout } from "../types/attempt.js";
 
 /**
  * The training sample of a scored rollout (never a failed one): what the optimizer sends to a
@@ -8,8 +8,8 @@ import type { Rollout } from "../types/attempt.js";
  * rollouts of its group.
  */
 export function toSample(r: Rollout, groupSize: number): TrainingSample {
-  if (r.status === "failed" || r.reward === null || r.advantage === null) {
-    throw new RangeError(`rollout ${r.id} has no reward: failed rollouts are not training samples`);
+  if (!isScored(r) || r.reward === null || r.advantage === null) {
+    throw new RangeError(`rollout ${r.id} has no reward: failed and unscored rollouts are not training samples`);
   }
   const sample: TrainingSample = {
     rolloutId: r.id,

@@ -38,9 +38,18 @@ export type ScoredRolloutStatus = "ok" | "empty" | "truncated" | "unparseable";
 
 /**
  * How a rollout ended. `failed` means no completion came back (transport failure, timeout after
- * retries): it has no reward and takes no part in advantages. Every other status is scored.
+ * retries). `unscored` means a completion came back but nothing scored it: an agent trial recorded
+ * without a reward function, or one whose reward function failed. Neither has a reward or an
+ * advantage, and neither is a training sample or counts in a mean reward, so an unscored trial is
+ * never read as a failure. An unscored completion is still an earlier attempt that reflection may
+ * review, since reflection never sees rewards. Every other status is scored.
  */
-export type RolloutStatus = ScoredRolloutStatus | "failed";
+export type RolloutStatus = ScoredRolloutStatus | "failed" | "unscored";
+
+/** Whether a rollout carries a reward and an advantage: every status but `failed` and `unscored`. */
+export function isScored<T extends Pick<Rollout, "status">>(r: T): r is T & { status: ScoredRolloutStatus } {
+  return r.status !== "failed" && r.status !== "unscored";
+}
 
 /** Token counts reported by the model, when it reports them. */
 export interface TokenUsage {
@@ -64,9 +73,9 @@ export interface Rollout {
   /** The messages a from-scratch rollout of this problem would have been sent. */
   originalMessages: ChatMessageRecord[];
   completion: string;
-  /** null when `status` is `failed`. */
+  /** null when `status` is `failed` or `unscored`. */
   reward: number | null;
-  /** null when `status` is `failed`. */
+  /** null when `status` is `failed` or `unscored`. */
   advantage: number | null;
   reflectionId?: string;
   lessonIds: string[];

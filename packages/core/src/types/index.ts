@@ -1,4 +1,5 @@
 export type { PriorAttempt, Reflection, Rollout, RolloutStatus, ScoredRolloutStatus, TokenUsage } from "./attempt.js";
+export { isScored } from "./attempt.js";
 export type { FeedbackKind } from "./feedback.js";
 export { FEEDBACK_KINDS } from "./feedback.js";
 export type { Lesson, LessonDraft, ScoredLesson } from "./lesson.js";

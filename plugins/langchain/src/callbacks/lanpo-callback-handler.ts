@@ -22,7 +22,7 @@ export interface LanpoCallbackHandlerOptions {
   task?: (inputs: unknown) => LanpoTask | undefined;
   /** The run's answer from its outputs. @default a string output, or its `text`/`output`/`answer`/`content`, or JSON */
   completion?: (outputs: unknown) => string;
-  /** Scores a finished run for the pool (null: cannot judge; stored as 0). */
+  /** Scores a finished run for the pool. Without it, or when it returns null, the run is stored `unscored` (no reward). */
   reward?: (trial: ChainTrial, task: LanpoTask) => number | null | Promise<number | null>;
   /** Told of every finished run. Errors it throws are reported through `onFailure`. */
   onTrial?: (trial: ChainTrial) => void | Promise<void>;
@@ -239,7 +239,9 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
     if (!task) return;
     const failed = trial.error !== undefined;
     const completion = failed ? "" : (this.#options.completion ?? defaultCompletion)(trial.outputs);
-    const reward = failed ? null : ((await this.#options.reward?.(trial, task)) ?? 0);
+    // An empty output is scored 0 without asking, as the trainer scores it; without a reward (none
+    // given, or it returned null) the trial is stored `unscored`, never read as a failure.
+    const reward = failed ? null : completion.trim() === "" ? 0 : ((await this.#options.reward?.(trial, task)) ?? null);
     if (reward !== null && !Number.isFinite(reward))
       throw new ConfigError("reward", `returned ${String(reward)}, not a finite number`);
     const step = this.#nextStep.get(task.id) ?? 0;
@@ -269,7 +271,7 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
       advantage: reward === null ? null : 0,
       lessonIds: [],
       policyVersion: "chain",
-      status: failed ? "failed" : completion.trim() === "" ? "empty" : "ok",
+      status: failed ? "failed" : reward === null ? "unscored" : completion.trim() === "" ? "empty" : "ok",
       ...(failed ? { error: `${trial.error?.name}: ${trial.error?.message}` } : {}),
       latencyMs: trial.endedAtMs - trial.startedAtMs,
       ...(usage.promptTokens + usage.completionTokens > 0 ? { usage } : {}),

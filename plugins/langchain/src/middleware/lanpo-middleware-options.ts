@@ -60,7 +60,8 @@ export interface LanpoMiddlewareOptions {
   record?: boolean;
   /**
    * Scores a finished run (null: cannot judge). The score is stored with the trial and feeds the
-   * measured value of the lessons it was shown. Without it trials are stored with reward 0.
+   * measured value of the lessons it was shown. Without it (or when it returns null or throws) a
+   * trial is stored `unscored`: no reward and no advantage, so nothing trains on it as a failure.
    */
   reward?: (trial: LanpoTrial) => number | null | Promise<number | null>;
   /**

@@ -1,6 +1,6 @@
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import type { BaseMessage } from "@langchain/core/messages";
 import { LeakageGuard, questionKey } from "@lanpo/core";
 import { createMiddleware } from "langchain";
 import { ReflectionChain } from "../chains/reflection-chain.js";
@@ -30,8 +30,11 @@ export const LANPO_FAILURE_EVENT = "lanpo-failure";
  *   first and intact), after the leakage guard checked each lesson and review against the task's
  *   gold answer when one is known. The review of the earlier attempt is written without being told
  *   whether the attempt was right.
- * - When the model gives its final answer (a reply with no tool call) it records the trial (task, messages, final answer, lessons shown) in
- *   the pool, scored by `reward` when given, and feeds the score into the lessons' measured value.
+ * - When the agent finishes (`afterAgent`, after every other middleware had its say) it records the
+ *   trial (task, messages, final answer, lessons shown) in the pool, scored by `reward` when given,
+ *   and feeds the score into the lessons' measured value. Without a reward (none given, or it
+ *   returned null or failed) the trial is stored `unscored`: no reward, no advantage, never a
+ *   training sample, yet still an earlier attempt a later run's review can quote.
  *
  * Whatever LANPO's parts do (a memory that throws, a pool that refuses the write), the agent
  * still answers: the failure goes to `onFailure` and a `lanpo-failure` callback event.
@@ -152,7 +155,10 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
     const reflection = run.reflection ? await run.reflection : null;
     const trial = recorder.trialOf(run, messages, reflection?.id ?? null);
     let reward: number | null = null;
-    if (resolved.reward) {
+    // An empty answer is scored 0 without asking, as the trainer scores it (a bad completion is a
+    // scored completion).
+    if (trial.completion.trim() === "") reward = 0;
+    else if (resolved.reward) {
       try {
         const value = await resolved.reward(trial);
         if (value !== null && !Number.isFinite(value)) {
@@ -163,21 +169,23 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
         await fail("reward", run.task, error);
       }
     }
-    const advantage = reward === null ? 0 : recorder.advantageOf(reward);
-    if (reward !== null && trial.lessonIds.length > 0) {
+    const advantage = reward === null ? null : recorder.advantageOf(reward);
+    if (advantage !== null && trial.lessonIds.length > 0) {
       await resolved.memory
         .recordUse([{ lessonIds: trial.lessonIds, advantage }])
         .catch((error: unknown) => fail("memory-use", run.task, error));
     }
     if (resolved.record) {
       await recorder
-        .record(run, trial, messages, { reward: reward ?? 0, advantage }, reflection)
+        .record(run, trial, messages, reward === null ? null : { reward, advantage: advantage as number }, reflection)
         .catch((error: unknown) => fail("pool-write", run.task, error));
     }
   };
 
-  // Everything happens inside the model call: `beforeAgent`/`afterAgent` hooks and a state schema
-  // would each add a graph node or channel to every run, which costs more than LANPO's own work.
+  // The context is prepared inside the first model call, not in `beforeAgent`: that hook would add
+  // a graph node to every run for work the model call can do. Recording needs `afterAgent`: only
+  // there is the run over, whichever way it ended (a final reply, a tool that returns directly,
+  // another middleware's jump to the end), with the messages every other middleware left.
   return createMiddleware({
     name: "LanpoMiddleware",
 
@@ -210,12 +218,18 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
         run.shownSystem = messageText(systemMessage);
         reply = await handler({ ...request, systemMessage });
       }
-      // A reply with no tool call ends the run: that is the trial's final answer.
-      if (AIMessage.isInstance(reply) && (reply.tool_calls?.length ?? 0) === 0) {
-        runs.delete(key);
-        await finishRun(run, [...messages, reply]);
-      }
       return reply;
+    },
+
+    afterAgent: async (state) => {
+      const messages = (state as { messages?: BaseMessage[] }).messages ?? [];
+      const human = messages[lastHumanIndex(messages)];
+      if (!human) return;
+      const key = human.id ?? human;
+      const run = runs.get(key);
+      if (!run) return;
+      runs.delete(key);
+      await finishRun(run, messages);
     },
   });
 }

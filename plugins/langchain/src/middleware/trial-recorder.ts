@@ -26,10 +26,12 @@ export class TrialRecorder {
   /** The trial of a finished run, as `reward` sees it. */
   trialOf(run: RunContext, messages: readonly BaseMessage[], reflectionId: string | null): LanpoTrial {
     const own = messages.slice(run.firstMessage);
-    const last = [...own].reverse().find((m) => m.getType() === "ai");
+    // A run that a tool ended (`returnDirect`) answers with that tool's output; any other run with
+    // its last model reply.
+    const final = own.at(-1)?.getType() === "tool" ? own.at(-1) : [...own].reverse().find((m) => m.getType() === "ai");
     return {
       task: run.task,
-      completion: messageText(last),
+      completion: messageText(final),
       messages: messageRecords(messages),
       lessonIds: run.lessons.map((l) => l.id),
       reflectionId,
@@ -46,7 +48,8 @@ export class TrialRecorder {
     run: RunContext,
     trial: LanpoTrial,
     messages: readonly BaseMessage[],
-    scored: { reward: number; advantage: number },
+    /** null: nothing scored the trial, and it is stored `unscored`. */
+    scored: { reward: number; advantage: number } | null,
     reflection: { id: string; text: string } | null,
   ): Promise<Rollout> {
     const now = this.#options.now();
@@ -75,12 +78,12 @@ export class TrialRecorder {
         messages: shown,
         originalMessages: original,
         completion: trial.completion,
-        reward: scored.reward,
-        advantage: scored.advantage,
+        reward: scored?.reward ?? null,
+        advantage: scored?.advantage ?? null,
         ...(reflection ? { reflectionId: reflection.id } : {}),
         lessonIds: trial.lessonIds,
         policyVersion: "agent",
-        status: trial.completion.trim() === "" ? "empty" : "ok",
+        status: scored === null ? "unscored" : trial.completion.trim() === "" ? "empty" : "ok",
         latencyMs: Math.max(0, now - run.startedAtMs),
         ...usageOf(own),
         feedbackTokens: Math.max(0, Math.ceil(feedbackChars / 4)),
