@@ -8,6 +8,7 @@ import { generalWordWeight } from "./general-word-weights.js";
 import { prepareForSentenceEncoder } from "./latex-to-words.js";
 import { MathTopicFeatures } from "./math-topic-features.js";
 import { SentencePieceTokenizer, USE_LITE_MAX_TOKENS } from "./sentence-piece-tokenizer.js";
+import { stripAnswerFormat } from "./strip-answer-format.js";
 import { planTokenBatches } from "./token-batches.js";
 import { USE_LITE_DIMENSIONS, UseLiteWorkerPool, type WorkerBackendInfo } from "./use-lite-worker-pool.js";
 
@@ -295,8 +296,9 @@ export class DefaultEmbeddings extends Embeddings {
       at += lexical.length;
     }
     if (topicWeight > 0) {
-      // The lexicon's cues include LaTeX commands and notation, so it reads the text as written.
-      const topics = this.topics.embedSync(original);
+      // The lexicon's cues include LaTeX commands and notation, so it reads the text as written,
+      // less the answer-format boilerplate ("relatively prime" there is no number theory).
+      const topics = this.topics.embedSync(stripAnswerFormat(original));
       const topicScale = Math.sqrt(topicWeight);
       for (let i = 0; i < topics.length; i++) out[at + i] = (topics[i] ?? 0) * topicScale;
     }

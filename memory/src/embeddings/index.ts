@@ -16,4 +16,5 @@ export { MATH_TOPICS } from "./math-topic-lexicon.js";
 export type { OpenAICompatibleEmbeddingsOptions } from "./openai-embeddings.js";
 export { openAIEmbeddings } from "./openai-embeddings.js";
 export { SentencePieceTokenizer, USE_LITE_MAX_TOKENS } from "./sentence-piece-tokenizer.js";
+export { stripAnswerFormat } from "./strip-answer-format.js";
 export type { WorkerBackendInfo } from "./use-lite-worker-pool.js";

@@ -3,6 +3,8 @@
 // the notation into the words a person would read aloud keeps the topic signal ("fraction", "sine",
 // "binomial coefficient") and drops the noise. The table is general mathematical vocabulary.
 
+import { stripAnswerFormat } from "./strip-answer-format.js";
+
 const COMMAND_WORDS: Readonly<Record<string, string>> = {
   frac: "fraction",
   dfrac: "fraction",
@@ -135,7 +137,10 @@ export function stripAnswerInstructions(text: string): string {
   return kept.length > 0 ? kept.join(" ") : text;
 }
 
-/** The text the sentence encoder sees: answer-format sentences dropped, LaTeX read out as words. */
+/**
+ * The text the sentence encoder and the lexical part see: competition answer-format boilerplate
+ * ({@link stripAnswerFormat}) and answer-format sentences dropped, LaTeX read out as words.
+ */
 export function prepareForSentenceEncoder(text: string): string {
-  return latexToWords(stripAnswerInstructions(text));
+  return latexToWords(stripAnswerInstructions(stripAnswerFormat(text)));
 }
