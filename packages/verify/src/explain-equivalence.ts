@@ -27,7 +27,7 @@ function side(text: unknown, isGold: boolean): ExplainedSide {
   return {
     answer: found.answer,
     source: found.source,
-    normalized: normalizeAnswer(found.answer, found.plainText).text,
+    normalized: normalizeAnswer(found.answer, found).text,
   };
 }
 

@@ -1,6 +1,6 @@
-import { FINAL_ANSWER_PHRASE, TRAILING_COPULA } from "./final-answer-phrases.js";
+import { DECIMAL_COMMA_PHRASE, FINAL_ANSWER_PHRASE, TRAILING_COPULA } from "./final-answer-phrases.js";
 import { maskMath, mathSegments, type Segment } from "./math-segments.js";
-import { numberWordRuns, spelledNumber } from "./number-words.js";
+import { type NumberWordRun, numberWordRuns, spelledNumber } from "./number-words.js";
 
 /** The final answer found in a text, and whether it came from prose (decimal commas allowed). */
 export interface ExtractedAnswer {
@@ -13,6 +13,11 @@ export interface ExtractedAnswer {
    * in separate boxes can then be compared with a gold list).
    */
   boxes?: string[];
+  /**
+   * The completion is in a language that writes decimal commas (its final-answer phrase is
+   * French, German, Spanish, Portuguese, Italian or Russian): `2,5` is 2.5 and `1.000` is 1000.
+   */
+  decimalComma?: boolean;
 }
 
 /** Longer texts are cut to their tail: the final answer is at the end, and regexes stay linear. */
@@ -28,6 +33,8 @@ const TEXT_NUMBER =
   /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,2}:\d{2}(?![0-9])|\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
 /** Chat-template tokens after which a completion runs on into text that is not its answer. */
 const CHAT_TAIL = /<\|(?:im_start|im_end|endoftext|eot_id|end|user|assistant)\|>|<\/s>/;
+/** A line that starts the next turn of a few-shot prompt, as base models run on into one. */
+const NEXT_TURN = /\n\s*(?:Question|Problem|Q|Human|User)\s*\d*\s*[:：]/g;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
   /^(?:and|or|percent|percentage|pct|units?|square|cubic|miles?|meters?|metres?|feet|inches|hours?|minutes?|seconds?|days?|years?|dollars?|cents?|yuan|degrees?|sin|cos|tan|sec|csc|cot|log|exp|sqrt|frac|dfrac|tfrac|text|textbf|mbox|textnormal|mathrm|left|right|cdot|times|pi|infty|boxed|begin|end|pmatrix|bmatrix|matrix|quad|qquad|approx|leq|geq|neq|cup|pm)$/i;
@@ -76,8 +83,11 @@ export function findBoxed(text: string): Boxed[] {
       else if (c === "}" && --depth === 0) break;
     }
     const content = text.slice(open + 1, i);
-    // An empty box (a completion cut off at "\boxed{") says nothing; earlier boxes still count.
-    if (content.trim() !== "") out.push({ start: m.index, end: Math.min(i + 1, text.length), content });
+    // An empty box says nothing; nor does one the text ends inside after closed boxes (a
+    // repeating completion cut off at "\boxed{10" of "\boxed{100}"). Earlier boxes still count;
+    // an unclosed box that is the only one takes the rest of the text.
+    if (content.trim() !== "" && (i < text.length || out.length === 0))
+      out.push({ start: m.index, end: Math.min(i + 1, text.length), content });
     re.lastIndex = Math.min(i + 1, text.length);
   }
   return out;
@@ -88,9 +98,23 @@ const LABEL_BEFORE_BOX = /(?:^|[\s$(,;:])([A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?(?
 /** Words allowed between the boxes of one answer: "and", "or", "for part (a)", "(b)". */
 const JOINING_WORDS = /^(?:and|or|et|y|und|и|или|part|parts|for|the|a|b|c|d|i|ii|iii|iv|case|respectively|和|与|或)$/iu;
 
+/** An operator before the letter: `m + n = \boxed{10}` boxes a sum, not the value of `n`. */
+const OPERATOR_BEFORE = /[-+*/^×·]\s*$/;
+
+/** The label written just before a box (`y_1`), when it labels the box rather than ends an expression. */
+function labelBefore(text: string, at: number): string | undefined {
+  const before = text.slice(Math.max(0, at - 24), at);
+  const label = LABEL_BEFORE_BOX.exec(before);
+  if (!label) return undefined;
+  const letterAt = label.index + label[0].indexOf(label[1] as string);
+  return OPERATOR_BEFORE.test(text.slice(Math.max(0, at - 24 - 8), at - before.length + letterAt))
+    ? undefined
+    : label[1];
+}
+
 function boxContent(box: Boxed, text: string): string {
-  const label = LABEL_BEFORE_BOX.exec(text.slice(Math.max(0, box.start - 24), box.start));
-  return label && !/=/.test(box.content) ? `${label[1]}=${box.content}` : box.content;
+  const label = labelBefore(text, box.start);
+  return label && !/=/.test(box.content) ? `${label}=${box.content}` : box.content;
 }
 
 /**
@@ -101,7 +125,7 @@ function boxContent(box: Boxed, text: string): string {
 function joinBoxes(boxes: Boxed[], text: string): string {
   const last = boxes[boxes.length - 1] as Boxed;
   const parts = [boxContent(last, text)];
-  const labelled = LABEL_BEFORE_BOX.test(text.slice(Math.max(0, last.start - 24), last.start));
+  const labelled = labelBefore(text, last.start) !== undefined;
   for (let i = boxes.length - 2; i >= 0 && parts.length < MAX_JOINED_BOXES; i--) {
     const next = boxes[i + 1] as Boxed;
     let gap = text.slice((boxes[i] as Boxed).end, next.start);
@@ -150,6 +174,7 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
     .replace(TRAILING_COPULA, "")
     .replace(/^[*_\s]+|[*_\s]+$/g, "")
     .replace(/^(?:final\s+)?answer\s*[:：]?[*_\s]*/i, "")
+    .replace(/^[:：]\s*/, "")
     .replace(/^\\?["“]|\\?["”]$/g, "")
     .trim();
   if (!trimmed) return undefined;
@@ -190,23 +215,47 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
       return first.answer;
     }
     const last = candidates[candidates.length - 1] as (typeof candidates)[number];
+    // "…gave away 8, so she has twelve apples left": a last clause with no digits or math states
+    // its result in words.
+    const clause = lastClauseStart(outside);
+    if (last.at < clause) {
+      const words = statedNumberWords(outside).filter((r) => r.start >= clause);
+      const run = words[words.length - 1];
+      if (run) return { answer: String(run.value), source: "number", plainText: true };
+    }
     if (last.answer.source === "number") return joinTrailingNumbers(outside, candidates);
     return joinTrailingMath(trimmed, segments, last);
   }
   // Numbers in words ("one hundred and five", "two thirds") when there are no digits.
   // A lone word ("this one") counts only where a result is stated: "is one", "= two".
-  const spelled = numberWordRuns(trimmed).filter(
-    (r) =>
-      /\s/.test(trimmed.slice(r.start, r.end)) ||
-      /(?:\b(?:is|are|was|were|equals?|be|makes?|gives?|get|total(?:s|led)?)|[=:])\s*$/i.test(
-        trimmed.slice(0, r.start),
-      ),
-  );
+  const spelled = statedNumberWords(trimmed);
   const run = pick === "first" ? spelled[0] : spelled[spelled.length - 1];
   if (run) return { answer: String(run.value), source: "number", plainText: true };
   // A short text answer ("Monday", "odd"); a sentence with no math and no number has no answer.
   const short = trimmed.length <= 60 && trimmed.split(/\s+/).length <= 4;
   return short ? { answer: trimmed, source: "whole", plainText: true } : undefined;
+}
+
+/**
+ * Numbers in words that state a value: runs of several words, single words other than "one",
+ * and a lone "one" where a result is stated ("is one", "= one"; not "this one").
+ */
+function statedNumberWords(text: string): NumberWordRun[] {
+  return numberWordRuns(text).filter(
+    (r) =>
+      /\s/.test(text.slice(r.start, r.end)) ||
+      !/^(?:one|a|an)$/i.test(text.slice(r.start, r.end)) ||
+      /(?:\b(?:is|are|was|were|equals?|be|makes?|gives?|get|total(?:s|led)?)|[=:])\s*$/i.test(text.slice(0, r.start)),
+  );
+}
+
+/** Where the last clause of a text starts: after its last comma, semicolon, colon or sentence end. */
+function lastClauseStart(text: string): number {
+  const body = text.replace(/[\s.!?。]+$/, "");
+  let at = 0;
+  const re = /[,;:.!?。](?=\s)|。/g;
+  for (let m = re.exec(body); m !== null; m = re.exec(body)) at = m.index + 1;
+  return at;
 }
 
 /** "The primes are 2, 3, 5, and 7": the last number with the numbers listed before it. */
@@ -249,16 +298,37 @@ function joinTrailingMath(
   return { ...last.answer, answer: parts.join(",") };
 }
 
+/** What follows a final-answer phrase, where the phrase starts, and whether its language writes decimal commas. */
+interface PhraseAnswer {
+  at: number;
+  rest: string;
+  decimalComma: boolean;
+}
+
+/** How many phrases back from the last one a trailing-off completion is read. */
+const MAX_PHRASES_BACK = 8;
+
 /** The text after the last "the answer is"-like phrase (and where it starts), up to the end of its sentence. */
-function afterPhrase(text: string): { at: number; rest: string } | undefined {
-  let last: RegExpExecArray | undefined;
+function afterPhrase(text: string): PhraseAnswer | undefined {
+  const found: RegExpExecArray[] = [];
   FINAL_ANSWER_PHRASE.lastIndex = 0;
   for (let m = FINAL_ANSWER_PHRASE.exec(text); m !== null; m = FINAL_ANSWER_PHRASE.exec(text)) {
-    last = m;
+    found.push(m);
     if (m[0].length === 0) FINAL_ANSWER_PHRASE.lastIndex++;
   }
-  if (!last) return undefined;
-  let rest = text.slice(last.index + last[0].length);
+  // A phrase the completion trails off after ("…the answer is 5. So the answer is") states
+  // nothing: the last one followed by an answer counts.
+  for (let i = found.length - 1; i >= 0 && i >= found.length - MAX_PHRASES_BACK; i--) {
+    const m = found[i] as RegExpExecArray;
+    const rest = phraseRest(text.slice(m.index + m[0].length));
+    if (rest) return { at: m.index, rest, decimalComma: DECIMAL_COMMA_PHRASE.test(m[0]) };
+  }
+  return undefined;
+}
+
+/** The answer stated after a phrase: up to the end of its sentence, from its last " is ". */
+function phraseRest(after: string): string | undefined {
+  let rest = after;
   const cut = /\n\s*\n|\s+I hope|<\|/.exec(rest);
   if (cut) rest = rest.slice(0, cut.index);
   // End of sentence: a period followed by a space or the end (or a full-width stop), outside math.
@@ -286,7 +356,7 @@ function afterPhrase(text: string): { at: number; rest: string } | undefined {
   // "(35 + 70 = 105)": a computation in brackets states its result.
   const bracket = /^\((.*=.*)\)$/.exec(rest);
   if (bracket) rest = bracket[1] as string;
-  return rest ? { at: last.index, rest } : undefined;
+  return rest || undefined;
 }
 
 /**
@@ -297,9 +367,53 @@ function answerRegion(text: string): string {
   let t = text;
   const tail = CHAT_TAIL.exec(t);
   if (tail && t.slice(0, tail.index).trim() !== "") t = t.slice(0, tail.index);
+  // A completion that answers, then writes the next few-shot turn ("\n\nQuestion: …").
+  NEXT_TURN.lastIndex = 0;
+  for (let m = NEXT_TURN.exec(t); m !== null; m = NEXT_TURN.exec(t)) {
+    const before = t.slice(0, m.index);
+    FINAL_ANSWER_PHRASE.lastIndex = 0;
+    if (/\\(?:boxed|fbox)\s*\{/.test(before) || FINAL_ANSWER_PHRASE.test(before)) {
+      t = before;
+      break;
+    }
+  }
+  t = withoutCutOffMath(t);
   const think = t.lastIndexOf("</think>");
   if (think >= 0 && /\d|\\boxed|\$/.test(t.slice(think + 8))) t = t.slice(think + 8);
   return t;
+}
+
+/**
+ * A text that ends inside math ("…the probability is $\frac{1", "\[ x = \sqrt{"), as a
+ * completion cut off at its length limit does, without that unfinished math.
+ */
+function withoutCutOffMath(text: string): string {
+  let t = text;
+  // `\[` and `\(` (not the `\\[2pt]` of a row break) with no closing after them.
+  for (const [open, close] of [
+    [/(?<!\\)\\\(/g, "\\)"],
+    [/(?<!\\)\\\[/g, "\\]"],
+  ] as const) {
+    const opens = [...t.matchAll(open)];
+    const at = opens[opens.length - 1]?.index;
+    if (at !== undefined && t.indexOf(close, at) < 0 && unfinished(t.slice(at + 2))) t = t.slice(0, at);
+  }
+  const dollars = [...t.matchAll(/(?<!\\)\$/g)];
+  const last = dollars[dollars.length - 1];
+  // An odd number of dollars: the last one opens math (a lone "$5" is money, and finished).
+  if (last && dollars.length % 2 === 1 && unfinished(t.slice(last.index + 1))) t = t.slice(0, last.index);
+  return t;
+}
+
+/** Math cut off mid-way: a brace left open, or ending on a command or an operator. */
+function unfinished(math: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < math.length; i++) {
+    if (math[i] === "\\") i++;
+    else if (math[i] === "{") depth++;
+    else if (math[i] === "}") depth--;
+  }
+  return depth > 0 || /(?:\\[a-zA-Z]+|[-+*/^_=])\s*$/.test(math);
 }
 
 /** Full-width digits and signs (`４２`, `－３`), common in Chinese and Japanese text, as ASCII. */
@@ -314,28 +428,40 @@ function halfWidth(text: string): string {
 
 /** Like {@link extractAnswer}, and says where the answer came from. Never throws. */
 export function extractAnswerDetailed(text: unknown): ExtractedAnswer | undefined {
+  const found = findAnswer(text);
+  if (!found) return undefined;
+  // The final-answer phrase says the language: in French, German, Spanish, Russian… `2,5` is
+  // two and a half and `1.000` a thousand.
+  if (found.decimalComma) return found;
+  const { decimalComma: _, ...rest } = found;
+  return rest;
+}
+
+function findAnswer(text: unknown): ExtractedAnswer | undefined {
   if (typeof text !== "string") return undefined;
   let t = text.length > MAX_SCAN_CHARS ? text.slice(-MAX_SCAN_CHARS) : text;
   t = answerRegion(fixDoubleEscapes(halfWidth(t)));
   const boxes = findBoxed(t);
   const phrase = afterPhrase(t);
+  const decimalComma = phrase?.decimalComma ?? false;
   const lastBox = boxes[boxes.length - 1];
   // A "final answer is" stated after the last box restates or corrects it: the phrase wins then,
   // when it holds math or a number.
   if (phrase && lastBox && phrase.at > lastBox.end && !/\\(?:boxed|fbox)/.test(phrase.rest)) {
     const r = resolve(phrase.rest, "first");
     if (r && (r.source !== "whole" || /[0-9\\]/.test(r.answer)))
-      return { ...r, source: r.source === "whole" ? "phrase" : r.source };
+      return { ...r, source: r.source === "whole" ? "phrase" : r.source, decimalComma };
   }
   if (lastBox) {
     const answer = joinBoxes(boxes, t).trim();
-    if (answer) return { answer, source: "boxed", plainText: false, boxes: boxes.map((b) => b.content) };
+    if (answer) return { answer, source: "boxed", plainText: false, boxes: boxes.map((b) => b.content), decimalComma };
   }
   if (phrase) {
     const r = resolve(phrase.rest, "first");
-    if (r) return { ...r, source: r.source === "whole" ? "phrase" : r.source };
+    if (r) return { ...r, source: r.source === "whole" ? "phrase" : r.source, decimalComma };
   }
-  return resolve(t);
+  const r = resolve(t);
+  return r && { ...r, decimalComma };
 }
 
 /** Gold texts longer than this are solutions, not sentences: their answer is found as a completion's. */

@@ -11,7 +11,7 @@ export interface Equivalence {
   equal: boolean;
   /**
    * `identical`, `numeric`, `symbolic`, `set`, `tuple`, `interval`, `union`, `equation`,
-   * `inequality`, `assignments`, `matrix`, `text`, `percent`, `compute-engine` when equal;
+   * `inequality`, `assignments`, `matrix`, `text`, `percent`, `degrees`, `compute-engine` when equal;
    * otherwise the rule that found a difference, or `no-answer`, `no-gold-answer`,
    * `invalid-input`, `timeout`, `error`.
    */
@@ -22,7 +22,7 @@ class Timeout extends Error {}
 
 const MAX_ANSWER_CHARS = 5000;
 
-function scalePercent(v: AnswerValue, factor: number): AnswerValue {
+function scaleBy(v: AnswerValue, factor: number): AnswerValue {
   if (v.type !== "expr") return v;
   return {
     type: "expr",
@@ -72,8 +72,8 @@ export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptio
       return g.answer.trim() === p.answer.trim()
         ? { equal: true, reason: "identical" }
         : { equal: false, reason: "text" };
-    const gn = normalizeAnswer(g.answer, g.plainText);
-    const pn = normalizeAnswer(p.answer, p.plainText);
+    const gn = normalizeAnswer(g.answer, g);
+    const pn = normalizeAnswer(p.answer, p);
     if (gn.text === pn.text && gn.text !== "") return { equal: true, reason: "identical" };
     if (gn.text === "" || pn.text === "") return { equal: false, reason: "text" };
     checkDeadline();
@@ -97,10 +97,15 @@ export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptio
     }
     // 28% may be written 0.28, and 0.28 as 28%.
     if (gn.percent !== pn.percent) {
-      const scaled = gn.percent
-        ? compareValues(scalePercent(gv, 0.01), pv, ctx)
-        : compareValues(gv, scalePercent(pv, 0.01), ctx);
+      const scaled = gn.percent ? compareValues(scaleBy(gv, 0.01), pv, ctx) : compareValues(gv, scaleBy(pv, 0.01), ctx);
       if (scaled.result === "equal") return { equal: true, reason: "percent" };
+    }
+    // 60° may be written π/3 (an angle in degrees against one in radians).
+    if (gn.degrees !== pn.degrees && /\\pi/.test(gn.degrees ? pn.text : gn.text)) {
+      const scaled = gn.degrees
+        ? compareValues(scaleBy(gv, Math.PI / 180), pv, ctx)
+        : compareValues(gv, scaleBy(pv, Math.PI / 180), ctx);
+      if (scaled.result === "equal") return { equal: true, reason: "degrees" };
     }
     if (verdict.result === "unknown" && o.computeEngineFallback && (worthFallback(gv, gn) || worthFallback(pv, pn))) {
       checkDeadline();

@@ -74,10 +74,42 @@ function term(src: string, mats: number[][][]): number[][] | number | undefined 
   return acc ? acc.map((r) => r.map((x) => x * scalar)) : scalar;
 }
 
-/** Sums, differences, scalar multiples and products of numeric matrices, evaluated. */
-function evaluate(rest: string, found: Matrix[], build: Build): AnswerValue | undefined {
+/** Powers beyond this are not an answer anyone writes, and would cost. */
+const MAX_POWER = 20;
+
+function power(m: number[][], n: number): number[][] | undefined {
+  let acc: number[][] | undefined = m.map((_, i) => m.map((__, j) => (i === j ? 1 : 0)));
+  for (let k = 0; k < n && acc; k++) acc = multiply(acc, m);
+  return acc;
+}
+
+const transpose = (m: number[][]): number[][] => (m[0] ?? []).map((_, j) => m.map((r) => r[j] as number));
+
+/** `A^2`, `A^{3}`, `A^T`, `A^\top`: each becomes a new evaluated matrix of its own placeholder. */
+function applyPowers(rest: string, mats: Array<number[][] | undefined>): string | undefined {
+  let failed = false;
+  const out = rest.replace(
+    /@M(\d+)@\s*\^\s*(?:\{\s*(\d{1,2}|T|\\top)\s*\}|(\d|T|\\top(?![a-zA-Z])))/g,
+    (_m, i: string, braced?: string, bare?: string) => {
+      const m = mats[Number(i)] as number[][];
+      const exp = (braced ?? bare) as string;
+      const square = m.length === (m[0]?.length ?? 0);
+      const n = Number(exp);
+      const value = /T|top/.test(exp) ? transpose(m) : square && n <= MAX_POWER ? power(m, n) : undefined;
+      if (!value) failed = true;
+      mats.push(value);
+      return `@M${mats.length - 1}@`;
+    },
+  );
+  return failed ? undefined : out;
+}
+
+/** Sums, differences, scalar multiples, products and powers of numeric matrices, evaluated. */
+function evaluate(source: string, found: Matrix[], build: Build): AnswerValue | undefined {
   const mats = found.map(numeric);
   if (mats.some((m) => m === undefined)) return undefined;
+  const rest = applyPowers(source, mats);
+  if (rest === undefined) return undefined;
   const terms = rest.split(/(?<=^|[^\\{^_])(?=[+-])/).filter((t) => t.trim() !== "");
   if (terms.length > MAX_TERMS) return undefined;
   let sum: number[][] | undefined;
@@ -113,6 +145,6 @@ export function parseMatrices(s: string, build: Build): AnswerValue | undefined 
   // Brackets around one matrix are its delimiters, not a tuple: `[\begin{array}…\end{array}]`.
   const bare = rest.replace(/^\s*[([|]?\s*(@M0@)\s*[)\]|]?\s*$/, "$1").trim();
   if (found.length === 1 && bare === "@M0@") return found[0];
-  if (/[^@M\d\s+\-*().{}\\a-z0-9]/.test(rest.replace(/\\(?:cdot|times|frac|sqrt)/g, ""))) return undefined;
+  if (/[^@M\d\s+\-*().{}\\a-z0-9^T]/.test(rest.replace(/\\(?:cdot|times|frac|sqrt|top)/g, ""))) return undefined;
   return evaluate(rest, found, build);
 }

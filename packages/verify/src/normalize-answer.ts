@@ -4,6 +4,8 @@ export interface NormalizedAnswer {
   text: string;
   /** A percent sign or word was removed (28\% may then also match 0.28). */
   percent: boolean;
+  /** A final angle's degree sign was removed (`60^\circ` is 60, and may then also match `\frac{\pi}{3}`). */
+  degrees: boolean;
 }
 
 /** Words that are units (dropped after a number), matched whole and case-insensitively. */
@@ -29,13 +31,14 @@ function repeatingToFraction(_m: string, whole: string, fixed: string, repeat: s
 const DEGREE = /\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|°|\\degree(?![a-zA-Z])/g;
 
 /** A final angle (`90^\circ`) is its number; inside an expression (`\sin 30^\circ`) it is radians. */
-function convertDegrees(s: string): string {
+function convertDegrees(s: string): { text: string; degrees: boolean } {
   const parts = s.split(DEGREE);
-  if (parts.length === 1) return s;
+  if (parts.length === 1) return { text: s, degrees: false };
   const [before = "", after = ""] = parts;
   const plainAngle = !/\\(?:sin|cos|tan|sec|csc|cot)/.test(before);
-  if (parts.length === 2 && plainAngle && after.trim().replace(/[.,;\s$]/g, "") === "") return before;
-  return s.replace(DEGREE, "{\\frac{\\pi}{180}}");
+  if (parts.length === 2 && plainAngle && after.trim().replace(/[.,;\s$]/g, "") === "")
+    return { text: before, degrees: true };
+  return { text: s.replace(DEGREE, "{\\frac{\\pi}{180}}"), degrees: false };
 }
 
 function replaceAll(s: string, pairs: ReadonlyArray<[RegExp, string]>): string {
@@ -69,7 +72,7 @@ const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
   [/\\(?:quad|qquad|hfill)(?![a-zA-Z])/g, " "],
   [/\\hspace\*?\s*\{[^{}]*\}/g, " "],
   [/(?<!\\)\\[,;:! ]|~/g, " "],
-  [/\{\s*,\s*\}/g, ""],
+  [/[€£¥₹₽₩]/g, " "],
   [/\\(?:geq|geqslant|ge)(?![a-zA-Z])|>=|≥/g, "≥"],
   [/\\(?:leq|leqslant|le)(?![a-zA-Z])|<=|≤/g, "≤"],
   [/\\(?:neq|ne)(?![a-zA-Z])|!=|≠/g, "≠"],
@@ -108,14 +111,38 @@ function stripPercent(s: string): { text: string; percent: boolean } {
   return { text, percent: text !== s };
 }
 
+/** Where an answer was written, which decides how its commas and dots read. */
+export interface NumberContext {
+  /** From prose rather than LaTeX: `2,74` is a decimal comma there (in LaTeX `1,2` is a list). @default false */
+  plainText?: boolean;
+  /** In a language that writes decimal commas: `2,5` is 2.5 and `1.000` is 1000. @default false */
+  decimalComma?: boolean;
+}
+
 /**
- * Normalises one extracted answer. `plainText` says it came from prose rather than LaTeX, where
- * `2,74` is a decimal comma (in LaTeX `1,2` is a list).
+ * `1{,}000` groups thousands, as English LaTeX writes them; `3{,}75` (not three digits after it)
+ * and any `{,}` in a decimal-comma language is a decimal comma.
  */
-export function normalizeAnswer(answer: string, plainText = false): NormalizedAnswer {
-  let s = answer;
+function braceComma(s: string, decimalComma: boolean): string {
+  return s
+    .replace(/(\d)\s*\{\s*,\s*\}\s*(\d+)/g, (_m, a: string, b: string) =>
+      !decimalComma && b.length === 3 ? `${a}${b}` : `${a}.${b}`,
+    )
+    .replace(/\{\s*,\s*\}/g, "");
+}
+
+/**
+ * Normalises one extracted answer. `context` (or `true` for `{ plainText: true }`) says where it
+ * was written: in prose `2,74` is a decimal comma (in LaTeX `1,2` is a list), and in a
+ * decimal-comma language `1.000` is a thousand.
+ */
+export function normalizeAnswer(answer: string, context: boolean | NumberContext = false): NormalizedAnswer {
+  const plainText = typeof context === "boolean" ? context : context.plainText === true;
+  const decimalComma = typeof context === "object" && context.decimalComma === true;
+  let s = braceComma(answer, decimalComma);
   s = replaceAll(s, SIMPLE_REWRITES);
-  s = convertDegrees(s);
+  const angle = convertDegrees(s);
+  s = angle.text;
   // Nested \text{\textbf{...}} unwraps in a second pass.
   s = unwrapText(unwrapText(s));
   const p = stripPercent(s);
@@ -137,6 +164,12 @@ export function normalizeAnswer(answer: string, plainText = false): NormalizedAn
   }
   s = s.replace(/^(?:[\s,;:]|\.(?!\d))+|[\s.,;:]+$/g, "");
   s = s.replace(/,\s*,/g, ",");
+  // In a decimal-comma language 1.000 and 1.234,5 group thousands with dots and 2,5 is a
+  // decimal (a `{,}` was already made the decimal point: 1{,}500 is 1.5).
+  if (decimalComma && !/\{\s*,\s*\}/.test(answer)) {
+    if (/^[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$/.test(s)) s = s.replace(/\./g, "").replace(",", ".");
+    else if (/^[-+]?\d+,\d+$/.test(s)) s = s.replace(",", ".");
+  }
   if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, "");
   // European grouping in prose: 1 234,5 and 1.234,5.
   if (plainText && /^[-+]?\d{1,3}(?:[ .]\d{3})+,\d+$/.test(s)) s = s.replace(/[ .]/g, "").replace(",", ".");
@@ -158,5 +191,5 @@ export function normalizeAnswer(answer: string, plainText = false): NormalizedAn
     (_m, sign: string, w: string, n: string, d: string) =>
       sign ? `-(${w}+\\frac{${n}}{${d}})` : `(${w}+\\frac{${n}}{${d}})`,
   );
-  return { text: s, percent: p.percent };
+  return { text: s, percent: p.percent, degrees: angle.degrees };
 }

@@ -54,7 +54,7 @@ function readGold(answer: string): Gold {
   if (!found) return { kind: "none" };
   const letter = /^\s*\(?\s*(?:\\text\{\s*\(?)?([A-J])\)?\s*\}?\s*\)?\s*$/.exec(found.answer);
   if (letter) return { kind: "choice", letter: letter[1] as string };
-  const n = normalizeAnswer(found.answer, found.plainText);
+  const n = normalizeAnswer(found.answer, found);
   if (n.text === "") return { kind: "none" };
   const value = buildValue(n.text);
   const number = constantValue(value);

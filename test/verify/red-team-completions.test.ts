@@ -1,0 +1,137 @@
+// The red team's cases (test/fixtures/red-team-completions.jsonl, written by hand from the kinds of
+// issue 12 before reading how the verifier handles them; see red-team-completions.md): every case
+// must get the verdict its line records, under the options it names. Then one test per rule the
+// first run of that set made us add, so that each holds on its own.
+import { readFileSync } from "node:fs";
+import { extractAnswer, extractAnswerDetailed, isEquivalent, normalizeAnswer, type VerifyOptions } from "@lanpo/verify";
+import test from "ava";
+
+interface RedTeamCase {
+  gold: string;
+  pred: string;
+  expected: boolean;
+  category: string;
+  options?: VerifyOptions;
+}
+
+const FILES = ["red-team-completions.jsonl", "red-team-completions-2.jsonl"];
+
+function load(file: string): RedTeamCase[] {
+  return readFileSync(new URL(`../fixtures/${file}`, import.meta.url), "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as RedTeamCase);
+}
+
+/** Cases (file:line) we still get wrong, and why; each must stay wrong until fixed, then leave this list. */
+const KNOWN_MISSES: Record<string, string> = {
+  "red-team-completions-2.jsonl:35":
+    "a Chinese answer line restating the data before the result (答：原有 12 元，还剩 7 元): we take the first number after 答：, as after 'Answer:' in English",
+  "red-team-completions-2.jsonl:36": "the same line against the restated number, which we then wrongly accept",
+};
+
+for (const file of FILES) {
+  test(`${file}: every case gets the verdict decided for it, but the known misses`, (t) => {
+    const cases = load(file);
+    t.true(cases.length > 0);
+    cases.forEach((c, i) => {
+      const r = isEquivalent(c.gold, c.pred, c.options);
+      const where = `${file}:${i + 1}`;
+      if (KNOWN_MISSES[where]) t.not(r.equal, c.expected, `${where} now agrees: remove it from KNOWN_MISSES`);
+      else t.is(r.equal, c.expected, `${where} [${c.category}] gold ${JSON.stringify(c.gold)} (${r.reason})`);
+    });
+  });
+}
+
+test("the red-team sets cover every kind, with negatives, and both settings of each option", (t) => {
+  const cases = FILES.flatMap(load);
+  const kinds = new Set(cases.map((c) => c.category.replace(/^lang-.*/, "lang")));
+  for (const k of [
+    "long-repeat",
+    "long-restart",
+    "long-trailing",
+    "think-block",
+    "multi-boxed",
+    "lang",
+    "prose",
+    "thousands",
+    "currency-units",
+    "matrices",
+    "arithmetic",
+    "gold-sentence",
+    "labelled-equation",
+    "several-solutions",
+  ]) {
+    t.true(kinds.has(k), k);
+    t.true(
+      cases.some((c) => c.category.startsWith(k) && !c.expected),
+      `${k} has a case that must be false`,
+    );
+  }
+  for (const lang of ["zh", "fr", "es", "de", "ru", "ja"])
+    t.true(kinds.has("lang") && cases.some((c) => c.category === `lang-${lang}`));
+  t.true(cases.some((c) => c.options?.listOrder === "ordered"));
+  t.true(cases.some((c) => c.options?.setsMatchTuples === false));
+});
+
+test("a box the text ends inside, after closed boxes, is a cut-off repetition and is skipped", (t) => {
+  const text = "\\boxed{100}\n\n**Final Answer**\n\\[\\boxed{10";
+  t.is(extractAnswer(text), "100");
+  t.false(isEquivalent("10", text).equal);
+  // The only box, unclosed, still takes the rest of the text.
+  t.is(extractAnswer("\\boxed{42"), "42");
+});
+
+test("a final-answer phrase with nothing after it gives way to the last one that states an answer", (t) => {
+  t.is(extractAnswer("Step 1: 10 / 2 = 5.\nStep 2: the answer is 5.\nStep 2: the answer is"), "5");
+});
+
+test("a completion that answers and then writes the next few-shot question is read up to it", (t) => {
+  const text = "The answer is 36.\n\nQuestion: A train goes 60 miles in 1.5 hours. Speed?\nAnswer: 40";
+  t.is(extractAnswer(text), "36");
+  // Without an answer before it, a "Question:" line is part of the reasoning.
+  t.is(extractAnswer("Let me restate.\nQuestion: what is 2 + 3?\nSo it is 5."), "5");
+});
+
+test("a letter after an operator is not the label of the box that follows", (t) => {
+  t.is(extractAnswer("So $m = \\boxed{3}$, $n = \\boxed{7}$, and $m + n = \\boxed{10}$."), "10");
+  t.is(extractAnswer("We have $\\boxed{a = 4}$ and $\\boxed{b = 9}$."), "a = 4,b = 9");
+});
+
+test("a phrase in a decimal-comma language reads 2,5 as two and a half and 1.000 as a thousand", (t) => {
+  t.true(extractAnswerDetailed("Donc, la réponse finale est 2,5.")?.decimalComma);
+  t.true(isEquivalent("2.5", "Donc, la réponse finale est 2,5.").equal);
+  t.true(isEquivalent("1000", "Respuesta: 1.000 dólares").equal);
+  t.false(isEquivalent("1", "Respuesta: 1.000 dólares").equal);
+  t.true(isEquivalent("5000", "Die Lösung ist also 5.000 €.").equal);
+  // English keeps its reading: 2,5 is a list there and 1.000 is one.
+  t.is(extractAnswerDetailed("The answer is 2,5.")?.decimalComma, undefined);
+  t.false(isEquivalent("2.5", "The answer is 2,5.").equal);
+  t.true(isEquivalent("1", "The answer is 1.000").equal);
+});
+
+test("{,} groups thousands before three digits, else it is a decimal comma", (t) => {
+  t.is(normalizeAnswer("1{,}234{,}567").text, "1234567");
+  t.is(normalizeAnswer("3{,}75").text, "3.75");
+  t.is(normalizeAnswer("1{,}500", { decimalComma: true }).text, "1.500");
+  t.is(normalizeAnswer("1.000", { decimalComma: true }).text, "1000");
+  t.is(normalizeAnswer("1.234,5", { decimalComma: true }).text, "1234.5");
+  t.is(normalizeAnswer("2, 5", { decimalComma: true }).text, "2,5");
+});
+
+test("currency signs around a number are dropped", (t) => {
+  for (const s of ["£3.50", "€5", "5 €", "¥500", "₹200"]) t.notRegex(normalizeAnswer(s).text, /[€£¥₹]/, s);
+  t.true(isEquivalent("3.5", "She paid £3.50 in total. The answer is £3.50.").equal);
+  t.false(isEquivalent("3.5", "She paid £3.05 in total.").equal);
+});
+
+test("a last clause without digits states its result in words; 'this one' is not a number", (t) => {
+  t.is(extractAnswer("She started with 20 apples and gave away 8, so she has twelve apples left."), "12");
+  t.is(extractAnswer("There are 6 balls, in two boxes."), "2");
+  t.is(extractAnswer("So there are 6 balls in two boxes."), "6");
+  t.is(extractAnswer("We try 3 and 5, and this one works."), "3, 5");
+});
+
+test("a full-width colon after a Chinese answer phrase is not part of the answer", (t) => {
+  t.is(extractAnswer("故答案为：$-5$。"), "-5");
+});
