@@ -252,3 +252,62 @@ test("piping into the real lanpo process: stdout lines, stderr message and exit 
   t.is(JSON.parse(lines[1] as string).line, 2);
   t.regex(stderr, /-:2: expected/);
 });
+
+test("the real lanpo process exits 0 when every line was scored, null, empty, missing and numeric predictions included", async (t) => {
+  const input = [
+    JSON.stringify({ gold: "5", pred: "\\boxed{5}" }),
+    JSON.stringify({ gold: "5", pred: null }),
+    JSON.stringify({ gold: "5", pred: "" }),
+    JSON.stringify({ gold: "5" }),
+    JSON.stringify({ gold: 5, pred: 5 }),
+    "",
+    JSON.stringify({ gold: "2.5", pred: "Donc, la réponse finale est 2,5." }),
+  ].join("\n");
+  const { code, stdout, stderr } = await runCli(["verify", "--jsonl", "-"], {}, `${input}\n`);
+  t.is(code, 0);
+  t.is(stderr, "");
+  t.deepEqual(
+    stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l)),
+    [
+      { equal: true, reason: "identical" },
+      { equal: false, reason: "no-answer" },
+      { equal: false, reason: "no-answer" },
+      { equal: false, reason: "no-answer" },
+      { equal: true, reason: "identical" },
+      { equal: true, reason: "identical" },
+    ],
+  );
+});
+
+test("a prediction that is neither text, a number nor null is a line that cannot be read, reported in its place", async (t) => {
+  const r = await runVerify(
+    ["--jsonl", "-"],
+    [
+      JSON.stringify({ gold: "1", pred: true }),
+      JSON.stringify({ gold: "1", pred: { text: "1" } }),
+      JSON.stringify({ gold: "1", pred: "1" }),
+    ].join("\n"),
+  );
+  const lines = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  t.deepEqual(
+    lines.map((l) => l.line),
+    [1, 2, undefined],
+  );
+  t.deepEqual(lines[2], { equal: true, reason: "identical" });
+  t.true(DatasetError.isInstance(r.error));
+});
+
+test("--help documents the --jsonl contract and both exit statuses", async (t) => {
+  const { code, stdout } = await runCli(["verify", "--help"], {});
+  t.is(code, 0);
+  t.regex(stdout, /null, empty or missing "pred"/);
+  t.regex(stdout, /Numbers are read as answers/);
+  t.regex(stdout, /Exit status: 0 when every line was scored/);
+  t.regex(stdout, /2 when some line could not\s+be read/);
+});
