@@ -103,12 +103,17 @@ test("load keeps the calibration of the same index and recalibrates for another 
   const saved = store.calibration;
   await store.save(dir);
   const loaded = await HnswLessonStore.load(dir, noEmbeddings());
-  t.deepEqual(loaded.calibration, saved, "measured within this doubling: it stands");
+  const { afterLoad, check, ...kept } = loaded.calibration ?? {};
+  t.deepEqual(kept, saved, "measured within this doubling, and the check sample reaches the aim: it stands");
+  t.like(afterLoad, { action: "kept", efSearch: saved?.efSearch, documents: 2100 });
+  t.true((afterLoad?.recall ?? 0) >= 0.97, "measured after load, on the saved check sample");
+  t.is(afterLoad?.recall, check?.recall, "the loaded index answers the sample as the saved one did");
   t.is(loaded.efSearch, saved?.efSearch ?? -1);
   const stricter = await HnswLessonStore.load(dir, noEmbeddings(), { recallTarget: { recall: 0.97 } });
   t.is(stricter.calibration?.targetRecall, 0.99);
   t.true((stricter.calibration?.efSearch ?? 0) >= (saved?.efSearch ?? 0));
   t.is(stricter.calibration?.documents, 2100, "measured on the loaded index");
+  t.like(stricter.calibration?.afterLoad, { action: "retuned", efSearch: stricter.efSearch });
 });
 
 test("held-out queries are new points, not stored vectors", (t) => {

@@ -128,7 +128,7 @@ async function removeStale(dir: string, keep: ReadonlySet<string>): Promise<void
   for (const name of names) {
     if (keep.has(name)) continue;
     if (
-      /^(index|documents|vectors|projection)-[a-z0-9]+-[0-9a-f]{8}\.(hnsw|json|f32)(\.tmp)?$/.test(name) ||
+      /^(index|documents|vectors|projection|check)-[a-z0-9]+-[0-9a-f]{8}\.(hnsw|json|f32|bin)(\.tmp)?$/.test(name) ||
       name.endsWith(".json.tmp")
     ) {
       const path = join(dir, name);

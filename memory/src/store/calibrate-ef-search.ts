@@ -1,4 +1,4 @@
-import { exactTopLabels } from "./exact-top-labels.js";
+import { type ExactTop, exactTop } from "./exact-top-labels.js";
 import { heldOutQueries } from "./held-out-queries.js";
 import type { LabelIndex } from "./label-index.js";
 
@@ -46,9 +46,35 @@ export interface EfSearchCalibration {
   /** Live documents when it was measured. */
   documents: number;
   recallByEf: { efSearch: number; recall: number }[];
+  /**
+   * The store's recall check sample (made-up held-out queries, their exact top kept up to date)
+   * as measured at the last save, at `efSearch`: what `lanpo memory inspect` reads in a folder.
+   */
+  check?: RecallMeasurement;
+  /** What `load` measured on the saved check sample, and what it did with it (see the README). */
+  afterLoad?: RecallMeasurement & {
+    /** kept: the saved efSearch reached the aim; retuned: efSearch re-chosen on the sample (searches only); recalibrated: a full calibration ran (no usable sample, another k, or a doubling since). */
+    action: "kept" | "retuned" | "recalibrated";
+  };
 }
 
-const DEFAULT_CANDIDATES = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+/** Recall@k measured on a sample at one efSearch. */
+export interface RecallMeasurement {
+  recall: number;
+  efSearch: number;
+  /** Queries measured. */
+  sampleSize: number;
+  /** Live documents when it was measured. */
+  documents: number;
+}
+
+/** What {@link calibrateWithCheck} also makes: held-out queries and their exact top, for a check sample. */
+export interface CheckQueries {
+  queries: number[][];
+  truth: ExactTop[];
+}
+
+export const DEFAULT_CANDIDATES = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
 
 /**
  * Picks the smallest efSearch whose recall@k against an exact scan of every live vector reaches
@@ -63,6 +89,21 @@ export function calibrateEfSearch(
   liveLabels: readonly number[],
   options: CalibrateEfSearchOptions = {},
 ): EfSearchCalibration {
+  return calibrateWithCheck(index, liveLabels, options).calibration;
+}
+
+/**
+ * {@link calibrateEfSearch}, also making a check sample of `check.queries` made-up held-out
+ * queries with their exact top `check.depth`, in the same exact pass: the calibration's own
+ * made-up queries when it has that many, else that many more (each from one neighbourhood search,
+ * see `heldOutQueries`' `pairNeighbourhoods`). Real new vectors are never in it: they are stored
+ * after the calibration, and a stored query finds itself.
+ */
+export function calibrateWithCheck(
+  index: LabelIndex,
+  liveLabels: readonly number[],
+  options: CalibrateEfSearchOptions & { check?: { queries: number; depth: number; random: () => number } },
+): { calibration: EfSearchCalibration; check: CheckQueries | undefined } {
   const targetRecall = options.targetRecall ?? 0.97;
   const k = Math.min(options.k ?? 10, liveLabels.length);
   // Below the index's own floor for k (k itself, or k × rerank candidates for a projected index)
@@ -72,15 +113,33 @@ export function calibrateEfSearch(
   const candidates = [...new Set(tried.map((ef) => Math.max(ef, floor)))].sort((a, b) => a - b);
   const base = { targetRecall, k, documents: liveLabels.length };
   if (k === 0 || liveLabels.length <= k) {
-    return { ...base, efSearch: candidates[0] ?? 16, reached: true, recall: 1, sampleSize: 0, recallByEf: [] };
+    const calibration = {
+      ...base,
+      efSearch: candidates[0] ?? 16,
+      reached: true,
+      recall: 1,
+      sampleSize: 0,
+      recallByEf: [],
+    };
+    return { calibration, check: undefined };
   }
   const sampleSize = options.sampleSize ?? 48;
   const given = (options.queries ?? []).slice(0, sampleSize).map((query) => Array.from(query));
-  const queries = [
-    ...given,
-    ...heldOutQueries(index, liveLabels, sampleSize - given.length, options.random ?? Math.random),
-  ];
-  const truth = exactTopLabels(index, liveLabels, queries, k).map((labels) => new Set(labels));
+  const madeUp = heldOutQueries(index, liveLabels, sampleSize - given.length, options.random ?? Math.random);
+  const queries = [...given, ...madeUp];
+  const wanted = options.check;
+  const extra =
+    wanted && madeUp.length < wanted.queries
+      ? heldOutQueries(index, liveLabels, wanted.queries, wanted.random, { pairNeighbourhoods: true })
+      : [];
+  const depth = Math.max(k, wanted?.depth ?? k);
+  const tops = exactTop(index, liveLabels, [...queries, ...extra], depth);
+  const truth = tops.slice(0, queries.length).map((top) => new Set(top.labels.slice(0, k)));
+  const check: CheckQueries | undefined = !wanted
+    ? undefined
+    : extra.length > 0
+      ? { queries: extra, truth: tops.slice(queries.length) }
+      : { queries: madeUp.slice(0, wanted.queries), truth: tops.slice(given.length, given.length + wanted.queries) };
   const recallByEf: { efSearch: number; recall: number }[] = [];
   for (const ef of candidates) {
     let hits = 0;
@@ -91,7 +150,7 @@ export function calibrateEfSearch(
     const recall = hits / (queries.length * k);
     recallByEf.push({ efSearch: ef, recall });
     if (recall >= targetRecall) {
-      return {
+      const calibration = {
         ...base,
         efSearch: ef,
         reached: true,
@@ -100,13 +159,14 @@ export function calibrateEfSearch(
         newVectors: given.length,
         recallByEf,
       };
+      return { calibration, check };
     }
   }
   // Unreachable: recall has plateaued below the target, so larger ef only costs time. Take the
   // smallest ef within 0.005 of the best recall seen.
   const best = Math.max(...recallByEf.map((r) => r.recall));
   const chosen = recallByEf.find((r) => r.recall >= best - 0.005) ?? recallByEf.at(-1);
-  return {
+  const calibration = {
     ...base,
     efSearch: chosen?.efSearch ?? 16,
     reached: false,
@@ -115,4 +175,5 @@ export function calibrateEfSearch(
     newVectors: given.length,
     recallByEf,
   };
+  return { calibration, check };
 }

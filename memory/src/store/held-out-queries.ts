@@ -18,12 +18,17 @@ const neighbourhoodSize = (live: number) => Math.max(16, Math.min(128, Math.floo
  * does not point at any vector it is measured against: built from the query's own neighbours, it
  * would lean towards them and again make the search look easier than it is for new data, most
  * of all where neighbours differ in many directions.
+ *
+ * `pairNeighbourhoods` takes each query's displacement from the NEXT picked vector's
+ * neighbourhood (the last from the first's) instead of a further random one: one neighbourhood
+ * search per query instead of two, for the store's recall check sample (see `RecallCheckSample`).
  */
 export function heldOutQueries(
   index: LabelIndex,
   liveLabels: readonly number[],
   count: number,
   random: () => number,
+  options: { pairNeighbourhoods?: boolean } = {},
 ): number[][] {
   const size = Math.min(count, liveLabels.length);
   const pick = () => liveLabels[Math.floor(random() * liveLabels.length)] as number;
@@ -41,11 +46,7 @@ export function heldOutQueries(
     }
     return { around, mean };
   };
-  return [...picked].map((label) => {
-    const { mean } = neighbourhood(label);
-    let other = pick();
-    for (let tries = 0; other === label && tries < 8; tries++) other = pick();
-    const shape = neighbourhood(other);
+  const displace = (mean: Float64Array, shape: ReturnType<typeof neighbourhood>) => {
     const query = Array.from(mean);
     const scale = 1 / Math.sqrt(Math.max(1, shape.around.length - 1));
     for (const vector of shape.around) {
@@ -55,5 +56,15 @@ export function heldOutQueries(
       }
     }
     return query;
+  };
+  if (options.pairNeighbourhoods && size >= 2) {
+    const around = [...picked].map(neighbourhood);
+    return around.map(({ mean }, i) => displace(mean, around[(i + 1) % size] as ReturnType<typeof neighbourhood>));
+  }
+  return [...picked].map((label) => {
+    const { mean } = neighbourhood(label);
+    let other = pick();
+    for (let tries = 0; other === label && tries < 8; tries++) other = pick();
+    return displace(mean, neighbourhood(other));
   });
 }

@@ -3,9 +3,9 @@ import { Document, type DocumentInterface } from "@langchain/core/documents";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { maximalMarginalRelevance } from "@langchain/core/utils/math";
 import { type MaxMarginalRelevanceSearchOptions, SaveableVectorStore } from "@langchain/core/vectorstores";
-import { ConfigError, mulberry32, StorageError } from "@lanpo/core";
+import { ConfigError, StorageError } from "@lanpo/core";
 import type { SaveStep } from "./atomic-folder.js";
-import { type CalibrateEfSearchOptions, calibrateEfSearch, type EfSearchCalibration } from "./calibrate-ef-search.js";
+import type { CalibrateEfSearchOptions, EfSearchCalibration } from "./calibrate-ef-search.js";
 import { checkAddBatch } from "./check-add-batch.js";
 import { DirectIndex } from "./direct-index.js";
 import { searchWithFilter } from "./filtered-search.js";
@@ -23,20 +23,16 @@ import { openLabelIndex } from "./open-label-index.js";
 import { ProjectedIndex, type ProjectionDecision } from "./projected-index.js";
 import { isHnswlibFolder, readHnswlibFolder } from "./read-hnswlib-folder.js";
 import { readStoreFolder } from "./read-store-folder.js";
+import { RecallCheckSample } from "./recall-check-sample.js";
+import { type RecallHost, RecallKeeper } from "./recall-keeper.js";
 import { removeStoreFiles } from "./remove-store-files.js";
-import type { StoredDocument, StoreManifest } from "./store-manifest.js";
+import type { StoredDocument } from "./store-manifest.js";
 import { storeOptionsOf } from "./store-options-of.js";
 import { assertVector } from "./vector-input-error.js";
 import { writeStoreFolder } from "./write-store-folder.js";
 
 export type { HnswAddOptions, HnswLoadOptions } from "./hnsw-lesson-store-options.js";
-
-/** Documents at which the store first calibrates its search to `recallTarget`; then at every doubling. */
-export const CALIBRATE_FROM = 2048;
-/** What the store's own calibrations aim above `recallTarget.recall`, for the sample's scatter. */
-export const RECALL_MARGIN = 0.02;
-/** Held-out queries of the store's own calibrations. */
-const CALIBRATION_QUERIES = 48;
+export { CALIBRATE_FROM, RECALL_MARGIN } from "./recall-keeper.js";
 
 /**
  * A LangChain `SaveableVectorStore` over hnswlib-node in cosine space, built for the lesson memory
@@ -60,8 +56,26 @@ export class HnswLessonStore extends SaveableVectorStore {
 
   private options: ResolvedHnswLessonStoreOptions;
   private labelIndex: LabelIndex | undefined;
-  private lastCalibration: EfSearchCalibration | null = null;
-  private nextCalibrationAt = CALIBRATE_FROM;
+  private readonly recall = new RecallKeeper();
+  /** What the recall keeper reads and sets of this store. */
+  private readonly host: RecallHost = {
+    index: () => this.labelIndex,
+    labels: () => [...this.byLabel.keys()],
+    size: () => this.byLabel.size,
+    target: () => this.options.recallTarget,
+    seed: () => this.options.seed,
+    efSearch: () => this.options.efSearch,
+    setEfSearch: (ef) => {
+      this.options.efSearch = ef;
+    },
+    unproject: () => {
+      const index = this.labelIndex;
+      if (!(index instanceof ProjectedIndex && this.projection?.auto && index.decision === "projected")) return false;
+      index.unproject();
+      this.syncGraphParameters();
+      return true;
+    },
+  };
   private readonly byLabel = new Map<number, StoredDocument>();
   private readonly labelById = new Map<string, number>();
   private nextLabel = 0;
@@ -91,10 +105,11 @@ export class HnswLessonStore extends SaveableVectorStore {
 
   /**
    * The last recall calibration (see `recallTarget`): the efSearch it chose and the recall@k it
-   * measured with held-out queries; null before the store first holds 2,048 documents.
+   * measured with held-out queries; null before the store first holds 2,048 documents. After
+   * `load`, `afterLoad` is what the load measured on the saved check sample and what it did.
    */
   get calibration(): EfSearchCalibration | null {
-    return this.lastCalibration;
+    return this.recall.calibration;
   }
 
   /** The recall the store keeps by itself, or null when `recallTarget: false`. */
@@ -211,10 +226,12 @@ export class HnswLessonStore extends SaveableVectorStore {
       const existing = this.labelById.get(id);
       if (existing !== undefined) {
         index.update(vectors[i] as number[], existing);
+        this.recall.updated(existing);
         stored.label = existing;
       } else {
         stored.label = this.nextLabel++;
         index.insert(vectors[i] as number[], stored.label);
+        this.recall.added(stored.label);
         this.labelById.set(id, stored.label);
       }
       this.byLabel.set(stored.label, stored);
@@ -222,19 +239,19 @@ export class HnswLessonStore extends SaveableVectorStore {
     // When this batch brings the store to a calibration point, some of its new vectors are held
     // back until the calibration has run: real queries from the user's own data that the index
     // does not hold yet, the most faithful held-out sample there is.
-    const heldOut = this.heldOutPositions(ids, fresh);
+    const heldOut = this.recall.heldOutPositions(this.host, ids, fresh);
     for (let i = 0; i < ids.length; i++) if (!heldOut.has(i)) put(i);
     this.syncGraphParameters();
     if (heldOut.size > 0) {
       const queries = [...heldOut].map((i) => vectors[i] as number[]);
       const finalSize = this.byLabel.size + heldOut.size;
       if (index instanceof ProjectedIndex) index.fitIfDue(finalSize, queries);
-      this.keepRecall(true, queries);
+      this.recall.keep(this.host, true, queries);
       for (const i of heldOut) put(i);
       this.syncGraphParameters();
-      this.nextCalibrationAt = 2 * finalSize;
+      this.recall.calibratedAt(finalSize);
     } else {
-      this.keepRecall();
+      this.recall.keep(this.host);
     }
     return ids;
   }
@@ -245,22 +262,6 @@ export class HnswLessonStore extends SaveableVectorStore {
     if (index instanceof ProjectedIndex && index.efConstruction !== this.options.efConstruction) {
       this.options.efConstruction = index.efConstruction;
     }
-  }
-
-  /** Positions of the batch to hold back for the calibration it triggers (see `addVectors`), if any. */
-  private heldOutPositions(ids: readonly string[], fresh: ReadonlySet<string>): Set<number> {
-    const finalSize = this.byLabel.size + fresh.size;
-    const count = Math.min(CALIBRATION_QUERIES, Math.floor(fresh.size / 2));
-    if (!this.options.recallTarget || finalSize < Math.max(CALIBRATE_FROM, this.nextCalibrationAt) || count < 8)
-      return new Set();
-    const seen = new Map<string, number>();
-    for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
-    // New ids that occur once in the batch, spread over it.
-    const candidates = ids.flatMap((id, i) => (fresh.has(id) && seen.get(id) === 1 ? [i] : []));
-    const step = candidates.length / count;
-    return new Set(
-      Array.from({ length: Math.min(count, candidates.length) }, (_, j) => candidates[Math.floor(j * step)] as number),
-    );
   }
 
   /**
@@ -283,6 +284,7 @@ export class HnswLessonStore extends SaveableVectorStore {
       const label = this.labelById.get(id);
       if (label === undefined || !this.labelIndex) continue;
       this.labelIndex.remove(label);
+      this.recall.removed(label);
       this.labelById.delete(id);
       this.byLabel.delete(label);
     }
@@ -376,53 +378,7 @@ export class HnswLessonStore extends SaveableVectorStore {
    * after a large build, not per query. The chosen value is saved with the store.
    */
   calibrateEfSearch(options?: CalibrateEfSearchOptions): EfSearchCalibration {
-    const index = this.labelIndex;
-    const k = options?.k ?? 10;
-    if (!index || this.byLabel.size <= Math.min(k, 1)) {
-      // Nothing to measure: every search of so small a store is exact.
-      return {
-        efSearch: this.options.efSearch,
-        reached: true,
-        recall: 1,
-        targetRecall: options?.targetRecall ?? 0.97,
-        k,
-        sampleSize: 0,
-        documents: this.byLabel.size,
-        recallByEf: [],
-      };
-    }
-    const result = calibrateEfSearch(index, [...this.byLabel.keys()], options);
-    this.options.efSearch = result.efSearch;
-    this.lastCalibration = result;
-    return result;
-  }
-
-  /**
-   * The store's own calibration to `recallTarget` (aiming `RECALL_MARGIN` above it), run when it
-   * first holds `CALIBRATE_FROM` documents and at every doubling. An automatic projected layout
-   * that cannot reach it is rebuilt over the vectors themselves and measured again.
-   */
-  private keepRecall(force = false, queries?: number[][]): void {
-    const target = this.options.recallTarget;
-    const size = this.byLabel.size;
-    const floor = queries ? CALIBRATE_FROM - queries.length : CALIBRATE_FROM;
-    if (!target || !this.labelIndex || (!force && size < this.nextCalibrationAt) || size < floor) return;
-    const calibrate = () =>
-      this.calibrateEfSearch({
-        targetRecall: Math.min(1, target.recall + RECALL_MARGIN),
-        k: target.k,
-        sampleSize: CALIBRATION_QUERIES,
-        random: mulberry32(this.options.seed + size),
-        ...(queries ? { queries } : {}),
-      });
-    const result = calibrate();
-    const index = this.labelIndex;
-    if (!result.reached && index instanceof ProjectedIndex && this.projection?.auto && index.decision === "projected") {
-      index.unproject();
-      this.syncGraphParameters();
-      calibrate();
-    }
-    this.nextCalibrationAt = 2 * size;
+    return this.recall.calibrate(this.host, options);
   }
 
   /** Writes the store to `dir` atomically; see the package README for the folder layout. */
@@ -431,6 +387,7 @@ export class HnswLessonStore extends SaveableVectorStore {
       writeStoreFolder(
         dir,
         () => ({
+          ...this.recall.snapshot(this.labelIndex, this.byLabel.size, this.options.efSearch),
           index: this.labelIndex,
           documents: this.byLabel.values(),
           nextLabel: this.nextLabel,
@@ -440,7 +397,6 @@ export class HnswLessonStore extends SaveableVectorStore {
             projection: this.options.projection === "auto" ? null : this.options.projection,
             autoProjection: this.options.projection === "auto",
           },
-          calibration: this.lastCalibration,
         }),
         this.onSaveStep,
       ),
@@ -488,7 +444,17 @@ export class HnswLessonStore extends SaveableVectorStore {
       store.labelById.set(doc.id, doc.label);
     }
     store.nextLabel = documents.nextLabel;
-    store.resumeCalibration(manifest.calibration ?? null);
+    const sampleBytes = contents.bytes.check;
+    const sample =
+      sampleBytes && contents.checkPath && store.options.numDimensions !== undefined
+        ? RecallCheckSample.fromBytes(
+            contents.checkPath,
+            sampleBytes,
+            store.options.numDimensions,
+            new Set(store.byLabel.keys()),
+          )
+        : undefined;
+    store.recall.resume(store.host, manifest.calibration ?? null, sample);
     return store;
   }
 
@@ -518,30 +484,6 @@ export class HnswLessonStore extends SaveableVectorStore {
     });
     await store.addVectors(folder.vectors, folder.documents);
     return store;
-  }
-
-  /**
-   * After `load`: the saved calibration stands when it was measured for the same target within
-   * this doubling (between its size and twice it, the span a calibration covers while the store
-   * grows); otherwise (a save without one, from an older version; another target; a store that
-   * has since doubled) the store calibrates now.
-   */
-  private resumeCalibration(saved: StoreManifest["calibration"] | null): void {
-    const target = this.options.recallTarget;
-    const size = this.byLabel.size;
-    const aim = target ? Math.min(1, target.recall + RECALL_MARGIN) : undefined;
-    if (
-      saved &&
-      saved.documents <= size &&
-      size < 2 * saved.documents &&
-      (aim === undefined || (saved.targetRecall === aim && saved.k === target?.k))
-    ) {
-      this.lastCalibration = saved;
-      this.nextCalibrationAt = 2 * saved.documents;
-      return;
-    }
-    this.keepRecall(true);
-    if (size >= CALIBRATE_FROM) this.nextCalibrationAt = 2 * size;
   }
 
   /** Builds a store from texts, taking `numDimensions` from the first embedding unless given. */

@@ -4,7 +4,7 @@ import { exactTopLabels } from "./exact-top-labels.js";
 import { heldOutQueries } from "./held-out-queries.js";
 import type { ProjectionOptions } from "./hnsw-lesson-store-options.js";
 import type { IndexSnapshot, LabelIndex, ScoredLabel } from "./label-index.js";
-import { topByScore } from "./label-index.js";
+import { clampScore, topByScore } from "./label-index.js";
 import {
   createNativeIndex,
   NativeBackedIndex,
@@ -14,11 +14,13 @@ import {
   writeNativeIndex,
 } from "./native-index.js";
 import { PcaProjection } from "./pca-projection.js";
-import { unitVector, VectorTable } from "./vector-table.js";
+import { dotAt, unitVector, VectorTable } from "./vector-table.js";
 import { WasmRowDots } from "./wasm-projector.js";
 
 /** Most vectors a projection is fitted to: enough for a stable basis, and bounded memory and time. */
 const FIT_SAMPLE_MAX = 8192;
+/** Vectors the automatic layout's first, cheaper check fits its basis to (see `fit`). */
+const QUICK_FIT_SAMPLE = 2048;
 
 /** Every `length / size`-th element, so a sample spreads over the whole insertion history. */
 function sample<T>(items: readonly T[], size: number): T[] {
@@ -47,6 +49,12 @@ export const AUTO_DIRECT_EF_CONSTRUCTION = 64;
 const AUTO_CHECK_QUERIES = 32;
 /** Share of the exact top 10 that must be among the projected top `10 × rerank` for `auto` to project. */
 const AUTO_CHECK_RECALL = 0.99;
+/**
+ * Below this on the first, cheaper check (a basis of `QUICK_FIT_SAMPLE` vectors), the automatic
+ * layout stays direct without the full fit: a basis fitted to four times the vectors gains far
+ * less than the 0.04 between the two thresholds.
+ */
+const AUTO_QUICK_REJECT = 0.95;
 
 /** Everything a projected index is made of, for reopening a save. */
 export interface ProjectedIndexState {
@@ -85,6 +93,8 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   private readonly dots: WasmRowDots;
   /** See `reduce`. */
   private readonly scratch: number[];
+  /** The unit query of an unfiltered search (synchronous, so one at a time). */
+  private readonly queryUnit: Float32Array;
   /** See `ProjectedIndexState.projectedEfConstruction`. */
   private readonly projectedEfConstruction: number;
   private state: ProjectionDecision;
@@ -102,6 +112,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     this.projection = state.projection;
     this.dots = new WasmRowDots(sourceDimensions);
     this.scratch = new Array<number>(sourceDimensions).fill(0);
+    this.queryUnit = new Float32Array(sourceDimensions);
     this.projectedEfConstruction = state.projectedEfConstruction ?? parameters.efConstruction;
     this.state = state.decision ?? (state.projection ? "projected" : "pending");
   }
@@ -205,9 +216,15 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   }
 
   search(query: readonly number[], k: number, ef: number, accept?: (label: number) => boolean): ScoredLabel[] {
-    const unit = unitVector(query);
+    // A filter runs user code mid-search, which might search again: then a fresh array.
+    const unit = accept ? unitVector(query) : unitVector(query, this.queryUnit);
     const wanted = this.minimumEf(k);
-    const { neighbors } = searchNative(this.native, this.reduce(unit), wanted, Math.max(ef, wanted), accept);
+    const { neighbors, distances } = searchNative(this.native, this.reduce(unit), wanted, Math.max(ef, wanted), accept);
+    if (!this.projection) {
+      // The graph holds the unit vectors themselves: its inner-product distances are the exact
+      // cosines (float32, as the re-ranking's), already best first; nothing to re-rank.
+      return neighbors.map((label, i) => ({ label, score: clampScore(1 - (distances[i] as number)) }));
+    }
     const scores = this.dots.dots(
       neighbors.map((label) => this.table.row(label)),
       unit,
@@ -265,33 +282,71 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
 
   /**
    * Fits the projection to the live vectors and rebuilds the graph over their projections, at the
-   * same capacity. Deleted slots are not carried over, so none remain to reuse.
+   * same capacity. Deleted slots are not carried over, so none remain to reuse. The automatic
+   * layout first checks a basis fitted to a quarter of the sample (a quarter of the fit's cost):
+   * data that fails that check by a wide margin (isotropic clusters: 0.87 where 0.99 is needed)
+   * stays direct without the full fit; data that passes, or nearly, is checked again on the full
+   * basis, which decides as it always did.
    */
   private fit(queries?: readonly (readonly number[])[]): void {
     const live = [...this.table.labels()];
-    const labels = sample(live, FIT_SAMPLE_MAX);
-    const d = this.sourceDimensions;
-    const rows = new Float32Array(labels.length * d);
-    for (const [i, label] of labels.entries()) rows.set(this.table.row(label), i * d);
-    const projection = PcaProjection.fit(rows, labels.length, d, this.settings.dimensions);
-    const projected = new Map(live.map((label) => [label, projection.project(this.table.row(label))]));
-    if (this.settings.auto) {
-      this.checkedRecall = this.projectedRecall(live, projection, projected, queries);
+    const check = this.settings.auto ? this.checkQueries(live, queries) : undefined;
+    if (check) {
+      const quick = this.projectedRecall(live, this.fitBasis(live, QUICK_FIT_SAMPLE), check);
+      if (quick < AUTO_QUICK_REJECT) {
+        this.keepDirect(quick);
+        return;
+      }
+    }
+    const projection = this.fitBasis(live, FIT_SAMPLE_MAX);
+    if (check) {
+      this.checkedRecall = this.projectedRecall(live, projection, check);
       if (this.checkedRecall < AUTO_CHECK_RECALL) {
-        // Neighbours differ in directions the basis drops: the graph keeps the vectors themselves,
-        // denser, since such data needs it (built so from the start, else rebuilt).
-        if (this.parameters.efConstruction < AUTO_DIRECT_EF_CONSTRUCTION) this.rebuildDirect();
-        this.state = "direct";
+        this.keepDirect(this.checkedRecall);
         return;
       }
     }
     this.parameters = { ...this.parameters, efConstruction: this.projectedEfConstruction };
     const rebuilt = createNativeIndex("ip", projection.dimensions, this.parameters, this.capacity);
-    for (const [label, point] of projected) rebuilt.addPoint(point, label);
+    for (const label of live) rebuilt.addPoint(projection.project(this.table.row(label)), label);
     this.native = rebuilt;
     this.projection = projection;
     this.deleted = 0;
     this.state = "projected";
+  }
+
+  /** The basis fitted to at most `size` of the live vectors, spread over the insertion history. */
+  private fitBasis(live: readonly number[], size: number): PcaProjection {
+    const labels = sample(live, size);
+    const d = this.sourceDimensions;
+    const rows = new Float32Array(labels.length * d);
+    for (const [i, label] of labels.entries()) rows.set(this.table.row(label), i * d);
+    return PcaProjection.fit(rows, labels.length, d, this.settings.dimensions);
+  }
+
+  /**
+   * Neighbours differ in directions the basis drops: the graph keeps the vectors themselves,
+   * denser, since such data needs it (built so from the start, else rebuilt).
+   */
+  private keepDirect(checked: number): void {
+    this.checkedRecall = checked;
+    if (this.parameters.efConstruction < AUTO_DIRECT_EF_CONSTRUCTION) this.rebuildDirect();
+    this.state = "direct";
+  }
+
+  /** The check's held-out queries and their exact top 10, shared by both checks of a fit. */
+  private checkQueries(
+    live: readonly number[],
+    given: readonly (readonly number[])[] = [],
+  ): { queries: number[][]; truth: number[][]; k: number } {
+    const k = Math.min(10, live.length);
+    // New vectors held back from the index when there are some; made-up held-out queries for the rest.
+    const real = given.slice(0, AUTO_CHECK_QUERIES).map((query) => Array.from(query));
+    const queries = [
+      ...real,
+      ...heldOutQueries(this, live, AUTO_CHECK_QUERIES - real.length, mulberry32(this.parameters.seed)),
+    ];
+    return { queries, truth: exactTopLabels(this, live, queries, k), k };
   }
 
   /**
@@ -299,32 +354,24 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
    * projections (both by exhaustive scan): the recall the projected layout could at best reach.
    */
   private projectedRecall(
-    live: number[],
+    live: readonly number[],
     projection: PcaProjection,
-    projected: Map<number, number[]>,
-    given: readonly (readonly number[])[] = [],
+    { queries, truth, k }: { queries: number[][]; truth: number[][]; k: number },
   ): number {
-    const k = Math.min(10, live.length);
-    const wanted = Math.ceil(k * this.settings.rerank);
-    // New vectors held back from the index when there are some; made-up held-out queries for the rest.
-    const real = given.slice(0, AUTO_CHECK_QUERIES).map((query) => Array.from(query));
-    const queries = [
-      ...real,
-      ...heldOutQueries(this, live, AUTO_CHECK_QUERIES - real.length, mulberry32(this.parameters.seed)),
-    ];
-    const truth = exactTopLabels(this, live, queries, k);
+    const wanted = Math.min(live.length, Math.ceil(k * this.settings.rerank));
+    const p = projection.dimensions;
+    const points = new Float32Array(live.length * p);
+    for (const [i, label] of live.entries()) points.set(projection.project(this.table.row(label)), i * p);
+    const position = new Map(live.map((label, i) => [label, i]));
+    const scores = new Float32Array(live.length);
     let found = 0;
-    for (const [i, query] of queries.entries()) {
-      const reduced = projection.project(unitVector(query));
-      const scored = live.map((label) => {
-        const point = projected.get(label) as number[];
-        let dot = 0;
-        for (let j = 0; j < reduced.length; j++) dot += (point[j] as number) * (reduced[j] as number);
-        return { label, dot };
-      });
-      scored.sort((a, b) => b.dot - a.dot);
-      const candidates = new Set(scored.slice(0, wanted).map((s) => s.label));
-      found += (truth[i] as number[]).filter((label) => candidates.has(label)).length;
+    for (const [q, query] of queries.entries()) {
+      const reduced = Float32Array.from(projection.project(unitVector(query)));
+      for (let i = 0; i < live.length; i++) scores[i] = dotAt(points, i * p, reduced);
+      // The score of the `wanted`-th best: the candidates are those at or above it.
+      const threshold = scores.slice().sort()[live.length - wanted] as number;
+      for (const label of truth[q] as number[])
+        if ((scores[position.get(label) as number] as number) >= threshold) found++;
     }
     return found / (queries.length * k);
   }

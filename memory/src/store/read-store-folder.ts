@@ -23,12 +23,14 @@ export interface StoreFolderContents {
   vectorsPath: string | null;
   /** Projected layout, once fitted: the basis file. */
   projectionPath: string | null;
+  /** The recall check sample file, when the save has one. */
+  checkPath: string | null;
   /**
    * With `withBytes`, what opening the store needs in memory, each file read once (checksums taken on the way): the
    * vectors and basis files, and for a format-3 direct graph the vector rows of its index file
    * (by ascending label). Index files are otherwise only streamed through the checksum.
    */
-  bytes: { indexRows?: Uint8Array; vectors?: Buffer; projection?: Buffer };
+  bytes: { indexRows?: Uint8Array; vectors?: Buffer; projection?: Buffer; check?: Buffer };
 }
 
 /**
@@ -78,6 +80,7 @@ export async function readStoreFolder(
     ["index", files.index],
     ["vectors", files.vectors],
     ["projection", files.projection],
+    ["check", files.check],
   ] as const;
   for (const [key, entry] of entries) {
     if (!entry) continue;
@@ -133,6 +136,7 @@ export async function readStoreFolder(
     indexPath,
     vectorsPath: path(files.vectors),
     projectionPath: path(files.projection),
+    checkPath: path(files.check),
     bytes,
   };
 }

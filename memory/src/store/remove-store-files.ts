@@ -5,7 +5,7 @@ import { MANIFEST_FILE } from "./store-manifest.js";
 
 /** Every name a store save writes: the manifest, each generation's files, and their `.tmp` forms. */
 const STORE_FILE =
-  /^(?:manifest\.json|(?:index|documents|vectors|projection)-[A-Za-z0-9-]+\.(?:hnsw|json|f32))(?:\.tmp)?$/;
+  /^(?:manifest\.json|(?:index|documents|vectors|projection|check)-[A-Za-z0-9-]+\.(?:hnsw|json|f32|bin))(?:\.tmp)?$/;
 
 /**
  * Removes a saved store's files from `dir` (what LangChain's `HNSWLib.delete({ directory })`

@@ -17,6 +17,13 @@ const fileEntry = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+const measurement = z.object({
+  recall: z.number().min(0).max(1),
+  efSearch: z.number().int().positive(),
+  sampleSize: z.number().int().nonnegative(),
+  documents: z.number().int().nonnegative(),
+});
+
 /**
  * `manifest.json`, written last and renamed into place: the commit point of a save. It names the
  * index and documents files of one generation with their sizes and checksums, so a reader can
@@ -61,6 +68,10 @@ export const storeManifestSchema = z.object({
       newVectors: z.number().int().nonnegative().optional(),
       documents: z.number().int().nonnegative(),
       recallByEf: z.array(z.object({ efSearch: z.number(), recall: z.number() })),
+      /** The check sample's recall at the save (see `files.check`); absent in older saves. */
+      check: measurement.optional(),
+      /** What the load before this save measured and did (see `HnswLessonStore.calibration`). */
+      afterLoad: measurement.extend({ action: z.enum(["kept", "retuned", "recalibrated"]) }).optional(),
     })
     .nullable()
     .optional(),
@@ -80,6 +91,12 @@ export const storeManifestSchema = z.object({
     vectors: fileEntry.nullable().optional(),
     /** Projected layout, once fitted: the basis, `projection.dimensions` rows of float32. */
     projection: fileEntry.nullable().optional(),
+    /**
+     * The recall check sample of the last calibration (see `RecallCheckSample`), which `load`
+     * measures the loaded index with; absent before the first calibration and in older saves
+     * (readers before it ignore it).
+     */
+    check: fileEntry.nullable().optional(),
   }),
   savedAtMs: z.number(),
 });

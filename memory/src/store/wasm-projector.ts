@@ -66,6 +66,13 @@ export class WasmProjector {
     this.exports.project(0, this.vectorAt * 4, this.outAt * 4, this.rows, this.paddedColumns);
     return Array.from(this.heap.subarray(this.outAt, this.outAt + this.rows));
   }
+
+  /** {@link project} into the kernel's memory: a view valid until the next call (no array per call). */
+  projectView(vector: Float32Array): Float32Array {
+    this.heap.set(vector, this.vectorAt);
+    this.exports.project(0, this.vectorAt * 4, this.outAt * 4, this.rows, this.paddedColumns);
+    return this.heap.subarray(this.outAt, this.outAt + this.rows);
+  }
 }
 
 /**

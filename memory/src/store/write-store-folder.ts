@@ -21,8 +21,10 @@ export interface StoreSnapshotSource {
     /** A store saved before its size was known, whose layout is still to be chosen automatically. */
     autoProjection: boolean;
   };
-  /** The last recall calibration, so that `load` need not measure an unchanged index again. */
+  /** The last recall calibration, with the check sample's recall measured at this save. */
   calibration: StoreManifest["calibration"];
+  /** The recall check sample's bytes (see `RecallCheckSample.toBytes`), when there is one. */
+  check: Uint8Array | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function writeStoreFolder(
 ): Promise<void> {
   const tag = newGenerationTag();
   const documentsName = `documents-${tag}.json`;
+  const checkName = `check-${tag}.bin`;
   try {
     await mkdir(dir, { recursive: true });
   } catch (error) {
@@ -59,7 +62,11 @@ export async function writeStoreFolder(
   const indexFiles = snapshot?.files ?? [];
   await commitGeneration(
     dir,
-    [...indexFiles.map((entry) => entry.file), { name: documentsName, data: documentsText }],
+    [
+      ...indexFiles.map((entry) => entry.file),
+      { name: documentsName, data: documentsText },
+      ...(source.check ? [{ name: checkName, data: source.check }] : []),
+    ],
     (written): StoreManifest => {
       const entry = (name: string | undefined) => written.find((file) => file.name === name) ?? null;
       const named = (key: string) => entry(indexFiles.find((file) => file.key === key)?.file.name);
@@ -81,6 +88,7 @@ export async function writeStoreFolder(
           index: named("index"),
           documents: entry(documentsName) as StoreManifest["files"]["documents"],
           ...(projection ? { vectors: named("vectors"), projection: named("projection") } : {}),
+          ...(source.check ? { check: entry(checkName) } : {}),
         },
         savedAtMs: Date.now(),
       };
