@@ -34,8 +34,11 @@ export interface LanpoTrial {
 
 /** A failure LANPO absorbed so the agent could still answer. */
 export interface LanpoFailure {
-  /** What failed: retrieving lessons, reading earlier attempts, reflecting, scoring or recording. */
-  stage: "memory" | "pool-read" | "reflect" | "reward" | "pool-write" | "memory-use";
+  /**
+   * What failed: finding the task (a custom `task` that threw or returned no id and question),
+   * retrieving lessons, reading earlier attempts, reflecting, scoring or recording.
+   */
+  stage: "task" | "memory" | "pool-read" | "reflect" | "reward" | "pool-write" | "memory-use";
   taskId: string | null;
   error: unknown;
 }
@@ -76,6 +79,15 @@ export interface LanpoMiddlewareOptions {
   task?: (input: { messages: readonly BaseMessage[]; context: unknown }) => LanpoTask | undefined;
   /** Characters of the earlier attempt shown and reflected on. @default 4000 */
   maxAttemptChars?: number;
+  /**
+   * Longest wait, in ms, for each of LANPO's storage and scoring steps (the lesson search, reading
+   * the earlier attempt, `reward`, the pool write, the lessons' value). A step that takes longer is
+   * given up: the agent goes on without it and the timeout is reported like any failure.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /** Longest wait, in ms, for the review of the earlier attempt (a model call); then none is shown. @default 60000 */
+  reflectTimeoutMs?: number;
   /** Told of every failure LANPO absorbed. @default console.warn of a one-line summary */
   onFailure?: (failure: LanpoFailure) => void;
   /** Clock, injectable for tests. @default Date.now */
@@ -98,6 +110,8 @@ export function resolveLanpoMiddlewareOptions(options: LanpoMiddlewareOptions): 
     record: true,
     matcher: new BuiltinAnswerMatcher(),
     maxAttemptChars: 4000,
+    timeoutMs: 10_000,
+    reflectTimeoutMs: 60_000,
     onFailure: warnFailure,
     now: Date.now,
     ...options,
@@ -114,6 +128,22 @@ export function resolveLanpoMiddlewareOptions(options: LanpoMiddlewareOptions): 
   }
   if (resolved.reward !== undefined && typeof resolved.reward !== "function") {
     throw new ConfigError("reward", "must be a function (trial) => number | null");
+  }
+  for (const field of ["timeoutMs", "reflectTimeoutMs"] as const) {
+    if (!(Number.isInteger(resolved[field]) && resolved[field] >= 1)) {
+      throw new ConfigError(field, `must be a whole number of milliseconds >= 1, got ${String(resolved[field])}`);
+    }
+  }
+  for (const field of ["task", "onFailure", "now"] as const) {
+    if (resolved[field] !== undefined && typeof resolved[field] !== "function") {
+      throw new ConfigError(field, `must be a function, got ${typeof resolved[field]}`);
+    }
+  }
+  if (typeof resolved.matcher?.mentions !== "function" || typeof resolved.matcher.asserts !== "function") {
+    throw new ConfigError("matcher", "must be an AnswerMatcher with mentions(text, answer) and asserts(text, answer)");
+  }
+  if (typeof resolved.record !== "boolean") {
+    throw new ConfigError("record", `must be true or false, got ${String(resolved.record)}`);
   }
   if (!(Number.isInteger(resolved.maxAttemptChars) && resolved.maxAttemptChars >= 16)) {
     throw new ConfigError("maxAttemptChars", `must be an integer >= 16, got ${String(resolved.maxAttemptChars)}`);

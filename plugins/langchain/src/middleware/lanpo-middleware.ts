@@ -1,12 +1,13 @@
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
-import { LeakageGuard, questionKey } from "@lanpo/core";
+import { ConfigError, LanpoError, LeakageGuard, ModelError, questionKey, StorageError } from "@lanpo/core";
 import { createMiddleware } from "langchain";
 import { ReflectionChain } from "../chains/reflection-chain.js";
 import { guardAllows } from "../guard/guarded-task.js";
 import { messageText } from "../util/message-text.js";
 import { truncateText } from "../util/truncate-text.js";
+import { withinTime } from "../util/within-time.js";
 import { defaultTask } from "./default-task.js";
 import { feedbackText } from "./feedback-text.js";
 import {
@@ -20,6 +21,9 @@ import { newReflectionId, TrialRecorder } from "./trial-recorder.js";
 
 /** Name of the custom callback event that reports a failure LANPO absorbed. */
 export const LANPO_FAILURE_EVENT = "lanpo-failure";
+
+/** LangGraph leaves runs with this tag out of `streamMode: "messages"` (its TAG_NOSTREAM). */
+const NO_STREAM_TAG = "langsmith:nostream";
 
 /**
  * LANPO for any `createAgent`: one middleware gives an existing agent an experience memory.
@@ -73,18 +77,41 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
     const cached = reviews.get(prior.attemptId);
     if (cached) return cached;
     const reflector = resolved.reflect === true ? model : resolved.reflect;
-    const chain = new ReflectionChain({ model: reflector as BaseChatModel, maxAttemptChars: resolved.maxAttemptChars });
-    const review = chain
-      .invoke({
-        problem: run.task.question,
-        priorAttempts: [{ completion: prior.completion, attemptId: prior.attemptId }],
-      })
-      .then((r) => r?.text ?? null);
+    const review = withinTime(
+      (signal) =>
+        new ReflectionChain({ model: reflector as BaseChatModel, maxAttemptChars: resolved.maxAttemptChars }).invoke(
+          { problem: run.task.question, priorAttempts: [{ completion: prior.completion, attemptId: prior.attemptId }] },
+          // The review is LANPO's, not the agent's answer: LangGraph's "messages" stream must not show it.
+          { signal, tags: [NO_STREAM_TAG, "lanpo:reflect"], runName: "LanpoReflection" },
+        ),
+      resolved.reflectTimeoutMs,
+      () =>
+        new ModelError(
+          `the review of the earlier attempt took longer than reflectTimeoutMs (${resolved.reflectTimeoutMs} ms); raise reflectTimeoutMs or check the reflector`,
+          { isRetryable: true },
+        ),
+    ).then((r) => r?.text ?? null);
     reviews.set(prior.attemptId, review);
     if (reviews.size > 1000) reviews.delete(reviews.keys().next().value as string);
     review.catch(() => reviews.delete(prior.attemptId));
     return review;
   };
+
+  /**
+   * One of LANPO's storage or scoring steps, given up after `timeoutMs`: the agent never waits
+   * longer. A storage step's timeout is a `StorageError` with code `LANPO_TIMEOUT`.
+   */
+  const step = <T>(what: "lesson memory" | "experience pool" | "reward", work: () => T | PromiseLike<T>): Promise<T> =>
+    withinTime(
+      () => work(),
+      resolved.timeoutMs,
+      () => {
+        const message = `did not answer within timeoutMs (${resolved.timeoutMs} ms); the agent went on without it. Check that it is reachable, or raise timeoutMs`;
+        return what === "reward"
+          ? new LanpoError(`reward ${message}`)
+          : new StorageError(what, message, { code: "LANPO_TIMEOUT" });
+      },
+    );
 
   const reflectionFor = (run: RunContext, model: unknown): Promise<{ id: string; text: string } | null> => {
     run.reflection ??= reviewOf(run, model).then(
@@ -101,31 +128,36 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
   const startRun = async (messages: readonly BaseMessage[], context: unknown): Promise<RunContext | undefined> => {
     let task: LanpoTask | undefined;
     try {
-      task = (resolved.task ?? defaultTask)({ messages, context });
+      task = checkTask((resolved.task ?? defaultTask)({ messages, context }));
     } catch (error) {
-      await fail("memory", undefined, error);
+      await fail("task", undefined, error);
       return undefined;
     }
     if (!task) return undefined;
+    const found = task;
     const human = lastHumanIndex(messages);
     const [lessons, prior] = await Promise.all([
-      resolved.memory
-        .search(task.question, {
+      step("lesson memory", () =>
+        resolved.memory.search(found.question, {
           k: resolved.k,
           minScore: resolved.minScore,
-          excludeProblemIds: [task.id],
-          excludeQuestionKeys: [questionKey(task.question)],
-        })
+          excludeProblemIds: [found.id],
+          excludeQuestionKeys: [questionKey(found.question)],
+        }),
+      )
+        .then((hits) => listOf(hits, "the lesson memory's search"))
         .catch(async (error: unknown) => {
-          await fail("memory", task, error);
+          await fail("memory", found, error);
           return [];
         }),
       resolved.reflect === false
         ? Promise.resolve([])
-        : resolved.pool
-            .priorAttempts(task.id, { beforeStep: Number.MAX_SAFE_INTEGER, limit: 1 })
+        : step("experience pool", () =>
+            resolved.pool.priorAttempts(found.id, { beforeStep: Number.MAX_SAFE_INTEGER, limit: 1 }),
+          )
+            .then((attempts) => listOf(attempts, "the pool's priorAttempts"))
             .catch(async (error: unknown) => {
-              await fail("pool-read", task, error);
+              await fail("pool-read", found, error);
               return [];
             }),
     ]);
@@ -136,12 +168,13 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
       startedAtMs: resolved.now(),
       firstMessage: human < 0 ? messages.length : human + 1,
       lessons: lessons
+        .filter((hit) => typeof hit?.lesson?.text === "string" && Array.isArray(hit.lesson.sourceProblemIds))
         .filter((hit) => !(hit.lesson.sourceQuestionKeys ?? [questionKey(hit.lesson.problemText)]).includes(ownKey))
-        .filter((hit) => !hit.lesson.sourceProblemIds.includes(task.id))
-        .filter((hit) => guardAllows(guard, task, "lesson", hit.lesson.text))
+        .filter((hit) => !hit.lesson.sourceProblemIds.includes(found.id))
+        .filter((hit) => guardAllows(guard, found, "lesson", hit.lesson.text))
         .map((hit) => ({ id: hit.lesson.id, text: hit.lesson.text })),
       prior:
-        newest && newest.completion.trim() !== ""
+        newest && typeof newest.completion === "string" && newest.completion.trim() !== ""
           ? { attemptId: newest.attemptId, completion: newest.completion, step: newest.step }
           : undefined,
       reflection: undefined,
@@ -159,8 +192,9 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
     // scored completion).
     if (trial.completion.trim() === "") reward = 0;
     else if (resolved.reward) {
+      const score = resolved.reward;
       try {
-        const value = await resolved.reward(trial);
+        const value = await step("reward", () => score(trial));
         if (value !== null && !Number.isFinite(value)) {
           throw new TypeError(`reward returned ${String(value)}, not a finite number or null`);
         }
@@ -171,14 +205,15 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
     }
     const advantage = reward === null ? null : recorder.advantageOf(reward);
     if (advantage !== null && trial.lessonIds.length > 0) {
-      await resolved.memory
-        .recordUse([{ lessonIds: trial.lessonIds, advantage }])
-        .catch((error: unknown) => fail("memory-use", run.task, error));
+      await step("lesson memory", () => resolved.memory.recordUse([{ lessonIds: trial.lessonIds, advantage }])).catch(
+        (error: unknown) => fail("memory-use", run.task, error),
+      );
     }
     if (resolved.record) {
-      await recorder
-        .record(run, trial, messages, reward === null ? null : { reward, advantage: advantage as number }, reflection)
-        .catch((error: unknown) => fail("pool-write", run.task, error));
+      const scored = reward === null ? null : { reward, advantage: advantage as number };
+      await step("experience pool", () => recorder.record(run, trial, messages, scored, reflection)).catch(
+        (error: unknown) => fail("pool-write", run.task, error),
+      );
     }
   };
 
@@ -194,11 +229,12 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
       const human = messages[lastHumanIndex(messages)];
       if (!human) return handler(request);
       const key = human.id ?? human;
-      let run = runs.get(key);
+      const scope = runScope(request.runtime);
+      let run = runs.get(scope, key);
       if (!run) {
         run = await startRun(messages, request.runtime.context);
         if (!run) return handler(request);
-        runs.set(key, run);
+        runs.set(scope, key, run);
       }
       const reflection = run.prior ? await reflectionFor(run, request.model) : null;
       const text = feedbackText(
@@ -221,17 +257,41 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
       return reply;
     },
 
-    afterAgent: async (state) => {
+    afterAgent: async (state, runtime) => {
       const messages = (state as { messages?: BaseMessage[] }).messages ?? [];
       const human = messages[lastHumanIndex(messages)];
       if (!human) return;
       const key = human.id ?? human;
-      const run = runs.get(key);
+      const scope = runScope(runtime);
+      const run = runs.get(scope, key);
       if (!run) return;
-      runs.delete(key);
+      runs.delete(scope, key);
       await finishRun(run, messages);
     },
   });
+}
+
+/** What tells one agent invocation from another running at the same time: its stream writer. */
+function runScope(runtime: unknown): unknown {
+  return (runtime as { writer?: unknown } | undefined)?.writer;
+}
+
+/** A custom `task` may return anything: what LANPO keys on must be there. */
+function checkTask(task: LanpoTask | undefined): LanpoTask | undefined {
+  if (task === undefined || task === null) return undefined;
+  if (typeof task.id !== "string" || task.id === "" || typeof task.question !== "string") {
+    throw new ConfigError("task", "must return { id: string, question: string, answer?: string } or undefined");
+  }
+  if (task.answer !== undefined && typeof task.answer !== "string") {
+    throw new ConfigError("task", "must return the gold answer as a string (or leave it out)");
+  }
+  return task;
+}
+
+/** What a memory or pool answered, if it is a list; anything else is reported, not iterated. */
+function listOf<T>(value: readonly T[], what: string): readonly T[] {
+  if (!Array.isArray(value)) throw new TypeError(`${what} returned ${typeof value}, not an array`);
+  return value;
 }
 
 function lastHumanIndex(messages: readonly BaseMessage[]): number {

@@ -22,22 +22,38 @@ export interface RunContext {
 const MAX_OPEN_RUNS = 1000;
 
 /**
- * Open runs, keyed by the human message that started them (its id, which LangGraph's message
- * reducer sets, else the message object itself): every model call of one run sees that message.
+ * Open runs. Inside one agent run they are told apart by the human message that started the run
+ * (its id, which LangGraph's message reducer sets, else the message object itself): every model
+ * call of the run sees that message. Concurrent runs may share that message (the same
+ * `HumanMessage` sent to several runs at once, as when sampling several attempts at one task),
+ * so runs are first told apart by their `scope`: the stream writer LangGraph gives each
+ * invocation's runtime. Without one, all runs share one scope.
  */
 export class RunContexts {
-  readonly #runs = new Map<unknown, RunContext>();
+  readonly #scoped = new WeakMap<object, Map<unknown, RunContext>>();
+  readonly #unscoped = new Map<unknown, RunContext>();
 
-  set(key: unknown, run: RunContext): void {
-    this.#runs.set(key, run);
-    if (this.#runs.size > MAX_OPEN_RUNS) this.#runs.delete(this.#runs.keys().next().value);
+  #runsOf(scope: unknown, create: boolean): Map<unknown, RunContext> | undefined {
+    if ((typeof scope !== "object" && typeof scope !== "function") || scope === null) return this.#unscoped;
+    let runs = this.#scoped.get(scope);
+    if (!runs && create) {
+      runs = new Map();
+      this.#scoped.set(scope, runs);
+    }
+    return runs;
   }
 
-  get(key: unknown): RunContext | undefined {
-    return this.#runs.get(key);
+  set(scope: unknown, key: unknown, run: RunContext): void {
+    const runs = this.#runsOf(scope, true) as Map<unknown, RunContext>;
+    runs.set(key, run);
+    if (runs.size > MAX_OPEN_RUNS) runs.delete(runs.keys().next().value);
   }
 
-  delete(key: unknown): void {
-    this.#runs.delete(key);
+  get(scope: unknown, key: unknown): RunContext | undefined {
+    return this.#runsOf(scope, false)?.get(key);
+  }
+
+  delete(scope: unknown, key: unknown): void {
+    this.#runsOf(scope, false)?.delete(key);
   }
 }
