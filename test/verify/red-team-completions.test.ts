@@ -14,7 +14,7 @@ interface RedTeamCase {
   options?: VerifyOptions;
 }
 
-const FILES = ["red-team-completions.jsonl", "red-team-completions-2.jsonl"];
+const FILES = ["red-team-completions.jsonl", "red-team-completions-2.jsonl", "red-team-completions-3.jsonl"];
 
 function load(file: string): RedTeamCase[] {
   return readFileSync(new URL(`../fixtures/${file}`, import.meta.url), "utf8")
@@ -28,6 +28,8 @@ const KNOWN_MISSES: Record<string, string> = {
   "red-team-completions-2.jsonl:35":
     "a Chinese answer line restating the data before the result (答：原有 12 元，还剩 7 元): we take the first number after 答：, as after 'Answer:' in English",
   "red-team-completions-2.jsonl:36": "the same line against the restated number, which we then wrongly accept",
+  "red-team-completions-3.jsonl:84":
+    "one value written two ways, '$2^{11}$, or 2,048': the comma of 2,048 is read as a list separator once 'or' joins the two",
 };
 
 for (const file of FILES) {
@@ -134,4 +136,53 @@ test("a last clause without digits states its result in words; 'this one' is not
 
 test("a full-width colon after a Chinese answer phrase is not part of the answer", (t) => {
   t.is(extractAnswer("故答案为：$-5$。"), "-5");
+});
+
+test("decorated names, inverses and transposes label an equation's value", (t) => {
+  t.true(
+    isEquivalent(
+      "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}",
+      "So $\\mathbf{v} = \\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}$.",
+    ).equal,
+  );
+  t.true(isEquivalent("\\frac{x-3}{2}", "$f^{-1}(x) = \\frac{x-3}{2}$").equal);
+  t.true(
+    isEquivalent(
+      "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}",
+      "$A^{-1} = 2\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}$",
+    ).equal,
+  );
+  t.false(isEquivalent("\\frac{x-3}{2}", "$f^{-1}(x) = \\frac{x+3}{2}$").equal);
+});
+
+test("x ≠ a is the real line without a", (t) => {
+  t.true(isEquivalent("(-\\infty, 2) \\cup (2, \\infty)", "The domain is $x \\neq 2$.").equal);
+  t.false(isEquivalent("(-\\infty, 3) \\cup (3, \\infty)", "The domain is $x \\neq 2$.").equal);
+});
+
+test("a digit group repeated before an ellipsis repeats forever; a leading ≈ is dropped", (t) => {
+  t.true(isEquivalent("\\frac{1}{3}", "The answer is 0.333...").equal);
+  t.true(isEquivalent("\\frac{1}{6}", "The answer is $0.1666\\ldots$").equal);
+  t.false(isEquivalent("\\frac{1}{3}", "The answer is 0.333").equal);
+  t.true(isEquivalent("3.14", "$\\boxed{\\approx 3.14}$").equal);
+});
+
+test("an inequality stated in words before the last number", (t) => {
+  t.true(isEquivalent("x > 3", "Therefore x is greater than 3.").equal);
+  t.true(isEquivalent("x \\ge 3", "So x is at least 3.").equal);
+  t.false(isEquivalent("x > 3", "Therefore x is less than 3.").equal);
+});
+
+test("a matrix power and a transpose are evaluated before comparing", (t) => {
+  const m = "\\begin{pmatrix} 1 & 1 \\\\ 0 & 1 \\end{pmatrix}";
+  t.true(isEquivalent("\\begin{pmatrix} 1 & 3 \\\\ 0 & 1 \\end{pmatrix}", `$${m}^3$`).equal);
+  t.true(isEquivalent("\\begin{pmatrix} 1 & 0 \\\\ 1 & 1 \\end{pmatrix}", `$${m}^T$`).equal);
+  t.false(isEquivalent("\\begin{pmatrix} 1 & 3 \\\\ 0 & 1 \\end{pmatrix}", `$${m}^2$`).equal);
+});
+
+test("a final angle in degrees against radians written with pi", (t) => {
+  t.true(isEquivalent("\\frac{\\pi}{3}", "So the angle is $\\boxed{60^\\circ}$.").equal);
+  t.true(isEquivalent("45^\\circ", "$\\frac{\\pi}{4}$").equal);
+  t.false(isEquivalent("\\frac{\\pi}{3}", "$\\boxed{60}$").equal);
+  t.false(isEquivalent("\\frac{\\pi}{4}", "$\\boxed{60^\\circ}$").equal);
 });

@@ -72,8 +72,12 @@ function matchingClose(s: string): number {
   return -1;
 }
 
+/**
+ * A name: a letter or command, maybe decorated (`\mathbf{v}`, `\vec{u}`), with primes, indices,
+ * an inverse or transpose (`A^{-1}`, `M^T`, `f^{-1}(x)`) and arguments.
+ */
 const LABEL =
-  /^(?:[A-Za-z]|\\[a-zA-Z]+)(?:'|_\{[^{}]*\}|_[A-Za-z0-9])*(?:\([^()]*\))?$|^\|[^|]+\|$|^[A-Z]{2,3}$|^\\angle ?[A-Z]{1,3}$|^m\\angle ?[A-Z]{1,3}$/;
+  /^(?:[A-Za-z]|\\(?:mathbf|vec|boldsymbol|bm|overrightarrow|overline|hat|bar|tilde)\s*\{[^{}]*\}|\\[a-zA-Z]+)(?:'|_\{[^{}]*\}|_[A-Za-z0-9]|\^\s*\{\s*(?:-1|T|\\top)\s*\}|\^\s*(?:-1|T(?![A-Za-z])|\\top))*(?:\([^()]*\))?$|^\|[^|]+\|$|^[A-Z]{2,3}$|^\\angle ?[A-Z]{1,3}$|^m\\angle ?[A-Z]{1,3}$/;
 
 /** Left-hand sides that name the answer rather than constrain it: `x`, `a_3`, `f(x)`, `|AB|`, `(p,q)`, `A:B`. */
 export function isLabel(s: string): boolean {

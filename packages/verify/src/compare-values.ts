@@ -71,6 +71,15 @@ function relationToInterval(v: AnswerValue & { type: "relation" }): AnswerValue 
     const node: ExprNode = { kind: "sym", name: "infinity" };
     return expr(sign > 0 ? node : { kind: "neg", arg: node });
   };
+  // x ≠ 2 is (-∞, 2) ∪ (2, ∞).
+  if (ops.length === 1 && ops[0] === "≠" && parts[0]?.kind === "sym" && parts[1] && isConst(parts[1]))
+    return {
+      type: "union",
+      parts: [
+        { type: "interval", lo: inf(-1), hi: expr(parts[1]), loClosed: false, hiClosed: false },
+        { type: "interval", lo: expr(parts[1]), hi: inf(1), loClosed: false, hiClosed: false },
+      ],
+    };
   if (ops.some((o) => !"<>≤≥".includes(o))) return undefined;
   const upward = ops.every((o) => o === "<" || o === "≤");
   const downward = ops.every((o) => o === ">" || o === "≥");

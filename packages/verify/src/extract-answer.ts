@@ -33,6 +33,18 @@ const TEXT_NUMBER =
   /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,2}:\d{2}(?![0-9])|\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
 /** Chat-template tokens after which a completion runs on into text that is not its answer. */
 const CHAT_TAIL = /<\|(?:im_start|im_end|endoftext|eot_id|end|user|assistant)\|>|<\/s>/;
+/** "x is greater than or equal to": a letter, then a relation in words, just before a number. */
+const PROSE_RELATION =
+  /(?<![A-Za-z])([a-z])\s+is\s+(greater\s+than\s+or\s+equal\s+to|less\s+than\s+or\s+equal\s+to|greater\s+than|less\s+than|at\s+least|at\s+most)\s*$/i;
+const RELATION_WORDS: Readonly<Record<string, string>> = {
+  "greater than or equal to": "≥",
+  "less than or equal to": "≤",
+  "greater than": ">",
+  "less than": "<",
+  "at least": "≥",
+  "at most": "≤",
+};
+
 /** A line that starts the next turn of a few-shot prompt, as base models run on into one. */
 const NEXT_TURN = /\n\s*(?:Question|Problem|Q|Human|User)\s*\d*\s*[:：]/g;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
@@ -223,7 +235,17 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
       const run = words[words.length - 1];
       if (run) return { answer: String(run.value), source: "number", plainText: true };
     }
-    if (last.answer.source === "number") return joinTrailingNumbers(outside, candidates);
+    // "x is greater than 3": an inequality stated in words.
+    if (last.answer.source === "number") {
+      const said = PROSE_RELATION.exec(outside.slice(0, last.at));
+      if (said && !/[/\\]/.test(last.answer.answer))
+        return {
+          answer: `${said[1]}${RELATION_WORDS[said[2]?.toLowerCase() ?? ""] ?? ""}${last.answer.answer}`,
+          source: "number",
+          plainText: true,
+        };
+      return joinTrailingNumbers(outside, candidates);
+    }
     return joinTrailingMath(trimmed, segments, last);
   }
   // Numbers in words ("one hundred and five", "two thirds") when there are no digits.
@@ -352,7 +374,11 @@ function phraseRest(after: string): string | undefined {
   const masked = maskMath(rest, mathSegments(rest), "#");
   const is = masked.lastIndexOf(" is ");
   if (is >= 0) rest = rest.slice(is + 4);
-  rest = rest.trim().replace(/[.。]+$/, "");
+  // A trailing ellipsis after digits ("0.333...") is part of the number; other final stops are not.
+  rest = rest
+    .trim()
+    .replace(/(\d)(?:\.{3}|…)$/, "$1…")
+    .replace(/[.。]+$/, "");
   // "(35 + 70 = 105)": a computation in brackets states its result.
   const bracket = /^\((.*=.*)\)$/.exec(rest);
   if (bracket) rest = bracket[1] as string;

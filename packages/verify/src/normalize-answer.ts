@@ -162,6 +162,13 @@ export function normalizeAnswer(answer: string, context: boolean | NumberContext
     const n = quantity[1] as string;
     s = /^[-+]?\d+,\d{1,2}$|^[-+]?\d+,\d{4,}$/.test(n) ? n.replace(",", ".") : n;
   }
+  // "0.333...", "0.1666\ldots": a last digit group repeated before an ellipsis repeats forever.
+  s = s.replace(
+    /(?<![\d.])(\d*)\.(\d*?)(\d{1,3}?)\3+\s*(?:\.{3}|…)/g,
+    (_m, whole: string, fixed: string, repeat: string) => `${whole}.${fixed}\\overline{${repeat}}`,
+  );
+  // "≈ 3.14" and "= 5" left by a label dropped as a unit word (`\mathbf{v} = …`, `\text{Area} = 5`).
+  s = s.replace(/^\s*(?:≈|=(?!=))\s*/, "");
   s = s.replace(/^(?:[\s,;:]|\.(?!\d))+|[\s.,;:]+$/g, "");
   s = s.replace(/,\s*,/g, ",");
   // In a decimal-comma language 1.000 and 1.234,5 group thousands with dots and 2,5 is a
