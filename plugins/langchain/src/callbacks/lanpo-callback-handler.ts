@@ -3,11 +3,12 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { ChainValues } from "@langchain/core/utils/types";
-import { ConfigError, type ExperiencePool, type Rollout } from "@lanpo/core";
+import { ConfigError, type ExperiencePool, LanpoError, type Rollout, StorageError } from "@lanpo/core";
 import { taskIdOf } from "../middleware/default-task.js";
 import type { LanpoTask } from "../middleware/lanpo-middleware-options.js";
 import { messageRecords } from "../middleware/message-records.js";
 import { messageText } from "../util/message-text.js";
+import { withinTime } from "../util/within-time.js";
 import type { ChainTrial, ModelCallRecord } from "./chain-trial.js";
 import { plainValue } from "./plain-value.js";
 
@@ -30,6 +31,12 @@ export interface LanpoCallbackHandlerOptions {
   onFailure?: (error: unknown, trial: ChainTrial) => void;
   /** Finished runs kept in `trials`, oldest dropped first. @default 1000 */
   maxTrials?: number;
+  /**
+   * Longest wait, in ms, for `onTrial`, `reward` and the pool write of one run; past it that step is
+   * given up and reported through `onFailure` (a trial whose reward timed out is stored `unscored`).
+   * @default 10000
+   */
+  timeoutMs?: number;
   /** Clock, injectable for tests. @default Date.now */
   now?: () => number;
 }
@@ -59,7 +66,7 @@ interface OpenRun {
 export class LanpoCallbackHandler extends BaseCallbackHandler {
   name = "LanpoCallbackHandler";
   readonly trials: ChainTrial[] = [];
-  readonly #options: LanpoCallbackHandlerOptions & { maxTrials: number; now: () => number };
+  readonly #options: LanpoCallbackHandlerOptions & { maxTrials: number; now: () => number; timeoutMs: number };
   readonly #open = new Map<string, OpenRun>();
   /** Run id -> top-level run id, for every run seen inside an open run. */
   readonly #rootOf = new Map<string, string>();
@@ -68,12 +75,23 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
 
   constructor(options: LanpoCallbackHandlerOptions = {}) {
     super();
-    this.#options = { maxTrials: 1000, now: Date.now, ...options };
+    this.#options = { maxTrials: 1000, now: Date.now, timeoutMs: 10_000, ...options };
     if (!(Number.isInteger(this.#options.maxTrials) && this.#options.maxTrials >= 0)) {
       throw new ConfigError("maxTrials", `must be an integer >= 0, got ${String(this.#options.maxTrials)}`);
     }
+    if (!(Number.isInteger(this.#options.timeoutMs) && this.#options.timeoutMs >= 1)) {
+      throw new ConfigError(
+        "timeoutMs",
+        `must be a whole number of milliseconds >= 1, got ${String(this.#options.timeoutMs)}`,
+      );
+    }
     if (options.pool && typeof options.pool.recordGroup !== "function") {
-      throw new ConfigError("pool", "must be an ExperiencePool");
+      throw new ConfigError("pool", "must be an ExperiencePool (InMemoryExperiencePool, SqliteExperiencePool, ...)");
+    }
+    for (const field of ["task", "completion", "reward", "onTrial", "onFailure", "now"] as const) {
+      if (options[field] !== undefined && typeof options[field] !== "function") {
+        throw new ConfigError(field, `must be a function, got ${typeof options[field]}`);
+      }
     }
   }
 
@@ -128,6 +146,23 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
     run.models.set(runId, record);
   }
 
+  /** A completion (non-chat) model: its prompt is recorded as one user message. */
+  override handleLLMStart(
+    _llm: unknown,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    _extra?: Record<string, unknown>,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    const run = this.#start(runId, parentRunId, runName ?? "llm", prompts[0] ?? "");
+    const record: ModelCallRecord = { runId, messages: [{ role: "user", content: prompts[0] ?? "" }] };
+    run.trial.modelCalls.push(record);
+    run.models.set(runId, record);
+  }
+
   override handleLLMEnd(output: LLMResult, runId: string): void {
     const run = this.#runOf(runId);
     const record = run?.models.get(runId);
@@ -173,6 +208,27 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
   override handleToolError(error: Error, runId: string): void {
     const call = this.#runOf(runId)?.trial.toolCalls.find((c) => c.runId === runId);
     if (call) call.error = error.message;
+    this.#end(runId, { error });
+  }
+
+  /** A retriever is a run like any other: inside a chain a child, on its own a trial whose input is its query. */
+  override handleRetrieverStart(
+    _retriever: unknown,
+    query: string,
+    runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    name?: string,
+  ): void {
+    this.#start(runId, parentRunId, name ?? "retriever", query);
+  }
+
+  override handleRetrieverEnd(documents: unknown[], runId: string): void {
+    this.#end(runId, { outputs: documents });
+  }
+
+  override handleRetrieverError(error: Error, runId: string): void {
     this.#end(runId, { error });
   }
 
@@ -224,14 +280,27 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
   }
 
   async #deliver(trial: ChainTrial): Promise<void> {
+    const { onTrial, pool } = this.#options;
+    if (onTrial)
+      await this.#within("onTrial", () => onTrial(trial)).catch((error: unknown) => this.#fail(error, trial));
+    if (pool) await this.#record(trial, pool).catch((error: unknown) => this.#fail(error, trial));
+  }
+
+  #fail(error: unknown, trial: ChainTrial): void {
     try {
-      await this.#options.onTrial?.(trial);
-      if (this.#options.pool) await this.#record(trial, this.#options.pool);
-    } catch (error) {
-      try {
-        (this.#options.onFailure ?? warn)(error, trial);
-      } catch {}
-    }
+      (this.#options.onFailure ?? warn)(error, trial);
+    } catch {}
+  }
+
+  /** One delivery step, given up after `timeoutMs` so `flush()` always returns. */
+  #within<T>(what: "onTrial" | "reward" | "experience pool", work: () => T | PromiseLike<T>): Promise<T> {
+    const { timeoutMs } = this.#options;
+    return withinTime(work, timeoutMs, () => {
+      const message = `did not answer within timeoutMs (${timeoutMs} ms); the trial went on without it. Check it, or raise timeoutMs`;
+      return what === "experience pool"
+        ? new StorageError(what, message, { code: "LANPO_TIMEOUT" })
+        : new LanpoError(`${what} ${message}`);
+    });
   }
 
   async #record(trial: ChainTrial, pool: ExperiencePool): Promise<void> {
@@ -241,9 +310,7 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
     const completion = failed ? "" : (this.#options.completion ?? defaultCompletion)(trial.outputs);
     // An empty output is scored 0 without asking, as the trainer scores it; without a reward (none
     // given, or it returned null) the trial is stored `unscored`, never read as a failure.
-    const reward = failed ? null : completion.trim() === "" ? 0 : ((await this.#options.reward?.(trial, task)) ?? null);
-    if (reward !== null && !Number.isFinite(reward))
-      throw new ConfigError("reward", `returned ${String(reward)}, not a finite number`);
+    const reward = failed ? null : completion.trim() === "" ? 0 : await this.#score(trial, task);
     const step = this.#nextStep.get(task.id) ?? 0;
     const usage = trial.modelCalls.reduce(
       (sum, c) =>
@@ -283,13 +350,35 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
     });
     for (let s = step, tries = 0; ; s++, tries++) {
       try {
-        await pool.recordGroup({ problemId: task.id, step: s, rollouts: [rollout(s)], reflections: [] });
+        await this.#within("experience pool", () =>
+          pool.recordGroup({ problemId: task.id, step: s, rollouts: [rollout(s)], reflections: [] }),
+        );
         this.#nextStep.set(task.id, s + 1);
         return;
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (code !== "LANPO_DUPLICATE_GROUP" || tries >= 8) throw error;
       }
+    }
+  }
+
+  /**
+   * The trial's reward, or null (stored `unscored`) when there is no reward function, or it
+   * returned null, threw, timed out or answered something that is not a finite number (reported).
+   */
+  async #score(trial: ChainTrial, task: LanpoTask): Promise<number | null> {
+    const reward = this.#options.reward;
+    if (!reward) return null;
+    try {
+      const value = await this.#within("reward", () => reward(trial, task));
+      if (value === null || value === undefined) return null;
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw new ConfigError("reward", `returned ${String(value)}, not a finite number or null`);
+      }
+      return value;
+    } catch (error) {
+      this.#fail(error, trial);
+      return null;
     }
   }
 }
