@@ -19,11 +19,17 @@ const ITERATIONS = 5;
  * The leading `count` eigenpairs of `matrix` (row-major, `size` × `size`, symmetric PSD). Small
  * matrices get a full decomposition. Larger ones get subspace iteration on `count` plus some
  * spare directions, then a Rayleigh-Ritz step: the products `matrix × column` run in WebAssembly,
- * so a 512 × 512 matrix takes about 0.5 s instead of the full decomposition's 2.
+ * so a 512 × 512 matrix takes about 0.5 s instead of the full decomposition's 2. Fewer
+ * `iterations` give a rougher basis sooner (the automatic layout's first check takes 2).
  * The spare directions take up what converges slowly; the basis then holds nearly all the energy
  * the exact one does (a test compares the two), which is what the projected store needs of it.
  */
-export function leadingEigenpairs(matrix: Float32Array, size: number, count: number): Eigenpairs {
+export function leadingEigenpairs(
+  matrix: Float32Array,
+  size: number,
+  count: number,
+  iterations = ITERATIONS,
+): Eigenpairs {
   if (size <= FULL_DECOMPOSITION_MAX) return fullDecomposition(matrix, size, count);
   const width = Math.min(size, count + Math.max(16, Math.ceil(count / 4)));
   const product = new WasmProjector(matrix, size, size);
@@ -35,7 +41,7 @@ export function leadingEigenpairs(matrix: Float32Array, size: number, count: num
   const times = (vectors: Float64Array[]) =>
     vectors.map((v) => Float64Array.from(product.project(Float32Array.from(v))));
   // One Gram-Schmidt pass while iterating (the next product washes out what it leaves), two at the end.
-  for (let i = 0; i < ITERATIONS; i++) columns = orthonormalize(times(columns), i === ITERATIONS - 1 ? 2 : 1);
+  for (let i = 0; i < iterations; i++) columns = orthonormalize(times(columns), i === iterations - 1 ? 2 : 1);
   // Rayleigh-Ritz: the eigenpairs of the matrix restricted to the subspace.
   const images = times(columns);
   const small = new Matrix(width, width);

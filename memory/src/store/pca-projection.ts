@@ -30,7 +30,13 @@ export class PcaProjection {
    * Cost: count × D² for the moment matrix plus the leading eigenvectors, both in WebAssembly:
    * well under a second for 2,048 rows of 512, paid once per store.
    */
-  static fit(rows: Float32Array, count: number, sourceDimensions: number, dimensions: number): PcaProjection {
+  static fit(
+    rows: Float32Array,
+    count: number,
+    sourceDimensions: number,
+    dimensions: number,
+    options: { iterations?: number } = {},
+  ): PcaProjection {
     const d = sourceDimensions;
     // Column j of the moment matrix is Xᵀ · (column j of X): the projector's product with Xᵀ as
     // its matrix, applied to each column of X.
@@ -44,7 +50,7 @@ export class PcaProjection {
       for (let i = 0; i < d; i++) moment[i * d + j] = (column[i] as number) / Math.max(1, count);
       trace += moment[j * d + j] as number;
     }
-    const { vectors, values } = leadingEigenpairs(moment, d, dimensions);
+    const { vectors, values } = leadingEigenpairs(moment, d, dimensions, options.iterations);
     const kept = values.reduce((sum, v) => sum + Math.max(0, v), 0);
     return new PcaProjection(d, dimensions, vectors, trace > 0 ? Math.min(1, kept / trace) : 0);
   }

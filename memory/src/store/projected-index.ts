@@ -19,8 +19,9 @@ import { WasmRowDots } from "./wasm-projector.js";
 
 /** Most vectors a projection is fitted to: enough for a stable basis, and bounded memory and time. */
 const FIT_SAMPLE_MAX = 8192;
-/** Vectors the automatic layout's first, cheaper check fits its basis to (see `fit`). */
+/** Vectors the automatic layout's first, cheaper check fits its basis to (see `fit`), and its subspace iterations. */
 const QUICK_FIT_SAMPLE = 2048;
+const QUICK_FIT_ITERATIONS = 2;
 
 /** Every `length / size`-th element, so a sample spreads over the whole insertion history. */
 function sample<T>(items: readonly T[], size: number): T[] {
@@ -292,7 +293,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     const live = [...this.table.labels()];
     const check = this.settings.auto ? this.checkQueries(live, queries) : undefined;
     if (check) {
-      const quick = this.projectedRecall(live, this.fitBasis(live, QUICK_FIT_SAMPLE), check);
+      const quick = this.projectedRecall(live, this.fitBasis(live, QUICK_FIT_SAMPLE, QUICK_FIT_ITERATIONS), check);
       if (quick < AUTO_QUICK_REJECT) {
         this.keepDirect(quick);
         return;
@@ -316,12 +317,12 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   }
 
   /** The basis fitted to at most `size` of the live vectors, spread over the insertion history. */
-  private fitBasis(live: readonly number[], size: number): PcaProjection {
+  private fitBasis(live: readonly number[], size: number, iterations?: number): PcaProjection {
     const labels = sample(live, size);
     const d = this.sourceDimensions;
     const rows = new Float32Array(labels.length * d);
     for (const [i, label] of labels.entries()) rows.set(this.table.row(label), i * d);
-    return PcaProjection.fit(rows, labels.length, d, this.settings.dimensions);
+    return PcaProjection.fit(rows, labels.length, d, this.settings.dimensions, iterations ? { iterations } : {});
   }
 
   /**

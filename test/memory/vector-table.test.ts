@@ -1,0 +1,46 @@
+import { StorageError } from "@lanpo/core";
+import test from "ava";
+import { VectorTable } from "../../memory/src/store/vector-table.ts";
+
+// The exact vectors of a projected store live in fixed-size chunks (no copy of every row at each
+// doubling); a table read from a save is views of the file's buffer until rows are added.
+
+const vector = (i: number, dims: number) => Array.from({ length: dims }, (_, j) => ((i * 7 + j * 3) % 11) - 5 + 0.5);
+const unit = (v: number[]) => {
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+};
+const close = (a: ArrayLike<number>, b: readonly number[]) => b.every((x, j) => Math.abs((a[j] as number) - x) < 1e-6);
+
+test("rows past many chunks keep their unit vectors; freed rows are reused", (t) => {
+  const dims = 3;
+  const table = new VectorTable(dims);
+  for (let i = 0; i < 5000; i++) table.set(i, vector(i, dims));
+  t.is(table.size, 5000);
+  for (const i of [0, 2047, 2048, 4095, 4096, 4999]) t.true(close(table.row(i), unit(vector(i, dims))), `row ${i}`);
+  table.delete(10);
+  table.set(9000, vector(9000, dims));
+  t.true(close(table.row(9000), unit(vector(9000, dims))));
+  t.true(close(table.row(11), unit(vector(11, dims))), "the neighbour of the reused row is untouched");
+  t.throws(() => table.row(10), { instanceOf: RangeError });
+});
+
+test("a table read from bytes grows past its last, short chunk without losing rows", (t) => {
+  const dims = 4;
+  const source = new VectorTable(dims);
+  const labels = Array.from({ length: 2100 }, (_, i) => i * 2);
+  for (const label of labels) source.set(label, vector(label, dims));
+  const bytes = source.snapshotBytes();
+  const table = VectorTable.fromBytes("vectors", bytes, dims, labels);
+  t.is(table.size, labels.length);
+  for (let i = 0; i < 3000; i++) table.set(10_000 + i, vector(10_000 + i, dims));
+  for (const label of [0, 4094, 4096, 4198]) t.true(close(table.row(label), unit(vector(label, dims))), `row ${label}`);
+  for (const label of [10_000, 12_999]) t.true(close(table.row(label), unit(vector(label, dims))), `row ${label}`);
+  t.deepEqual(
+    Array.from(bytes.subarray(0, 16)),
+    Array.from(source.snapshotBytes().subarray(0, 16)),
+    "the file's bytes are not written to",
+  );
+  const error = t.throws(() => VectorTable.fromBytes("vectors", bytes.subarray(0, 12), dims, labels));
+  t.true(StorageError.isInstance(error));
+});
