@@ -1,5 +1,10 @@
 import test from "ava";
-import { prepareForSentenceEncoder, stripAnswerFormat } from "../../../memory/src/embeddings/index.js";
+import {
+  defaultEmbeddings,
+  MathTopicFeatures,
+  prepareForSentenceEncoder,
+  stripAnswerFormat,
+} from "../../../memory/src/embeddings/index.js";
 
 test("the coprime clause and the closing m+n question go; the problem stays", (t) => {
   t.is(
@@ -60,4 +65,19 @@ test("the sentence encoder's text has the boilerplate dropped before LaTeX is re
   );
   t.false(prepared.includes("relatively prime"));
   t.true(prepared.startsWith("The inradius is fraction m n"));
+});
+
+test("defaultEmbeddings() gives a problem the same vector with or without the boilerplate, in every part", async (t) => {
+  const bare = "The inradius of triangle $ABC$ with sides $13$, $14$, $15$ is $\\frac{m}{n}$.";
+  const dressed = `${bare.slice(0, -1)}, where $m$ and $n$ are relatively prime positive integers. Find $m+n$.`;
+  const embeddings = defaultEmbeddings({ cacheDir: false, workers: 1 });
+  try {
+    const [a, b] = (await embeddings.embedDocuments([bare, dressed])) as [number[], number[]];
+    t.deepEqual(b, a);
+  } finally {
+    await embeddings.close();
+  }
+  // The topic part alone would have read "relatively prime" and "positive integer" as number theory.
+  const topics = new MathTopicFeatures();
+  t.notDeepEqual(topics.embedSync(dressed), topics.embedSync(bare));
 });
