@@ -1,6 +1,6 @@
 import type { CallbackManagerForChainRun } from "@langchain/core/callbacks/manager";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, type BaseMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, isBaseMessage, SystemMessage } from "@langchain/core/messages";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { Runnable, type RunnableConfig } from "@langchain/core/runnables";
 import {
@@ -10,6 +10,7 @@ import {
   BuiltinAnswerMatcher,
   ConfigError,
   type LessonDraft,
+  ModelError,
   type Problem,
   type Rollout,
 } from "@lanpo/core";
@@ -149,11 +150,11 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
     const messages = await abstractionPrompt.formatMessages({ problem: problem.question, attempts: shown });
     const callOptions = { ...config, callbacks: runManager?.getChild() };
     const reply = await this.#call(messages, callOptions);
-    const args = AIMessage.isInstance(reply) ? reply.tool_calls?.[0]?.args : undefined;
     const limits = { maxLessons: this.#options.maxLessons, maxChars: this.#options.maxLessonChars };
-    const texts = parseLessonReply({ args, text: messageText(reply) }, limits);
+    const texts = parseLessonReply(reply, limits);
     if (!texts) return { lessons: [], rejected: [], parsedAs: "unparsed" };
-    const parsedAs = args !== undefined && parseLessonReply({ args, text: "" }, limits) ? "structured" : "text";
+    const parsedAs =
+      reply.args !== undefined && parseLessonReply({ args: reply.args, text: "" }, limits) ? "structured" : "text";
     const lessons: LessonDraft[] = [];
     const rejected: string[] = [];
     for (const text of texts) {
@@ -163,16 +164,52 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
     return { lessons, rejected, parsedAs };
   }
 
-  async #call(messages: BaseMessage[], options: Partial<RunnableConfig>): Promise<BaseMessage> {
+  /**
+   * Asks the model. `auto` with a model that can call tools: the lesson schema is bound as a forced
+   * tool call, and the reply's tool arguments (or, failing them, its text) are read. A model whose
+   * `bindTools` throws is asked for text. When the tool-bound call fails for a reason other than
+   * transport, the model's own `withStructuredOutput` is tried once (JSON mode on servers that
+   * refuse forced tool calls; test fakes that answer only through it).
+   */
+  async #call(messages: BaseMessage[], options: Partial<RunnableConfig>): Promise<{ args?: unknown; text: string }> {
     const model = this.#options.model;
     if (this.#options.output === "auto" && typeof model.bindTools === "function") {
-      const bound = model.bindTools(
-        [{ name: TOOL_NAME, description: "Record the lessons you distilled.", schema: lessonListSchema }],
-        { tool_choice: TOOL_NAME } as never,
-      );
-      return bound.invoke(messages, options);
+      let bound: ReturnType<NonNullable<BaseChatModel["bindTools"]>> | undefined;
+      try {
+        bound = model.bindTools(
+          [{ name: TOOL_NAME, description: "Record the lessons you distilled.", schema: lessonListSchema }],
+          { tool_choice: TOOL_NAME } as never,
+        );
+      } catch {
+        // The model says it cannot call tools: read its text.
+      }
+      if (bound) {
+        try {
+          return replyOf(await bound.invoke(messages, options));
+        } catch (error) {
+          if ((ModelError.isInstance(error) && error.isRetryable) || typeof model.withStructuredOutput !== "function") {
+            throw error;
+          }
+          return this.#structured(messages, options).catch(() => {
+            throw error;
+          });
+        }
+      }
     }
-    return model.invoke(messages, options);
+    return replyOf(await model.invoke(messages, options));
+  }
+
+  async #structured(
+    messages: BaseMessage[],
+    options: Partial<RunnableConfig>,
+  ): Promise<{ args?: unknown; text: string }> {
+    const runnable = this.#options.model.withStructuredOutput(lessonListSchema, { name: TOOL_NAME, includeRaw: true });
+    const result = (await runnable.invoke(messages, options)) as unknown;
+    const { raw, parsed } = (result ?? {}) as { raw?: unknown; parsed?: unknown };
+    // `includeRaw` gives { raw, parsed }; some models (test fakes) give the parsed value alone.
+    if (isBaseMessage(raw)) return parsed ? { args: parsed, text: messageText(raw) } : replyOf(raw);
+    if (result === undefined || result === null) throw new Error("withStructuredOutput gave nothing");
+    return { args: result, text: "" };
   }
 
   /** A matcher that throws counts as a match: dropping a lesson is cheap, leaking the label is not. */
@@ -206,6 +243,11 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
     const bad = attempts.filter((a) => !a.correct).slice(0, per);
     return attempts.filter((a) => good.includes(a) || bad.includes(a));
   }
+}
+
+function replyOf(message: BaseMessage): { args?: unknown; text: string } {
+  const args = AIMessage.isInstance(message) ? message.tool_calls?.[0]?.args : undefined;
+  return { ...(args !== undefined ? { args } : {}), text: messageText(message) };
 }
 
 function checkProblem(problem: Problem | undefined): Problem {
