@@ -11,7 +11,7 @@ export { formatLessonsJsonl, parseLessonsJsonl } from "./lesson-memory/lessons-j
 export type { MemoryFolderInfo } from "./lesson-memory/memory-folder.js";
 export { readMemoryFolderInfo } from "./lesson-memory/memory-folder.js";
 export type { SaveStep } from "./store/atomic-folder.js";
-export type { CalibrateEfSearchOptions, EfSearchCalibration } from "./store/calibrate-ef-search.js";
+export type { CalibrateEfSearchOptions, EfSearchCalibration, RecallMeasurement } from "./store/calibrate-ef-search.js";
 export type { HnswAddOptions, HnswLoadOptions } from "./store/hnsw-lesson-store.js";
 export { CALIBRATE_FROM, HnswLessonStore, RECALL_MARGIN } from "./store/hnsw-lesson-store.js";
 export type { HnswLessonStoreFilter, MetadataValue } from "./store/hnsw-lesson-store-filter.js";
