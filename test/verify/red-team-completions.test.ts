@@ -14,7 +14,12 @@ interface RedTeamCase {
   options?: VerifyOptions;
 }
 
-const FILES = ["red-team-completions.jsonl", "red-team-completions-2.jsonl", "red-team-completions-3.jsonl"];
+const FILES = [
+  "red-team-completions.jsonl",
+  "red-team-completions-2.jsonl",
+  "red-team-completions-3.jsonl",
+  "red-team-completions-4.jsonl",
+];
 
 function load(file: string): RedTeamCase[] {
   return readFileSync(new URL(`../fixtures/${file}`, import.meta.url), "utf8")
@@ -30,6 +35,8 @@ const KNOWN_MISSES: Record<string, string> = {
   "red-team-completions-2.jsonl:36": "the same line against the restated number, which we then wrongly accept",
   "red-team-completions-3.jsonl:84":
     "one value written two ways, '$2^{11}$, or 2,048': the comma of 2,048 is read as a list separator once 'or' joins the two",
+  "red-team-completions-4.jsonl:10":
+    "a two-part answer given by two answer phrases (not two boxes): only the last phrase is read, so the gold's two parts meet one",
 };
 
 for (const file of FILES) {
@@ -129,9 +136,12 @@ test("currency signs around a number are dropped", (t) => {
 
 test("a last clause without digits states its result in words; 'this one' is not a number", (t) => {
   t.is(extractAnswer("She started with 20 apples and gave away 8, so she has twelve apples left."), "12");
-  t.is(extractAnswer("There are 6 balls, in two boxes."), "2");
   t.is(extractAnswer("So there are 6 balls in two boxes."), "6");
   t.is(extractAnswer("We try 3 and 5, and this one works."), "3, 5");
+  // A clause that restates the number in words is not the result.
+  t.is(extractAnswer("So the total is 12, which is two dozen."), "12");
+  t.is(extractAnswer("The number of ways is 6, or three factorial."), "6");
+  t.is(extractAnswer("Adding 20 and 22, there are forty-two students in total."), "42");
 });
 
 test("a full-width colon after a Chinese answer phrase is not part of the answer", (t) => {
@@ -185,4 +195,15 @@ test("a final angle in degrees against radians written with pi", (t) => {
   t.true(isEquivalent("45^\\circ", "$\\frac{\\pi}{4}$").equal);
   t.false(isEquivalent("\\frac{\\pi}{3}", "$\\boxed{60}$").equal);
   t.false(isEquivalent("\\frac{\\pi}{4}", "$\\boxed{60^\\circ}$").equal);
+});
+
+test("in a decimal-comma language a comma between digits is a decimal point inside an answer without brackets", (t) => {
+  t.true(isEquivalent("1.5", "Respuesta: x = 1,5").equal);
+  t.true(isEquivalent("(1, 5)", "Respuesta: (1,5)").equal);
+  t.true(isEquivalent("2, 5", "Les solutions sont 2 et 5. La réponse est 2, 5.").equal);
+});
+
+test("a decimal cut short with an ellipsis is the digits written", (t) => {
+  t.true(isEquivalent("\\pi", "The answer is 3.14159...").equal);
+  t.false(isEquivalent("\\pi", "The answer is 3.15...").equal);
 });

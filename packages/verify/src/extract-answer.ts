@@ -46,7 +46,7 @@ const RELATION_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** A line that starts the next turn of a few-shot prompt, as base models run on into one. */
-const NEXT_TURN = /\n\s*(?:Question|Problem|Q|Human|User)\s*\d*\s*[:：]/g;
+const NEXT_TURN = /\n\s*(?:Question|Problem|Q|Human|User)\s*[:：]/g;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
   /^(?:and|or|percent|percentage|pct|units?|square|cubic|miles?|meters?|metres?|feet|inches|hours?|minutes?|seconds?|days?|years?|dollars?|cents?|yuan|degrees?|sin|cos|tan|sec|csc|cot|log|exp|sqrt|frac|dfrac|tfrac|text|textbf|mbox|textnormal|mathrm|left|right|cdot|times|pi|infty|boxed|begin|end|pmatrix|bmatrix|matrix|quad|qquad|approx|leq|geq|neq|cup|pm)$/i;
@@ -230,7 +230,8 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
     // "…gave away 8, so she has twelve apples left": a last clause with no digits or math states
     // its result in words.
     const clause = lastClauseStart(outside);
-    if (last.at < clause) {
+    const tail = outside.slice(clause - 1);
+    if (last.at < clause && (CONCLUDING_CLAUSE.test(tail) || TOTAL_WORDS.test(tail))) {
       const words = statedNumberWords(outside).filter((r) => r.start >= clause);
       const run = words[words.length - 1];
       if (run) return { answer: String(run.value), source: "number", plainText: true };
@@ -270,6 +271,16 @@ function statedNumberWords(text: string): NumberWordRun[] {
       /(?:\b(?:is|are|was|were|equals?|be|makes?|gives?|get|total(?:s|led)?)|[=:])\s*$/i.test(text.slice(0, r.start)),
   );
 }
+
+/**
+ * A last clause that concludes ("…, so she has twelve left", ": two thirds of it") rather than
+ * restates ("…, which is two dozen", "…, or three factorial"). Starts at the separator before it.
+ */
+const CONCLUDING_CLAUSE =
+  /^(?::|[,;.!?。]\s*(?:and\s+)?(?:so|thus|therefore|hence|then|in\s+total|in\s+all|altogether|overall|finally)\b)/i;
+
+/** Words that make a clause state a result wherever they stand ("there are forty-two in total"). */
+const TOTAL_WORDS = /\b(?:in\s+total|in\s+all|altogether|left|remain(?:s|ing)?)\b/i;
 
 /** Where the last clause of a text starts: after its last comma, semicolon, colon or sentence end. */
 function lastClauseStart(text: string): number {

@@ -167,6 +167,8 @@ export function normalizeAnswer(answer: string, context: boolean | NumberContext
     /(?<![\d.])(\d*)\.(\d*?)(\d{1,3}?)\3+\s*(?:\.{3}|…)/g,
     (_m, whole: string, fixed: string, repeat: string) => `${whole}.${fixed}\\overline{${repeat}}`,
   );
+  // "3.14159...": a decimal cut short; the digits written are the value.
+  s = s.replace(/(\d)\s*(?:\.{3}|…)/g, "$1");
   // "≈ 3.14" and "= 5" left by a label dropped as a unit word (`\mathbf{v} = …`, `\text{Area} = 5`).
   s = s.replace(/^\s*(?:≈|=(?!=))\s*/, "");
   s = s.replace(/^(?:[\s,;:]|\.(?!\d))+|[\s.,;:]+$/g, "");
@@ -176,6 +178,8 @@ export function normalizeAnswer(answer: string, context: boolean | NumberContext
   if (decimalComma && !/\{\s*,\s*\}/.test(answer)) {
     if (/^[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$/.test(s)) s = s.replace(/\./g, "").replace(",", ".");
     else if (/^[-+]?\d+,\d+$/.test(s)) s = s.replace(",", ".");
+    // "x = 1,5": inside an answer without brackets too (a tuple's comma stays).
+    else if (!/[([{]/.test(s)) s = s.replace(/(\d),(\d)/g, "$1.$2");
   }
   if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, "");
   // European grouping in prose: 1 234,5 and 1.234,5.
