@@ -76,8 +76,8 @@ export class LessonRetriever extends BaseRetriever<LessonDocumentMetadata> {
     this.#memory = options.memory;
     this.k = k;
     this.minScore = minScore;
-    this.excludeProblemIds = [...(options.excludeProblemIds ?? [])];
-    this.#excludedKeys = (options.excludeQuestions ?? []).map(questionKey);
+    this.excludeProblemIds = stringList(options.excludeProblemIds, "excludeProblemIds", "problem ids");
+    this.#excludedKeys = stringList(options.excludeQuestions, "excludeQuestions", "question texts").map(questionKey);
   }
 
   override async _getRelevantDocuments(
@@ -95,6 +95,18 @@ export class LessonRetriever extends BaseRetriever<LessonDocumentMetadata> {
     });
     return hits.filter((hit) => keep(hit, this.excludeProblemIds, excludeQuestionKeys, this.minScore)).map(toDocument);
   }
+}
+
+/**
+ * An exclusion list, checked: a lone string would otherwise be spread into characters and exclude
+ * nothing, handing a problem its own lessons.
+ */
+function stringList(value: readonly string[] | undefined, field: string, what: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    throw new ConfigError(field, `must be an array of ${what} (strings), got ${JSON.stringify(value)}`);
+  }
+  return [...value];
 }
 
 /**
