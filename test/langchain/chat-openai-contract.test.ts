@@ -190,7 +190,7 @@ test("a bad config is a ConfigError naming the field", (t) => {
   t.is(field({ provider: "vertex", model: "m" }), "provider");
   t.is(field({ provider: "openai", model: "m", baseUrl: "not a url" }), "baseUrl");
   t.is(field({ provider: "openai", model: "m", timeoutMs: -1 }), "timeoutMs");
-  t.is(field({ provider: "openai", model: "m", tiemoutMs: 5 }), "model config");
+  t.is(field({ provider: "openai", model: "m", tiemoutMs: 5 }), "tiemoutMs");
   t.is(field({ provider: "scripted" }), "problems");
 });
 
