@@ -6,7 +6,7 @@ import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { InMemoryExperiencePool } from "@lanpo/core";
 import { lanpoMiddleware, taskIdOf } from "@lanpo/langchain";
 import test from "ava";
-import { createAgent, createMiddleware, dynamicSystemPromptMiddleware } from "langchain";
+import { createAgent, createMiddleware, dynamicSystemPromptMiddleware, toolStrategy } from "langchain";
 import { z } from "zod";
 import { memoryWithCarLesson, trains } from "./helpers.ts";
 
@@ -166,3 +166,35 @@ for (const order of ["lanpo first", "lanpo last"] as const) {
     t.is((await pool.rolloutsOfStep(0)).length, 1);
   });
 }
+
+test("an agent with a responseFormat: the trial's completion is its structured response, as JSON", async (t) => {
+  const pool = new InMemoryExperiencePool();
+  const seen: unknown[] = [];
+  const schema = z.object({ miles: z.number() }).meta({ title: "extract" });
+  const model = fakeModel().respond(
+    new AIMessage({ content: "", tool_calls: [{ name: "extract", args: { miles: 180 }, id: "c1" }] }),
+  );
+  const agent = createAgent({
+    model,
+    tools: [],
+    responseFormat: toolStrategy(schema) as never,
+    middleware: [
+      lanpoMiddleware({
+        memory: await memoryWithCarLesson(),
+        pool,
+        minScore: 0.3,
+        reward: (trial) => {
+          seen.push(trial.structuredResponse);
+          return 1;
+        },
+        ...quiet,
+      }),
+    ],
+  });
+  const result = await agent.invoke({ messages: [new HumanMessage(trains.question)] });
+  t.deepEqual(result.structuredResponse, { miles: 180 });
+  t.deepEqual(seen, [{ miles: 180 }]);
+  const [rollout] = await pool.rolloutsOfStep(0);
+  t.is(rollout?.completion, '{"miles":180}');
+  t.is(rollout?.status, "ok");
+});

@@ -22,8 +22,13 @@ export interface LanpoTask {
 /** A finished agent run, as `reward` and the pool see it. */
 export interface LanpoTrial {
   task: LanpoTask;
-  /** The agent's final answer (the last AI message's text). */
+  /**
+   * The agent's final answer: its structured response as JSON when it has a `responseFormat`, the
+   * output of a tool that ended the run (`returnDirect`), else the last AI message's text.
+   */
   completion: string;
+  /** The agent's structured response, when it has a `responseFormat`. */
+  structuredResponse?: unknown;
   /** Every message of the run, as plain records. */
   messages: ChatMessageRecord[];
   /** Lessons shown to the model during the run. */

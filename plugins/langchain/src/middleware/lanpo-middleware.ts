@@ -184,9 +184,13 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
   };
 
   /** Records a finished run: scores it, feeds its lessons' value, writes the pool. Never throws. */
-  const finishRun = async (run: RunContext, messages: readonly BaseMessage[]): Promise<void> => {
+  const finishRun = async (
+    run: RunContext,
+    messages: readonly BaseMessage[],
+    structuredResponse: unknown,
+  ): Promise<void> => {
     const reflection = run.reflection ? await run.reflection : null;
-    const trial = recorder.trialOf(run, messages, reflection?.id ?? null);
+    const trial = recorder.trialOf(run, messages, reflection?.id ?? null, structuredResponse);
     let reward: number | null = null;
     // An empty answer is scored 0 without asking, as the trainer scores it (a bad completion is a
     // scored completion).
@@ -266,7 +270,7 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
       const run = runs.get(scope, key);
       if (!run) return;
       runs.delete(scope, key);
-      await finishRun(run, messages);
+      await finishRun(run, messages, (state as { structuredResponse?: unknown }).structuredResponse);
     },
   });
 }

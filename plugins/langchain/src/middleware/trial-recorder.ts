@@ -24,14 +24,21 @@ export class TrialRecorder {
   }
 
   /** The trial of a finished run, as `reward` sees it. */
-  trialOf(run: RunContext, messages: readonly BaseMessage[], reflectionId: string | null): LanpoTrial {
+  trialOf(
+    run: RunContext,
+    messages: readonly BaseMessage[],
+    reflectionId: string | null,
+    structuredResponse?: unknown,
+  ): LanpoTrial {
     const own = messages.slice(run.firstMessage);
-    // A run that a tool ended (`returnDirect`) answers with that tool's output; any other run with
-    // its last model reply.
+    // An agent with a `responseFormat` answers with its structured response (as JSON); a run that a
+    // tool ended (`returnDirect`) with that tool's output; any other run with its last model reply.
     const final = own.at(-1)?.getType() === "tool" ? own.at(-1) : [...own].reverse().find((m) => m.getType() === "ai");
+    const structured = structuredResponse === undefined ? undefined : jsonOf(structuredResponse);
     return {
       task: run.task,
-      completion: messageText(final),
+      completion: structured ?? messageText(final),
+      ...(structured !== undefined ? { structuredResponse } : {}),
       messages: messageRecords(messages),
       lessonIds: run.lessons.map((l) => l.id),
       reflectionId,
@@ -117,6 +124,14 @@ export class TrialRecorder {
         throw error;
       }
     }
+  }
+}
+
+function jsonOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
   }
 }
 
