@@ -8,7 +8,8 @@
 //   - MATH-500 level by level (each level scored alone, 43 to 134 problems): the levels differ in
 //     length and style as problems of other sources do, so a gain that holds on one level only is
 //     not one to count on.
-//   - GSM8K (first 500) against MATH-500, two classes: relevant = same data set.
+//   - GSM8K (first 500) against MATH-500, and GSM8K (70, past the 400 the threshold is calibrated
+//     on) against the 70 AIME + AMC problems: two classes each, relevant = same data set.
 // Every figure comes with a 95 % bootstrap interval over the queries, and every gain over USE lite
 // with a paired one (the same resampled queries for both), so a change smaller than the noise is
 // visible as such.
