@@ -1,6 +1,6 @@
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, SystemMessage } from "@langchain/core/messages";
 import { ConfigError, LanpoError, LeakageGuard, ModelError, questionKey, StorageError } from "@lanpo/core";
 import { createMiddleware } from "langchain";
 import { ReflectionChain } from "../chains/reflection-chain.js";
@@ -247,16 +247,28 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
           ? { attempt: truncateText(run.prior.completion, resolved.maxAttemptChars), review: reflection.text }
           : null,
       );
-      const base = messageText(request.systemMessage);
+      // The agent's own system prompt: `systemPrompt`, else a system message leading the input
+      // messages. LANPO's text goes after it, in the same message: the model sees one system turn.
+      const first = request.messages[0];
+      const leading =
+        messageText(request.systemMessage).trim() === "" && SystemMessage.isInstance(first) ? first : undefined;
+      const base = messageText(leading ?? request.systemMessage);
       run.baseSystem ??= base;
       let reply: Awaited<ReturnType<typeof handler>>;
       if (text === "") {
         run.shownSystem = base;
         reply = await handler(request);
       } else {
-        const systemMessage = request.systemMessage.concat(base.trim() === "" ? text : `\n\n${text}`);
-        run.shownSystem = messageText(systemMessage);
-        reply = await handler({ ...request, systemMessage });
+        const addition = base.trim() === "" ? text : `\n\n${text}`;
+        if (leading) {
+          const merged = leading.concat(addition);
+          run.shownSystem = messageText(merged);
+          reply = await handler({ ...request, messages: [merged, ...request.messages.slice(1)] });
+        } else {
+          const systemMessage = request.systemMessage.concat(addition);
+          run.shownSystem = messageText(systemMessage);
+          reply = await handler({ ...request, systemMessage });
+        }
       }
       return reply;
     },
