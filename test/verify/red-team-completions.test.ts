@@ -19,6 +19,7 @@ const FILES = [
   "red-team-completions-2.jsonl",
   "red-team-completions-3.jsonl",
   "red-team-completions-4.jsonl",
+  "red-team-completions-5.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -206,4 +207,16 @@ test("in a decimal-comma language a comma between digits is a decimal point insi
 test("a decimal cut short with an ellipsis is the digits written", (t) => {
   t.true(isEquivalent("\\pi", "The answer is 3.14159...").equal);
   t.false(isEquivalent("\\pi", "The answer is 3.15...").equal);
+});
+
+test("a completion that restarts boxes its corrected choice last, and the last boxed letter counts", (t) => {
+  const text =
+    "The answer is $\\boxed{B}$.\n\nWait: (A) 12 (B) 15 (C) 18, and we found 18.\n\nThe answer is $\\boxed{C}$.";
+  t.true(isEquivalent("C", text).equal);
+  t.false(isEquivalent("B", text).equal);
+});
+
+test("a box restated as another ('that is', 'i.e.') is one answer, the last", (t) => {
+  t.is(extractAnswer("We get $\\boxed{9^2}$, that is, $\\boxed{81}$."), "81");
+  t.is(extractAnswer("So $\\boxed{3}$ and $\\boxed{5}$."), "3,5");
 });

@@ -31,12 +31,14 @@ export function goldChoice(gold: string): string | undefined {
 }
 
 /**
- * The choice a completion picks: the first label after its last "the answer is"-like phrase,
+ * The choice a completion picks: its last boxed label, else the first label after its last
+ * "the answer is"-like phrase,
  * else a label opening the text ("D. it can't be A or B"), else its last standalone label
  * (the pronoun "I" excluded). `undefined` when it names none.
  */
 export function predictedChoice(pred: string): string | undefined {
-  const boxed = /\\boxed\s*\{\s*\(?([A-J])\)?\s*(?:[.:]|\\text|\}|\s)/.exec(pred);
+  // The last boxed label: a completion that restarts boxes its corrected choice last.
+  const boxed = [...pred.matchAll(/\\boxed\s*\{\s*\(?([A-J])\)?\s*(?:[.:]|\\text|\}|\s)/g)].pop();
   if (boxed) return boxed[1];
   const rest = afterLastPhrase(pred);
   if (rest !== undefined) {

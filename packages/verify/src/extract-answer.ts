@@ -124,6 +124,9 @@ function labelBefore(text: string, at: number): string | undefined {
     : label[1];
 }
 
+/** Words between two boxes that restate the first as the second ("$\boxed{9^2}$, that is, $\boxed{81}$"). */
+const RESTATING = /\b(?:that\s+is|i\.\s?e|which\s+is|equivalently|namely|simplif(?:ied|ies|y)|or\s+simply)\b/i;
+
 function boxContent(box: Boxed, text: string): string {
   const label = labelBefore(text, box.start);
   return label && !/=/.test(box.content) ? `${label}=${box.content}` : box.content;
@@ -148,7 +151,12 @@ function joinBoxes(boxes: Boxed[], text: string): string {
       .trim()
       .split(/\s+/)
       .filter(Boolean);
-    if (gap.length > 60 || /[.=:0-9]/.test(gap) || (words.length > 3 && words.some((w) => !JOINING_WORDS.test(w))))
+    if (
+      gap.length > 60 ||
+      /[.=:0-9]/.test(gap) ||
+      RESTATING.test(gap) ||
+      (words.length > 3 && words.some((w) => !JOINING_WORDS.test(w)))
+    )
       break;
     parts.unshift(boxContent(boxes[i] as Boxed, text));
   }
