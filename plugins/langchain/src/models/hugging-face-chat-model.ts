@@ -1,15 +1,22 @@
 import { InferenceClient } from "@huggingface/inference";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
-import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
+import type { BaseLanguageModelInput, StructuredOutputMethodOptions } from "@langchain/core/language_models/base";
 import {
   BaseChatModel,
   type BaseChatModelCallOptions,
   type BaseChatModelParams,
+  type LangSmithParams,
 } from "@langchain/core/language_models/chat_models";
+import {
+  assembleStructuredOutputPipeline,
+  createFunctionCallingParser,
+} from "@langchain/core/language_models/structured_output";
 import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
+import { isInteropZodSchema } from "@langchain/core/utils/types";
 import { ConfigError } from "@lanpo/core";
 import {
   type ChatCompletionInput,
@@ -95,6 +102,41 @@ export class HuggingFaceChatModel extends BaseChatModel<HuggingFaceChatCallOptio
     kwargs?: Partial<HuggingFaceChatCallOptions>,
   ): Runnable<BaseLanguageModelInput, AIMessageChunk, HuggingFaceChatCallOptions> {
     return this.withConfig({ tools: tools.map((tool) => convertToOpenAITool(tool)), ...kwargs });
+  }
+
+  /** The fields LangSmith and LangChain's standard tests read of a chat model. */
+  override getLsParams(options: this["ParsedCallOptions"]): LangSmithParams {
+    return {
+      ls_provider: "huggingface",
+      ls_model_name: this.model,
+      ls_model_type: "chat",
+      ls_temperature: this.#options.temperature,
+      ls_max_tokens: this.#options.maxTokens,
+      ls_stop: options.stop,
+    };
+  }
+
+  /**
+   * Structured output through a forced tool call (the only method TGI and Inference Providers
+   * share), validated against the schema; with `includeRaw`, `{ raw, parsed }` and `parsed: null`
+   * when the reply does not fit. LangChain's generic version expects message chunks from
+   * `invoke` and so cannot read this model's replies.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the base class declares these overloads with any
+  override withStructuredOutput(outputSchema: any, config?: StructuredOutputMethodOptions<boolean>): any {
+    const method = config?.method ?? "functionCalling";
+    if (method !== "functionCalling") {
+      throw new ConfigError("method", `HuggingFaceChatModel supports "functionCalling" only, got "${String(method)}"`);
+    }
+    const name = config?.name ?? "extract";
+    const parameters = isInteropZodSchema(outputSchema) ? toJsonSchema(outputSchema) : outputSchema;
+    const tool = {
+      type: "function" as const,
+      function: { name, description: "Answer in this shape.", parameters },
+    };
+    const llm = this.bindTools([tool], { tool_choice: name });
+    const parser = createFunctionCallingParser(outputSchema, name);
+    return assembleStructuredOutputPipeline(llm, parser, config?.includeRaw, "StructuredOutput");
   }
 
   #request(messages: BaseMessage[], options: this["ParsedCallOptions"]): ChatCompletionInput {
