@@ -23,7 +23,7 @@ test("withStructuredOutput forces the named tool and returns its validated argum
     t.deepEqual(body.tool_choice, { type: "function", function: { name: "answer" } });
     const withRaw = (await model
       .withStructuredOutput(schema, { name: "answer", includeRaw: true })
-      .invoke("6 * 7?")) as { raw: { tool_calls: unknown[] }; parsed: unknown };
+      .invoke("6 * 7?")) as unknown as { raw: { tool_calls: unknown[] }; parsed: unknown };
     t.deepEqual(withRaw.parsed, { value: 42 });
     t.is(withRaw.raw.tool_calls.length, 1);
   } finally {

@@ -46,8 +46,8 @@ test("concurrent runs (batch, and twenty invokes at once) are kept apart", async
     const { question } = trial.inputs as { question: string };
     t.is(trial.modelCalls.length, 1);
     t.is(trial.modelCalls[0]?.messages.at(-1)?.content, question);
-    t.is((trial.outputs as { output: string }).output, trial.modelCalls[0]?.output);
-    t.true(outputs.includes(trial.modelCalls[0]?.output as string));
+    t.is((trial.outputs as { output?: string }).output, trial.modelCalls[0]?.output);
+    t.true(outputs.includes(String(trial.modelCalls[0]?.output)));
   }
   for (const question of questions) t.is((await pool.rolloutsOfGroup(taskIdOf(question), 0)).length, 1);
 
