@@ -195,3 +195,40 @@ test("bad timeouts are ConfigErrors naming the field", async (t) => {
   const matcher = t.throws(() => lanpoMiddleware({ memory, pool, matcher: {} as never }));
   t.is((matcher as { field?: string }).field, "matcher");
 });
+
+test.serial(
+  "a reward that returns NaN: the agent answers, the trial is stored unscored, the failure logged and sent to callbacks",
+  async (t) => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
+    try {
+      const events = new CustomEvents();
+      const pool = new InMemoryExperiencePool();
+      const agent = createAgent({
+        model: toolThenAnswer(),
+        tools: [multiply],
+        middleware: [
+          lanpoMiddleware({ memory: await memoryWithCarLesson(), pool, minScore: 0.3, reward: () => Number.NaN }),
+        ],
+      });
+      const result = await agent.invoke({ messages: [new HumanMessage(trains.question)] }, { callbacks: [events] });
+      await awaitAllCallbacks();
+      t.is(result.messages.at(-1)?.text, "180 miles.");
+      const [rollout] = await pool.rolloutsOfStep(0);
+      t.is(rollout?.status, "unscored");
+      t.is(rollout?.reward, null);
+      t.is(warnings.length, 1);
+      t.regex(
+        warnings[0] as string,
+        /^lanpo: reward failed for task task-[0-9a-f]+; the agent ran without it: reward returned NaN/,
+      );
+      t.deepEqual(
+        events.seen.map((e) => e.stage),
+        ["reward"],
+      );
+    } finally {
+      console.warn = warn;
+    }
+  },
+);
