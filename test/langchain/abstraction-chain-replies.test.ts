@@ -155,6 +155,31 @@ test("ChatOpenAI: a server that refuses the forced tool call (400) is asked once
   }
 });
 
+test("ChatOpenAI: a server that refuses tools and structured output alike is asked for text, and its bullets read", async (t) => {
+  const server = await startCompatibleFakeServer({
+    replies: [
+      { kind: "status", status: 400, message: "tools are not supported" },
+      { kind: "status", status: 400, message: "response_format is not supported" },
+      { kind: "content", content: `- ${general}\n- ${second}` },
+    ],
+  });
+  try {
+    const model = chatModelFromConfig({ provider: "openai", baseUrl: server.url, model: "qwen", maxRetries: 0 });
+    const result = await new AbstractionChain({ model }).invoke({ problem: trains, attempts });
+    t.is(result.parsedAs, "text");
+    t.deepEqual(
+      result.lessons.map((l) => l.text),
+      [general, second],
+    );
+    t.is(server.requests.length, 3);
+    const last = server.requests[2]?.body as Record<string, unknown>;
+    t.is(last.tools, undefined);
+    t.is(last.response_format, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
 test("ChatOpenAI: a server that is down rejects with the retryable ModelError, with no second try", async (t) => {
   const server = await startCompatibleFakeServer({ replies: [{ kind: "status", status: 503 }] });
   try {

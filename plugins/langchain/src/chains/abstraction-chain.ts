@@ -168,8 +168,9 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
    * Asks the model. `auto` with a model that can call tools: the lesson schema is bound as a forced
    * tool call, and the reply's tool arguments (or, failing them, its text) are read. A model whose
    * `bindTools` throws is asked for text. When the tool-bound call fails for a reason other than
-   * transport, the model's own `withStructuredOutput` is tried once (JSON mode on servers that
-   * refuse forced tool calls; test fakes that answer only through it).
+   * transport (a server that refuses forced tool calls, a test fake that answers only through
+   * `withStructuredOutput`), the model's own `withStructuredOutput` is tried once, then a plain
+   * text call. A transport failure (a retryable `ModelError`) is thrown at once.
    */
   async #call(messages: BaseMessage[], options: Partial<RunnableConfig>): Promise<{ args?: unknown; text: string }> {
     const model = this.#options.model;
@@ -187,12 +188,14 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
         try {
           return replyOf(await bound.invoke(messages, options));
         } catch (error) {
-          if ((ModelError.isInstance(error) && error.isRetryable) || typeof model.withStructuredOutput !== "function") {
-            throw error;
+          if (isTransportError(error)) throw error;
+        }
+        if (typeof model.withStructuredOutput === "function") {
+          try {
+            return await this.#structured(messages, options);
+          } catch (error) {
+            if (isTransportError(error)) throw error;
           }
-          return this.#structured(messages, options).catch(() => {
-            throw error;
-          });
         }
       }
     }
@@ -243,6 +246,11 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
     const bad = attempts.filter((a) => !a.correct).slice(0, per);
     return attempts.filter((a) => good.includes(a) || bad.includes(a));
   }
+}
+
+/** A failure of the connection or the server, not of the request: asking again another way will not help. */
+function isTransportError(error: unknown): boolean {
+  return ModelError.isInstance(error) && error.isRetryable;
 }
 
 function replyOf(message: BaseMessage): { args?: unknown; text: string } {
