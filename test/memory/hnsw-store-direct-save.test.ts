@@ -9,8 +9,9 @@ import { readStoreFolder } from "../../memory/src/store/read-store-folder.ts";
 import { TableEmbeddings, tempDir } from "./hnsw-store-helpers.ts";
 
 // An automatic layout that chose the direct graph saves no vectors file (format 3): the index
-// file holds the same unit vectors, and load takes the exact rows from it, read once with its
-// checksum. Damage to that file is still refused with the reason before anything is built.
+// file holds the same unit vectors; load checks them (present, finite) in the pass that checks
+// the file's checksum, and the store takes the rows from its graph only when first needed.
+// Damage to that file is still refused with the reason before anything is built.
 
 const dims = 64;
 const noEmbeddings = () => new TableEmbeddings(1);
@@ -156,4 +157,44 @@ test("only format 3 with the direct decision may leave out the vectors file", as
   t.is((await loadError(dir)).code, "VERSION");
   await write(manifest);
   t.is((await HnswLessonStore.load(dir, noEmbeddings())).size, vectors.length - 2);
+});
+
+test("a reopened direct graph takes its exact rows from the graph when first needed, adds and deletes included", async (t) => {
+  const { store } = await savedDirect();
+  const { dir } = await copyOfSave();
+  const loaded = await HnswLessonStore.load(dir, noEmbeddings());
+  // Before any rows: adds, an update and a delete go to the graph alone.
+  const fresh = isotropic(30, 8);
+  await loaded.addVectors(
+    fresh,
+    fresh.map((_, i) => new Document({ pageContent: "", id: `f${i}` })),
+  );
+  await loaded.addVectors([fresh[0] as number[]], [new Document({ pageContent: "", id: "5" })]);
+  await loaded.delete({ ids: ["f1"] });
+  // A full calibration reads every vector: the rows are taken all at once (a temporary file).
+  const calibration = loaded.calibrateEfSearch({ sampleSize: 8, random: mulberry32(3) });
+  t.true(calibration.recall > 0.5);
+  // The rows match what was stored: MMR over the old, the updated and the new vectors.
+  const query = fresh[2] as number[];
+  const mmr = await loaded.maxMarginalRelevanceSearchByVector(query, { k: 4, fetchK: 12 });
+  t.is(mmr[0]?.id, "f2");
+  const [updated] = await loaded.maxMarginalRelevanceSearchByVector(fresh[0] as number[], {
+    k: 1,
+    fetchK: 4,
+    lambda: 1,
+  });
+  t.true(updated?.id === "5" || updated?.id === "f0", "the updated vector is the new one");
+  const before = await store.similaritySearchVectorWithScore(vectors[100] as number[], 3);
+  const after = await loaded.similaritySearchVectorWithScore(vectors[100] as number[], 3);
+  t.deepEqual(
+    after.map(([doc]) => doc.id),
+    before.map(([doc]) => doc.id),
+  );
+  // Filtered exact scans and a second save work from the rows.
+  const filtered = await loaded.similaritySearchVectorWithScore(query, 2, (doc) => doc.id?.startsWith("f") ?? false);
+  t.is(filtered[0]?.[0].id, "f2");
+  t.false(filtered.some(([doc]) => doc.id === "f1"));
+  const again = await tempDir();
+  await loaded.save(again);
+  t.is((await HnswLessonStore.load(again, noEmbeddings())).size, vectors.length - 2 + 29);
 });

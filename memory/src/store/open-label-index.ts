@@ -33,7 +33,7 @@ export async function openLabelIndex(
     return DirectIndex.fromNative(native, counts.deleted);
   }
   const labels = documents.documents.map((doc) => doc.label);
-  let table: VectorTable;
+  let table: VectorTable | undefined;
   if (vectorsPath) {
     table = VectorTable.fromBytes(
       vectorsPath,
@@ -42,10 +42,9 @@ export async function openLabelIndex(
       labels,
     );
   } else if (settings.decision === "direct" && manifest.formatVersion >= 3) {
-    // The direct graph's index file holds the unit vectors themselves: the rows come from there.
-    const rows = contents.bytes.indexRows;
-    if (!rows) throw new StorageError(dir, "direct index read without its vector rows", { code: "MISMATCH" });
-    table = VectorTable.fromBytes(indexPath, rows, numDimensions, labels);
+    // The direct graph holds the unit vectors themselves: the rows are taken from it when first
+    // needed (readStoreFolder checked them); a store that is only searched and added to never needs them.
+    table = undefined;
   } else {
     throw new StorageError(dir, "projected index without its vectors file", { code: "MISMATCH" });
   }
@@ -70,7 +69,7 @@ export async function openLabelIndex(
     { dimensions, fitAfter, rerank, auto: settings.auto ?? false },
     {
       native,
-      table,
+      ...(table ? { table } : { liveLabels: labels }),
       projection,
       deleted: counts.deleted,
       decision: settings.decision ?? (projection ? "projected" : "pending"),

@@ -1,5 +1,8 @@
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mulberry32 } from "@lanpo/core";
+import { mulberry32, StorageError } from "@lanpo/core";
 import { exactTopLabels } from "./exact-top-labels.js";
 import { heldOutQueries } from "./held-out-queries.js";
 import type { ProjectionOptions } from "./hnsw-lesson-store-options.js";
@@ -14,6 +17,7 @@ import {
   writeNativeIndex,
 } from "./native-index.js";
 import { PcaProjection } from "./pca-projection.js";
+import { readIndexFileRows } from "./read-index-file-rows.js";
 import { dotAt, unitVector, VectorTable } from "./vector-table.js";
 import { WasmRowDots } from "./wasm-projector.js";
 
@@ -46,6 +50,9 @@ export type ProjectionDecision = "pending" | "projected" | "direct";
  */
 export const AUTO_DIRECT_EF_CONSTRUCTION = 64;
 
+/** Vectors a direct graph reopened without its rows reads one by one before it takes them all (see `vector`). */
+const LAZY_POINT_READS = 1024;
+
 /** Held-out queries of the automatic layout's check at the fit. */
 const AUTO_CHECK_QUERIES = 32;
 /** Share of the exact top 10 that must be among the projected top `10 × rerank` for `auto` to project. */
@@ -60,8 +67,12 @@ const AUTO_QUICK_REJECT = 0.95;
 /** Everything a projected index is made of, for reopening a save. */
 export interface ProjectedIndexState {
   native: NativeIndex;
-  /** The live labels' vectors. */
-  table: VectorTable;
+  /**
+   * The live labels' vectors; a direct graph may come without them and with `liveLabels`
+   * instead (its rows are then taken from the graph when first needed).
+   */
+  table?: VectorTable;
+  liveLabels?: readonly number[];
   projection: PcaProjection | undefined;
   deleted: number;
   /** @default "projected" with a projection, else "pending" */
@@ -89,7 +100,14 @@ function denserForDirect(parameters: NativeIndexParameters): NativeIndexParamete
  * several thousand a second and answer in well under a millisecond (bench/memory-hnsw.bench.ts).
  */
 export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
-  private readonly table: VectorTable;
+  /** The exact vectors; undefined for a direct graph reopened without them (see `table`). */
+  private rows: VectorTable | undefined;
+  /** The live labels while `rows` is undefined. */
+  private live: Set<number> | undefined;
+  /** Vectors read one by one from the graph while `rows` is undefined (see `vector`). */
+  private pointReads = 0;
+  /** The unit vector of an insert or update while `rows` is undefined. */
+  private readonly insertUnit: Float32Array;
   private projection: PcaProjection | undefined;
   private readonly dots: WasmRowDots;
   /** See `reduce`. */
@@ -109,11 +127,16 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     state: ProjectedIndexState,
   ) {
     super(state.native, state.deleted);
-    this.table = state.table;
+    this.rows = state.table;
+    if (!state.table) {
+      if (state.decision === "direct") this.live = new Set(state.liveLabels ?? []);
+      else throw new Error("unreachable: only a direct graph opens without its vectors");
+    }
     this.projection = state.projection;
     this.dots = new WasmRowDots(sourceDimensions);
     this.scratch = new Array<number>(sourceDimensions).fill(0);
     this.queryUnit = new Float32Array(sourceDimensions);
+    this.insertUnit = new Float32Array(sourceDimensions);
     this.projectedEfConstruction = state.projectedEfConstruction ?? parameters.efConstruction;
     this.state = state.decision ?? (state.projection ? "projected" : "pending");
   }
@@ -168,7 +191,40 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     return this.checkedRecall;
   }
 
+  /**
+   * The exact vectors, taken from the graph the first time they are needed when the index was
+   * reopened without them: a direct graph's inner-product space holds the unit vectors
+   * themselves, so hnswlib writes them to a temporary file, read back as rows (about a second
+   * at 100,000 × 512, once; reading them one by one through the addon would take five).
+   */
+  private get table(): VectorTable {
+    this.rows ??= this.rowsFromGraph();
+    return this.rows;
+  }
+
+  private rowsFromGraph(): VectorTable {
+    const live = [...(this.live ?? [])];
+    const temp = join(tmpdir(), `lanpo-rows-${process.pid}-${randomBytes(6).toString("hex")}.hnsw`);
+    try {
+      writeNativeIndex(this.native, temp);
+      const read = readIndexFileRows(temp, this.sourceDimensions, live);
+      if (!read.rows)
+        throw new StorageError(temp, `cannot take the vectors out of the graph: ${read.problem}`, { code: "MISMATCH" });
+      const table = VectorTable.fromBytes(temp, read.rows, this.sourceDimensions, live);
+      this.live = undefined;
+      return table;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
   insert(vector: readonly number[], label: number): void {
+    if (this.live) {
+      // No rows yet (a direct graph reopened): the graph alone, which the rows are taken from.
+      this.addToGraph(this.reduceUnprojected(unitVector(vector, this.insertUnit)), label);
+      this.live.add(label);
+      return;
+    }
     this.addToGraph(this.reduce(this.table.set(label, vector)), label);
     if (this.state === "pending" && this.table.size >= this.settings.fitAfter) this.fit();
   }
@@ -204,12 +260,14 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   }
 
   update(vector: readonly number[], label: number): void {
-    this.native.addPoint(this.reduce(this.table.set(label, vector)), label);
+    if (this.live) this.native.addPoint(this.reduceUnprojected(unitVector(vector, this.insertUnit)), label);
+    else this.native.addPoint(this.reduce(this.table.set(label, vector)), label);
   }
 
   remove(label: number): void {
     this.markDeleted(label);
-    this.table.delete(label);
+    if (this.live) this.live.delete(label);
+    else this.table.delete(label);
   }
 
   minimumEf(k: number): number {
@@ -235,10 +293,16 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
 
   exact(query: readonly number[], labels: readonly number[], k: number): ScoredLabel[] {
     const unit = unitVector(query);
-    return topByScore(labels, k, (label) => this.table.dot(label, unit));
+    return topByScore(labels, k, (label) => dotAt(this.vector(label), 0, unit));
   }
 
-  vector(label: number): ArrayLike<number> {
+  /**
+   * The unit vector of `label`. Without rows (a direct graph reopened), the first few thousand
+   * are read from the graph one by one (MMR, a filter's exact scan, a save's check of a few new
+   * vectors); a pass over more takes all the rows at once.
+   */
+  vector(label: number): Float32Array {
+    if (this.live && ++this.pointReads <= LAZY_POINT_READS) return Float32Array.from(this.native.getPoint(label));
     return this.table.row(label);
   }
 

@@ -24,14 +24,18 @@ export interface IndexFileRows {
  * Reads an hnswlib index file once: its sha256, and the stored vector of every label in
  * `labels` (a direct graph of the projected layout holds the exact unit vectors, so its index
  * file is its vectors file too). Records are read whole, many at a time, into one buffer. A file
- * whose header or records do not fit `dimensions` gets a `problem` rather than an exception, so
- * that the caller reports a checksum mismatch first.
+ * whose header or records do not fit `dimensions`, that lacks a label's vector or holds one that
+ * is not finite gets a `problem` rather than an exception, so that the caller reports a checksum
+ * mismatch first. With `keepRows: false` the rows are checked (present, finite) but not copied
+ * out: what `load` does, which takes them only when they are first needed (see `ProjectedIndex`).
  */
-export async function readIndexFileRows(
+export function readIndexFileRows(
   path: string,
   dimensions: number,
   labels: readonly number[],
-): Promise<IndexFileRows> {
+  options: { keepRows?: boolean } = {},
+): IndexFileRows {
+  const keepRows = options.keepRows ?? true;
   const hash = createHash("sha256");
   // Synchronous reads, as `measureFile` does (thread-pool round trips were slower on a loaded host).
   let fd: number;
@@ -43,7 +47,7 @@ export async function readIndexFileRows(
   let position = 0;
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   /** Reads `length` bytes at the current position (fewer at the end of the file) and hashes them. */
-  const next = async (length: number): Promise<Buffer> => {
+  const next = (length: number): Buffer => {
     let filled = 0;
     while (filled < length) {
       const bytesRead = readSync(fd, buffer, filled, length - filled, position + filled);
@@ -56,7 +60,7 @@ export async function readIndexFileRows(
     return chunk;
   };
   try {
-    const header = await next(HEADER_BYTES);
+    const header = next(HEADER_BYTES);
     let problem: string | undefined;
     let rows: Uint8Array | undefined;
     const rowBytes = dimensions * 4;
@@ -76,12 +80,14 @@ export async function readIndexFileRows(
       // Row of each label, by label (labels are slot numbers below the store's nextLabel): -1 for none.
       const rowOf = new Int32Array((sorted.at(-1) ?? -1) + 1).fill(-1);
       for (const [row, label] of sorted.entries()) rowOf[label] = row;
-      const out = new Uint8Array(sorted.length * rowBytes);
+      const out = keepRows ? new Uint8Array(sorted.length * rowBytes) : undefined;
+      // The read buffer is its own ArrayBuffer, and records and their vectors start at multiples of 4.
+      const floats = new Float32Array(buffer.buffer, buffer.byteOffset, Math.floor(buffer.byteLength / 4));
       const perChunk = Math.floor(CHUNK_BYTES / recordBytes);
       let found = 0;
       for (let at = 0; at < count && !problem; at += perChunk) {
         const records = Math.min(perChunk, count - at);
-        const chunk = await next(records * recordBytes);
+        const chunk = next(records * recordBytes);
         if (chunk.byteLength < records * recordBytes) {
           problem = "index file is shorter than its records";
           break;
@@ -93,7 +99,16 @@ export async function readIndexFileRows(
           const label = chunk.readUInt32LE(record + labelOffset);
           const row = high === 0 && label < rowOf.length ? (rowOf[label] as number) : -1;
           if (row < 0) continue; // a deleted element
-          out.set(chunk.subarray(record + dataOffset, record + dataOffset + rowBytes), row * rowBytes);
+          const start = (record + dataOffset) / 4;
+          let sum = 0;
+          for (let j = start; j < start + dimensions; j++) sum += floats[j] as number;
+          if (!Number.isFinite(sum)) {
+            const bad = floats.subarray(start, start + dimensions).find((x) => !Number.isFinite(x));
+            // (Finite values whose sum overflows are not damage: unit vectors cannot overflow.)
+            problem = `index file holds ${bad ?? sum} in the vector of label ${label}; the file is damaged`;
+            break;
+          }
+          out?.set(chunk.subarray(record + dataOffset, record + dataOffset + rowBytes), row * rowBytes);
           found++;
         }
       }
@@ -102,7 +117,7 @@ export async function readIndexFileRows(
       if (!problem) rows = out;
     }
     // The rest (the upper layers' links), through the checksum only.
-    while ((await next(CHUNK_BYTES)).byteLength > 0);
+    while (next(CHUNK_BYTES).byteLength > 0);
     return { bytes: position, sha256: hash.digest("hex"), ...(rows ? { rows } : {}), ...(problem ? { problem } : {}) };
   } finally {
     closeSync(fd);

@@ -26,11 +26,11 @@ export interface StoreFolderContents {
   /** The recall check sample file, when the save has one. */
   checkPath: string | null;
   /**
-   * With `withBytes`, what opening the store needs in memory, each file read once (checksums taken on the way): the
-   * vectors and basis files, and for a format-3 direct graph the vector rows of its index file
-   * (by ascending label). Index files are otherwise only streamed through the checksum.
+   * With `withBytes`, what opening the store needs in memory, each file read once (checksums
+   * taken on the way): the vectors, basis and check sample files. Index files are only streamed
+   * through the checksum (a format-3 direct graph's also checked for its documents' vectors).
    */
-  bytes: { indexRows?: Uint8Array; vectors?: Buffer; projection?: Buffer; check?: Buffer };
+  bytes: { vectors?: Buffer; projection?: Buffer; check?: Buffer };
 }
 
 /**
@@ -108,10 +108,11 @@ export async function readStoreFolder(
         continue;
       }
       const labels = (documents as DocumentsFile).documents.map((doc) => doc.label);
-      const read = await readIndexFileRows(path, manifest.numDimensions, labels);
+      // Checked (every document's vector there and finite) in the checksum's pass; the rows are
+      // taken out only when first needed (see `ProjectedIndex`).
+      const read = readIndexFileRows(path, manifest.numDimensions, labels, { keepRows: false });
       checksum(read.sha256);
-      if (!read.rows) throw fail("MISMATCH", `${entry.name}: ${read.problem}`);
-      bytes.indexRows = read.rows;
+      if (read.problem) throw fail("MISMATCH", `${entry.name}: ${read.problem}`);
       continue;
     }
     if (key !== "documents" && !withBytes) {
