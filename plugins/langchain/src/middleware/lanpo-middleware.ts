@@ -31,8 +31,8 @@ const NO_STREAM_TAG = "langsmith:nostream";
  *   `minScore`, never from this task or a twin of it) and finds the newest earlier attempt at this
  *   task in the pool.
  * - Every model call gets them appended to the system message (the agent's own prompt is kept
- *   first and intact), after the leakage guard checked each lesson and review against the task's
- *   gold answer when one is known. The review of the earlier attempt is written without being told
+ *   first and intact), after the leakage guard checked each lesson (and a review by a model other
+ *   than the agent's) against the task's gold answer when one is known. The review of the earlier attempt is written without being told
  *   whether the attempt was right.
  * - When the agent finishes (`afterAgent`, after every other middleware had its say) it records the
  *   trial (task, messages, final answer, lessons shown) in the pool, scored by `reward` when given,
@@ -114,8 +114,13 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
     );
 
   const reflectionFor = (run: RunContext, model: unknown): Promise<{ id: string; text: string } | null> => {
+    // As in core's trainer: the policy's own review of its own attempt is not guarded (withholding
+    // the reviews that restate the gold answer would show reviews mostly of wrong attempts, which
+    // tells the policy it was wrong); a review by another model is.
+    const guarded = resolved.reflect !== true;
     run.reflection ??= reviewOf(run, model).then(
-      (text) => (text && guardAllows(guard, run.task, "critique", text) ? { id: newReflectionId(), text } : null),
+      (text) =>
+        text && (!guarded || guardAllows(guard, run.task, "critique", text)) ? { id: newReflectionId(), text } : null,
       async (error) => {
         await fail("reflect", run.task, error);
         return null;
