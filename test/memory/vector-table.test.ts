@@ -1,6 +1,10 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { StorageError } from "@lanpo/core";
 import test from "ava";
 import { VectorTable } from "../../memory/src/store/vector-table.ts";
+import { tempDir } from "./hnsw-store-helpers.ts";
 
 // The exact vectors of a projected store live in fixed-size chunks (no copy of every row at each
 // doubling); a table read from a save is views of the file's buffer until rows are added.
@@ -42,5 +46,22 @@ test("a table read from bytes grows past its last, short chunk without losing ro
     "the file's bytes are not written to",
   );
   const error = t.throws(() => VectorTable.fromBytes("vectors", bytes.subarray(0, 12), dims, labels));
+  t.true(StorageError.isInstance(error));
+});
+
+test("writeSnapshot writes the snapshot's bytes through a small buffer and measures them on the way", async (t) => {
+  const dims = 512;
+  const table = new VectorTable(dims);
+  // More rows than one 8 MB block holds, with a freed row reused out of label order.
+  for (let i = 0; i < 4200; i++) table.set(i, vector(i, dims));
+  table.delete(7);
+  table.set(9999, vector(9999, dims));
+  const path = join(await tempDir(), "vectors.f32");
+  const measured = table.writeSnapshot(path);
+  const written = await readFile(path);
+  t.true(Buffer.from(table.snapshotBytes()).equals(written), "the same bytes as snapshotBytes");
+  t.is(measured.bytes, written.byteLength);
+  t.is(measured.sha256, createHash("sha256").update(written).digest("hex"));
+  const error = t.throws(() => table.writeSnapshot(join(path, "not-a-folder", "x.f32")));
   t.true(StorageError.isInstance(error));
 });

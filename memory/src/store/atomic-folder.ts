@@ -9,11 +9,13 @@ export type SaveStep = "files-written" | "files-renamed" | "manifest-written" | 
 
 /**
  * A file of the generation being saved, written to `<name>.tmp` and then renamed: either its
- * `data`, which is then hashed in memory, or whatever `write` puts there (read back to hash it).
+ * `data`, which is then hashed in memory, or whatever `write` puts there (read back to hash it),
+ * or a file the snapshot already wrote to `<name>.tmp` and `measured` on the way.
  */
 export type GenerationFile =
   | { name: string; data: Uint8Array | string }
-  | { name: string; write: (tempPath: string) => Promise<void> | void };
+  | { name: string; write: (tempPath: string) => Promise<void> | void }
+  | { name: string; measured: { bytes: number; sha256: string } };
 
 export interface WrittenFile {
   name: string;
@@ -69,6 +71,10 @@ export async function commitGeneration(
 /** Writes one file of a generation to its `.tmp` path, fsyncs it, and measures it. */
 async function writeGenerationFile(dir: string, file: GenerationFile): Promise<WrittenFile> {
   const tempPath = join(dir, `${file.name}.tmp`);
+  if ("measured" in file) {
+    await fsyncPath(tempPath);
+    return { name: file.name, ...file.measured };
+  }
   if ("data" in file) {
     const data = file.data;
     await guard(tempPath, "cannot write", () => writeFile(tempPath, data));

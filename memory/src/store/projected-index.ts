@@ -314,8 +314,10 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     // A direct graph holds the unit vectors themselves, byte for byte: its index file is the
     // vectors file too (`load` takes the rows from it), so they are not written twice.
     if (this.state !== "direct") {
-      // Copied now (by ascending label): later adds write into the table while the commit is on its way.
-      files.push({ key: "vectors", file: { name: `vectors-${tag}.f32`, data: this.table.snapshotBytes() } });
+      // Written now (by ascending label), as the index is: later adds write into the table while
+      // the commit is on its way.
+      const name = `vectors-${tag}.f32`;
+      files.push({ key: "vectors", file: { name, measured: this.table.writeSnapshot(join(dir, `${name}.tmp`)) } });
     }
     if (projection) {
       files.push({ key: "projection", file: { name: `projection-${tag}.f32`, data: projection.toBytes() } });
