@@ -182,3 +182,28 @@ test("deletes that empty the lists make the sample stale (load then runs a full 
   t.is(sample.usable, 0);
   t.false(sample.valid);
 });
+
+test("a sample emptied by deletes is not saved, and no recall of one is claimed", async (t) => {
+  const { dir } = await saved();
+  const names = await readdir(dir);
+  const documentsName = names.find((name) => name.startsWith("documents-")) as string;
+  const { documents } = JSON.parse(await readFile(join(dir, documentsName), "utf8")) as {
+    documents: { label: number; id: string }[];
+  };
+  const idOf = new Map(documents.map((doc) => [doc.label, doc.id]));
+  const sample = RecallCheckSample.fromBytes("check", await readFile(await checkFile(dir)), 16, new Set(idOf.keys()));
+  const loaded = await HnswLessonStore.load(dir, noEmbeddings());
+  t.truthy(loaded.calibration?.check, "the loaded record carries the saved check");
+  const listed = new Set(sample.entries().flatMap((entry) => entry.labels.map((label) => idOf.get(label) as string)));
+  await loaded.delete({ ids: [...listed] });
+  const again = await tempDir();
+  await loaded.save(again);
+  const manifest = JSON.parse(await readFile(join(again, "manifest.json"), "utf8"));
+  t.falsy(manifest.files.check);
+  t.falsy(manifest.calibration.check);
+  t.false((await readdir(again)).some((name) => name.startsWith("check-")));
+  // The next load has no sample, and the store shrank below 2,048 documents: nothing to calibrate.
+  const reopened = await HnswLessonStore.load(again, noEmbeddings());
+  t.true(reopened.size < 2048);
+  t.is(reopened.calibration, null);
+});

@@ -148,9 +148,15 @@ export class RecallKeeper {
     check: Uint8Array | undefined;
   } {
     const sample = this.check;
-    if (!sample || !index || !this.calibration) return { calibration: this.calibration, check: undefined };
+    // Without a sample to save, no recall of one is claimed either (a loaded record may carry one).
+    const withoutCheck = () => {
+      if (!this.calibration) return null;
+      const { check: _none, ...rest } = this.calibration;
+      return rest;
+    };
+    if (!sample || !index || !this.calibration) return { calibration: withoutCheck(), check: undefined };
     sample.catchUp(index);
-    if (!sample.valid) return { calibration: this.calibration, check: undefined };
+    if (!sample.valid) return { calibration: withoutCheck(), check: undefined };
     const measured = sample.measure(index, efSearch);
     const check = { ...measured, efSearch, documents: size };
     return { calibration: { ...this.calibration, check }, check: sample.toBytes() };
