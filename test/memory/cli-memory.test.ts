@@ -243,4 +243,18 @@ test("memory inspect shows the recall the index measured and the effort it chose
     (await run(["inspect", dir])).out,
     /recall@10 [01]\.\d{3} at efSearch \d+ \(aim 0\.97(, NOT reached)?\), measured against exact search/,
   );
+  // The check sample the calibration saved, and a recall measured by loading the index now.
+  t.truthy(calibration.check);
+  t.is(calibration.check.efSearch, calibration.efSearch);
+  t.is(json.index.measuredNow, null, "nothing is loaded without --measure");
+  const measured = await run(["inspect", dir, "--measure"]);
+  t.is(measured.error, undefined);
+  t.regex(measured.out, /check sample: recall@10 [01]\.\d{3} at efSearch \d+ on \d+ queries at 2100 lessons as saved/);
+  t.regex(
+    measured.out,
+    /measured now \(this load\): recall@10 [01]\.\d{3} at efSearch \d+ on \d+ queries at 2100 lessons; the load (kept|retuned|recalibrated) the calibration/,
+  );
+  const now = JSON.parse((await run(["inspect", dir, "--json", "--measure"])).out).index.measuredNow;
+  t.true(now.recall > 0 && now.recall <= 1);
+  t.true(["kept", "retuned", "recalibrated"].includes(now.action));
 });

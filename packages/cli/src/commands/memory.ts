@@ -8,7 +8,9 @@ import {
   formatLessonsJsonl,
   formatTuneTable,
   HnswLessonMemory,
+  HnswLessonStore,
   parseLessonsJsonl,
+  type RecallMeasurement,
   readLabelledDataset,
   readMemoryFolderInfo,
   readStoreFolder,
@@ -152,8 +154,12 @@ export function memoryCommand(io: MemoryCommandIo = {}): Command {
     .argument("<dir>", "memory folder (as written by lanpo run)")
     .option("--top <n>", "how many lessons to list", (v) => parseList("top", true)(v)[0], 10)
     .option("--json", "print one JSON object instead of text")
-    .action(async (dir: string, flags: { top: number; json?: boolean }) => {
-      const summary = await inspectMemory(dir, flags.top);
+    .option(
+      "--measure",
+      "also load the index and measure its recall now, on the check sample its last calibration saved (seconds for 100,000 lessons)",
+    )
+    .action(async (dir: string, flags: { top: number; json?: boolean; measure?: boolean }) => {
+      const summary = await inspectMemory(dir, flags.top, flags.measure === true);
       if (flags.json) out(JSON.stringify(summary, null, 2));
       else out(formatInspection(dir, summary));
     });
@@ -305,13 +311,34 @@ export interface MemoryInspection {
       /** How many of the queries were real new lessons held back from the index. */
       newVectors: number;
       documents: number;
+      /** The recall of the saved check sample (made-up held-out queries, exact top kept current) at the save. */
+      check: RecallMeasurement | null;
+      /** What the load before the last save measured on that sample, and what it did. */
+      afterLoad: (RecallMeasurement & { action: "kept" | "retuned" | "recalibrated" }) | null;
     } | null;
+    /** With `--measure`: what loading the index now measured, and what it did. */
+    measuredNow: (RecallMeasurement & { action: "kept" | "retuned" | "recalibrated" }) | null;
   } | null;
   mostUsed: Lesson[];
   mostMerged: Lesson[];
 }
 
-async function inspectMemory(dir: string, top: number): Promise<MemoryInspection> {
+/** Embeddings for a store opened only to measure it: nothing is embedded. */
+const NO_EMBEDDINGS: EmbeddingsInterface = {
+  embedDocuments: async () => {
+    throw new ConfigError("embeddings", "lanpo memory inspect --measure embeds nothing");
+  },
+  embedQuery: async () => {
+    throw new ConfigError("embeddings", "lanpo memory inspect --measure embeds nothing");
+  },
+};
+
+async function measureNow(dir: string): Promise<NonNullable<MemoryInspection["index"]>["measuredNow"]> {
+  const store = await HnswLessonStore.load(join(dir, "problems"), NO_EMBEDDINGS);
+  return store.calibration?.afterLoad ?? null;
+}
+
+async function inspectMemory(dir: string, top: number, measure = false): Promise<MemoryInspection> {
   const lessons = await HnswLessonMemory.readLessons(dir);
   const info = await readMemoryFolderInfo(dir);
   const { manifest } = await readStoreFolder(join(dir, "problems"));
@@ -346,8 +373,11 @@ async function inspectMemory(dir: string, top: number): Promise<MemoryInspection
             sampleSize: manifest.calibration.sampleSize,
             newVectors: manifest.calibration.newVectors ?? 0,
             documents: manifest.calibration.documents,
+            check: manifest.calibration.check ?? null,
+            afterLoad: manifest.calibration.afterLoad ?? null,
           }
         : null,
+      measuredNow: measure ? await measureNow(dir) : null,
     },
     mostUsed: [...lessons].sort((a, b) => b.uses - a.uses || b.retrievals - a.retrievals).slice(0, top),
     mostMerged: lessons
@@ -375,10 +405,25 @@ function formatLayout(index: NonNullable<MemoryInspection["index"]>): string {
   return `, projected to ${projection.dimensions} dims${chosen}${kept}`;
 }
 
-function formatCalibration(calibration: NonNullable<MemoryInspection["index"]>["calibration"]): string {
-  if (!calibration) return "  recall: not calibrated yet (the store calibrates itself from 2,048 lessons)";
-  const { recall, k, targetRecall, efSearch, sampleSize, newVectors, documents, reached } = calibration;
-  return `  recall@${k} ${recall.toFixed(3)} at efSearch ${efSearch} (aim ${targetRecall.toFixed(2)}${reached ? "" : ", NOT reached"}), measured against exact search on ${sampleSize} held-out queries (${newVectors} of them new lessons not yet indexed) at ${documents} lessons`;
+function formatCalibration(index: NonNullable<MemoryInspection["index"]>): string[] {
+  const { calibration, measuredNow } = index;
+  if (!calibration) return ["  recall: not calibrated yet (the store calibrates itself from 2,048 lessons)"];
+  const { recall, k, targetRecall, efSearch, sampleSize, newVectors, documents, reached, check, afterLoad } =
+    calibration;
+  const measured = (m: RecallMeasurement) =>
+    `recall@${k} ${m.recall.toFixed(3)} at efSearch ${m.efSearch} on ${m.sampleSize} queries at ${m.documents} lessons`;
+  return [
+    `  recall@${k} ${recall.toFixed(3)} at efSearch ${efSearch} (aim ${targetRecall.toFixed(2)}${reached ? "" : ", NOT reached"}), measured against exact search on ${sampleSize} held-out queries (${newVectors} of them new lessons not yet indexed) at ${documents} lessons`,
+    check
+      ? `  check sample: ${measured(check)} as saved (made-up held-out queries whose exact top is kept current; every load measures it again)`
+      : "  check sample: none saved (the next load calibrates in full)",
+    ...(afterLoad
+      ? [`  the load before the last save measured ${measured(afterLoad)} and ${afterLoad.action} the calibration`]
+      : []),
+    ...(measuredNow
+      ? [`  measured now (this load): ${measured(measuredNow)}; the load ${measuredNow.action} the calibration`]
+      : []),
+  ];
 }
 
 function formatInspection(dir: string, s: MemoryInspection): string {
@@ -392,7 +437,7 @@ function formatInspection(dir: string, s: MemoryInspection): string {
       (s.index
         ? `, index M=${s.index.M} efConstruction=${s.index.efConstruction} efSearch=${s.index.efSearch}, ${s.index.deletedSlots} free slots${formatLayout(s.index)}`
         : ""),
-    ...(s.index ? [formatCalibration(s.index.calibration)] : []),
+    ...(s.index ? formatCalibration(s.index) : []),
     "most used:",
     ...(s.mostUsed.length === 0
       ? ["  (none)"]
