@@ -15,7 +15,14 @@ export function experiencePoolContract(name: string, create: () => Promise<Exper
     t.false(await pool.hasGroup("p1", 0));
     t.deepEqual(await pool.priorAttempts("p1", { beforeStep: 10, limit: 5 }), []);
     t.deepEqual(await pool.rolloutsOfStep(0), []);
-    t.deepEqual(await pool.stats(), { groups: 0, rollouts: 0, failedRollouts: 0, unscoredRollouts: 0, reflections: 0, problems: 0 });
+    t.deepEqual(await pool.stats(), {
+      groups: 0,
+      rollouts: 0,
+      failedRollouts: 0,
+      unscoredRollouts: 0,
+      reflections: 0,
+      problems: 0,
+    });
     await pool.close();
   });
 
@@ -44,7 +51,14 @@ export function experiencePoolContract(name: string, create: () => Promise<Exper
     await pool.recordGroup(makeGroup("a", 0, { size: 4, failed: [1, 2], reflections: 2 }));
     await pool.recordGroup(makeGroup("a", 1, { size: 3, reflections: 0 }));
     await pool.recordGroup(makeGroup("b", 1, { size: 2, failed: [0] }));
-    t.deepEqual(await pool.stats(), { groups: 3, rollouts: 9, failedRollouts: 3, unscoredRollouts: 0, reflections: 3, problems: 2 });
+    t.deepEqual(await pool.stats(), {
+      groups: 3,
+      rollouts: 9,
+      failedRollouts: 3,
+      unscoredRollouts: 0,
+      reflections: 3,
+      problems: 2,
+    });
     await pool.close();
   });
 
@@ -75,7 +89,14 @@ export function experiencePoolContract(name: string, create: () => Promise<Exper
       (await pool.rolloutsOfStep(0)).map((r) => r.id),
       ["rollout-a-0-0", "rollout-a-0-1", "rollout-a-0-2"],
     );
-    t.deepEqual(await pool.stats(), { groups: 1, rollouts: 3, failedRollouts: 0, unscoredRollouts: 0, reflections: 1, problems: 1 });
+    t.deepEqual(await pool.stats(), {
+      groups: 1,
+      rollouts: 3,
+      failedRollouts: 0,
+      unscoredRollouts: 0,
+      reflections: 1,
+      problems: 1,
+    });
     // The failure left the pool usable.
     await pool.recordGroup(makeGroup("b", 0, { size: 3 }));
     t.true(await pool.hasGroup("b", 0));

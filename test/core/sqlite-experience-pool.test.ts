@@ -33,7 +33,14 @@ test("groups survive closing and reopening, with every field", async (t) => {
   await pool.close();
   const reopened = SqliteExperiencePool.open(path);
   t.deepEqual(await reopened.rolloutsOfStep(0), makeGroup("a", 0, { size: 5, failed: [2] }).rollouts);
-  t.deepEqual(await reopened.stats(), { groups: 2, rollouts: 9, failedRollouts: 1, unscoredRollouts: 0, reflections: 2, problems: 2 });
+  t.deepEqual(await reopened.stats(), {
+    groups: 2,
+    rollouts: 9,
+    failedRollouts: 1,
+    unscoredRollouts: 0,
+    reflections: 2,
+    problems: 2,
+  });
   t.is(await reopened.lastStep(), 1);
   await reopened.close();
 });

@@ -326,8 +326,7 @@ class Parser {
     if (name === "lfloor" || name === "lceil") {
       const e = this.expr();
       const t = this.peek();
-      if (!t || t.type !== "cmd" || (t.text !== "rfloor" && t.text !== "rceil"))
-        throw new ParseFailure("unclosed floor");
+      if (t?.type !== "cmd" || (t.text !== "rfloor" && t.text !== "rceil")) throw new ParseFailure("unclosed floor");
       this.pos++;
       return { kind: "fn", name: name === "lfloor" ? "floor" : "ceil", args: [e] };
     }
@@ -385,7 +384,7 @@ class Parser {
     this.expect("_");
     this.expect("{");
     const v = this.peek();
-    if (!v || v.type !== "id" || !this.isOp("=", 1)) throw new ParseFailure("sum needs k=...");
+    if (v?.type !== "id" || !this.isOp("=", 1)) throw new ParseFailure("sum needs k=...");
     this.pos += 2;
     const lo = this.expr();
     this.expect("}");
