@@ -235,15 +235,13 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
 
     wrapModelCall: async (request, handler) => {
       const messages = (request.state as { messages?: BaseMessage[] }).messages ?? request.messages;
-      const human = messages[lastHumanIndex(messages)];
-      if (!human) return handler(request);
-      const key = human.id ?? human;
-      const scope = runScope(request.runtime);
-      let run = runs.get(scope, key);
+      const id = runIdOf(messages, request.runtime);
+      if (!id) return handler(request);
+      let run = runs.get(id.scope, id.key);
       if (!run) {
         run = await startRun(messages, request.runtime.context);
         if (!run) return handler(request);
-        runs.set(scope, key, run);
+        runs.set(id.scope, id.key, run);
       }
       const reflection = run.prior ? await reflectionFor(run, request.model) : null;
       const text = feedbackText(
@@ -280,21 +278,24 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
 
     afterAgent: async (state, runtime) => {
       const messages = (state as { messages?: BaseMessage[] }).messages ?? [];
-      const human = messages[lastHumanIndex(messages)];
-      if (!human) return;
-      const key = human.id ?? human;
-      const scope = runScope(runtime);
-      const run = runs.get(scope, key);
-      if (!run) return;
-      runs.delete(scope, key);
+      const id = runIdOf(messages, runtime);
+      const run = id && runs.get(id.scope, id.key);
+      if (!id || !run) return;
+      runs.delete(id.scope, id.key);
       await finishRun(run, messages, (state as { structuredResponse?: unknown }).structuredResponse);
     },
   });
 }
 
-/** What tells one agent invocation from another running at the same time: its stream writer. */
-function runScope(runtime: unknown): unknown {
-  return (runtime as { writer?: unknown } | undefined)?.writer;
+/**
+ * Which run a hook is in: the human message that started it (its id, which LangGraph's message
+ * reducer sets, else the message object itself), within the agent invocation (its stream writer,
+ * which tells apart invocations running at the same time). Undefined without a human message.
+ */
+function runIdOf(messages: readonly BaseMessage[], runtime: unknown): { scope: unknown; key: unknown } | undefined {
+  const human = messages[lastHumanIndex(messages)];
+  if (!human) return undefined;
+  return { scope: (runtime as { writer?: unknown } | undefined)?.writer, key: human.id ?? human };
 }
 
 /** A custom `task` may return anything: what LANPO keys on must be there. */
