@@ -3,39 +3,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { ConfigError, HashedLexicalEmbeddings } from "@lanpo/core";
 import test from "ava";
-import { memoryCommand } from "../../packages/cli/src/commands/memory.ts";
+import { runMemoryCommand } from "../fixtures/run-memory-command.ts";
 
 const root = mkdtempSync(join(tmpdir(), "lanpo-memory-tune-"));
 test.after.always(() => rmSync(root, { recursive: true, force: true }));
 
-async function tune(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  stdout.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  stderr.resume();
-  const kinds: string[] = [];
-  const command = memoryCommand({
-    stdout,
-    stderr,
-    createEmbeddings: (kind) => {
-      kinds.push(kind);
-      return new HashedLexicalEmbeddings();
-    },
-  });
-  let error: unknown;
-  try {
-    await command.parseAsync(["tune", ...args], { from: "user" });
-  } catch (caught) {
-    error = caught;
-  }
-  return { out, error, kinds };
-}
+const tune = (args: string[]) => runMemoryCommand(["tune", ...args], () => new HashedLexicalEmbeddings());
 
 const GRID = ["--embeddings", "lexical", "--k", "1,3", "--min-score", "none,0.3", "--ef", "16", "--limit", "60"];
 

@@ -1,45 +1,15 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { ConfigError, DatasetError, type Lesson, StorageError } from "@lanpo/core";
 import test from "ava";
 import { CommanderError } from "commander";
 import { HnswLessonMemory } from "../../memory/src/lesson-memory/hnsw-lesson-memory.ts";
-import { memoryCommand } from "../../packages/cli/src/commands/memory.ts";
 import { DRAFTS } from "../core/lesson-memory-contract.ts";
 import { BagOfWordsEmbeddings } from "../fixtures/memory-bag-of-words-embeddings.ts";
+import { runMemoryCommand } from "../fixtures/run-memory-command.ts";
 import { tempDir } from "./hnsw-store-helpers.ts";
 
-function capture(stream: PassThrough): () => string {
-  let text = "";
-  stream.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  return () => text;
-}
-
-async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = capture(stdout);
-  const err = capture(stderr);
-  const kinds: string[] = [];
-  const command = memoryCommand({
-    stdout,
-    stderr,
-    createEmbeddings: (kind) => {
-      kinds.push(kind);
-      return new BagOfWordsEmbeddings();
-    },
-  });
-  let error: unknown;
-  try {
-    await command.parseAsync(args, { from: "user" });
-  } catch (caught) {
-    error = caught;
-  }
-  return { out: out(), err: err(), error, kinds };
-}
+const run = (args: string[]) => runMemoryCommand(args, () => new BagOfWordsEmbeddings());
 
 async function labelledFile(): Promise<string> {
   const topics = {
