@@ -5,7 +5,7 @@ import { ConfigError, HashedLexicalEmbeddings } from "@lanpo/core";
 import { type EmbeddingCache, FileEmbeddingCache, MemoryEmbeddingCache } from "./embedding-cache.js";
 import { stopOnPermanentError } from "./embeddings-error.js";
 import { generalWordWeight } from "./general-word-weights.js";
-import { prepareForSentenceEncoder } from "./latex-to-words.js";
+import { wordsForSentenceEncoder } from "./latex-to-words.js";
 import { MathTopicFeatures } from "./math-topic-features.js";
 import { SentencePieceTokenizer, USE_LITE_MAX_TOKENS } from "./sentence-piece-tokenizer.js";
 import { stripAnswerFormat } from "./strip-answer-format.js";
@@ -197,9 +197,12 @@ export class DefaultEmbeddings extends Embeddings {
 
   async embedDocuments(documents: string[]): Promise<number[][]> {
     this.counters.texts += documents.length;
-    const prepared = documents.map(prepareForSentenceEncoder);
+    // The boilerplate is dropped once: the topic part reads the result as written, the encoder
+    // and the lexical part as words.
+    const stripped = documents.map(stripAnswerFormat);
+    const prepared = stripped.map(wordsForSentenceEncoder);
     const sentence = await this.sentenceVectors(prepared);
-    return prepared.map((text, i) => this.compose(sentence.get(text) as Float32Array, text, documents[i] as string));
+    return prepared.map((text, i) => this.compose(sentence.get(text) as Float32Array, text, stripped[i] as string));
   }
 
   async embedQuery(document: string): Promise<number[]> {
@@ -282,7 +285,8 @@ export class DefaultEmbeddings extends Embeddings {
     return found;
   }
 
-  private compose(sentence: Float32Array, prepared: string, original: string): number[] {
+  /** `stripped`: the text as written, less its answer-format boilerplate. */
+  private compose(sentence: Float32Array, prepared: string, stripped: string): number[] {
     const { lexicalWeight, topicWeight } = this.options;
     const out = new Array<number>(this.dimensions).fill(0);
     let norm = 0;
@@ -299,7 +303,7 @@ export class DefaultEmbeddings extends Embeddings {
     if (topicWeight > 0) {
       // The lexicon's cues include LaTeX commands and notation, so it reads the text as written,
       // less the answer-format boilerplate ("relatively prime" there is no number theory).
-      const topics = this.topics.embedSync(stripAnswerFormat(original));
+      const topics = this.topics.embedSync(stripped);
       const topicScale = Math.sqrt(topicWeight);
       for (let i = 0; i < topics.length; i++) out[at + i] = (topics[i] ?? 0) * topicScale;
     }

@@ -142,5 +142,10 @@ export function stripAnswerInstructions(text: string): string {
  * ({@link stripAnswerFormat}) and answer-format sentences dropped, LaTeX read out as words.
  */
 export function prepareForSentenceEncoder(text: string): string {
-  return latexToWords(stripAnswerInstructions(stripAnswerFormat(text)));
+  return wordsForSentenceEncoder(stripAnswerFormat(text));
+}
+
+/** {@link prepareForSentenceEncoder} of a text whose boilerplate {@link stripAnswerFormat} already dropped. */
+export function wordsForSentenceEncoder(stripped: string): string {
+  return latexToWords(stripAnswerInstructions(stripped));
 }
