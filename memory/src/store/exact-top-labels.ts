@@ -37,8 +37,10 @@ export function exactTop(
     const matrix = new Float32Array(count * dims);
     for (const [i, query] of queries.entries()) matrix.set(unitVector(query), i * dims);
     const products = new WasmProjector(matrix, count, dims);
+    const pass = [...labels];
+    index.willRead?.(pass.length);
     // Per query: the best k so far, as parallel arrays sorted by descending score.
-    for (const label of labels) {
+    for (const label of pass) {
       const stored = index.vector(label);
       const dots = products.projectView(stored instanceof Float32Array ? stored : Float32Array.from(stored));
       for (let q = 0; q < count; q++) {

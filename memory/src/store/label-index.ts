@@ -45,6 +45,11 @@ export interface LabelIndex {
   /** The stored unit vector of a label. */
   vector(label: number): ArrayLike<number>;
   /**
+   * Says that a pass is about to read `count` vectors through `vector`, so an index that reads
+   * them one by one can take them all at once first when that is cheaper.
+   */
+  willRead?(count: number): void;
+  /**
    * Captures a save of this instant (see {@link IndexSnapshot}), synchronously so that it agrees
    * with the documents captured beside it: files that change with later adds are written to their
    * `.tmp` paths in `dir` now, the rest when the commit writes them.

@@ -50,7 +50,7 @@ export type ProjectionDecision = "pending" | "projected" | "direct";
  */
 export const AUTO_DIRECT_EF_CONSTRUCTION = 64;
 
-/** Vectors a direct graph reopened without its rows reads one by one before it takes them all (see `vector`). */
+/** The largest pass a direct graph reopened without its rows reads one by one (see `willRead`). */
 const LAZY_POINT_READS = 1024;
 
 /** Held-out queries of the automatic layout's check at the fit. */
@@ -104,8 +104,6 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
   private rows: VectorTable | undefined;
   /** The live labels while `rows` is undefined. */
   private live: Set<number> | undefined;
-  /** Vectors read one by one from the graph while `rows` is undefined (see `vector`). */
-  private pointReads = 0;
   /** The unit vector of an insert or update while `rows` is undefined. */
   private readonly insertUnit: Float32Array;
   private projection: PcaProjection | undefined;
@@ -293,17 +291,23 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
 
   exact(query: readonly number[], labels: readonly number[], k: number): ScoredLabel[] {
     const unit = unitVector(query);
+    this.willRead(labels.length);
     return topByScore(labels, k, (label) => dotAt(this.vector(label), 0, unit));
   }
 
   /**
-   * The unit vector of `label`. Without rows (a direct graph reopened), the first few thousand
-   * are read from the graph one by one (MMR, a filter's exact scan, a save's check of a few new
-   * vectors); a pass over more takes all the rows at once.
+   * The unit vector of `label`. Without rows (a direct graph reopened) it is read from the graph,
+   * one by one: the few reads of an MMR search or a save's check of a few new vectors never take
+   * all the rows (see `willRead`).
    */
   vector(label: number): Float32Array {
-    if (this.live && ++this.pointReads <= LAZY_POINT_READS) return Float32Array.from(this.native.getPoint(label));
+    if (this.live) return Float32Array.from(this.native.getPoint(label));
     return this.table.row(label);
+  }
+
+  /** A pass over more than `LAZY_POINT_READS` vectors takes all the rows first: one read of the graph beats thousands. */
+  willRead(count: number): void {
+    if (this.live && count > LAZY_POINT_READS) this.rows ??= this.rowsFromGraph();
   }
 
   snapshot(dir: string, tag: string): IndexSnapshot {
