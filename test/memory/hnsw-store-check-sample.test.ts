@@ -94,15 +94,25 @@ test("the check sample's truth is the exact top of the whole current index, afte
   const labels = new Set(store.ids().map(Number));
   const sample = RecallCheckSample.fromBytes("check", bytes, 16, labels);
   t.true(sample.valid);
+  // Labels are slots, not ids (held-back vectors go in last): the documents file maps them.
+  const documentsName = (await readdir(dir)).find((name) => name.startsWith("documents-")) as string;
+  const { documents } = JSON.parse(await readFile(join(dir, documentsName), "utf8")) as {
+    documents: { label: number; id: string }[];
+  };
+  const idOf = new Map(documents.map((doc) => [doc.label, doc.id]));
   for (const { query, labels: top, scores } of sample.entries()) {
     const q = Array.from(query);
-    const exact = [...current.values()]
-      .map((v) => cosine(v, q))
-      .sort((a, b) => b - a)
+    const exact = [...current.entries()]
+      .map(([id, v]) => ({ id, score: cosine(v, q) }))
+      .sort((a, b) => b.score - a.score)
       .slice(0, top.length);
     t.true(top.length >= 10, "still k deep");
-    // Labels are slots, not ids (held-back vectors go in last): the scores say it is the same top.
-    for (const [i, score] of scores.entries()) t.true(Math.abs(score - (exact[i] as number)) < 1e-5);
+    t.deepEqual(
+      top.map((label) => idOf.get(label)),
+      exact.map((e) => e.id),
+      "the same documents, in the same order",
+    );
+    for (const [i, score] of scores.entries()) t.true(Math.abs(score - (exact[i]?.score as number)) < 1e-5);
   }
 });
 
