@@ -8,6 +8,7 @@ import { taskIdOf } from "../middleware/default-task.js";
 import type { LanpoTask } from "../middleware/lanpo-middleware-options.js";
 import { messageRecords } from "../middleware/message-records.js";
 import { messageText } from "../util/message-text.js";
+import { scoreTrial, trialStatus } from "../util/score-trial.js";
 import { withinTime } from "../util/within-time.js";
 import type { ChainTrial, ModelCallRecord } from "./chain-trial.js";
 import { plainValue } from "./plain-value.js";
@@ -308,9 +309,12 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
     if (!task) return;
     const failed = trial.error !== undefined;
     const completion = failed ? "" : (this.#options.completion ?? defaultCompletion)(trial.outputs);
-    // An empty output is scored 0 without asking, as the trainer scores it; without a reward (none
-    // given, or it returned null) the trial is stored `unscored`, never read as a failure.
-    const reward = failed ? null : completion.trim() === "" ? 0 : await this.#score(trial, task);
+    const score = this.#options.reward;
+    const reward = failed
+      ? null
+      : await scoreTrial(completion, score && (() => this.#within("reward", () => score(trial, task))), (error) =>
+          this.#fail(error, trial),
+        );
     const step = this.#nextStep.get(task.id) ?? 0;
     const usage = trial.modelCalls.reduce(
       (sum, c) =>
@@ -338,7 +342,7 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
       advantage: reward === null ? null : 0,
       lessonIds: [],
       policyVersion: "chain",
-      status: failed ? "failed" : reward === null ? "unscored" : completion.trim() === "" ? "empty" : "ok",
+      status: trialStatus(failed, reward, completion),
       ...(failed ? { error: `${trial.error?.name}: ${trial.error?.message}` } : {}),
       latencyMs: trial.endedAtMs - trial.startedAtMs,
       ...(usage.promptTokens + usage.completionTokens > 0 ? { usage } : {}),
@@ -359,26 +363,6 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
         const code = (error as { code?: unknown }).code;
         if (code !== "LANPO_DUPLICATE_GROUP" || tries >= 8) throw error;
       }
-    }
-  }
-
-  /**
-   * The trial's reward, or null (stored `unscored`) when there is no reward function, or it
-   * returned null, threw, timed out or answered something that is not a finite number (reported).
-   */
-  async #score(trial: ChainTrial, task: LanpoTask): Promise<number | null> {
-    const reward = this.#options.reward;
-    if (!reward) return null;
-    try {
-      const value = await this.#within("reward", () => reward(trial, task));
-      if (value === null || value === undefined) return null;
-      if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw new ConfigError("reward", `returned ${String(value)}, not a finite number or null`);
-      }
-      return value;
-    } catch (error) {
-      this.#fail(error, trial);
-      return null;
     }
   }
 }

@@ -6,6 +6,7 @@ import { createMiddleware } from "langchain";
 import { ReflectionChain } from "../chains/reflection-chain.js";
 import { guardAllows } from "../guard/guarded-task.js";
 import { messageText } from "../util/message-text.js";
+import { scoreTrial } from "../util/score-trial.js";
 import { truncateText } from "../util/truncate-text.js";
 import { withinTime } from "../util/within-time.js";
 import { defaultTask } from "./default-task.js";
@@ -196,22 +197,10 @@ export function lanpoMiddleware(options: LanpoMiddlewareOptions) {
   ): Promise<void> => {
     const reflection = run.reflection ? await run.reflection : null;
     const trial = recorder.trialOf(run, messages, reflection?.id ?? null, structuredResponse);
-    let reward: number | null = null;
-    // An empty answer is scored 0 without asking, as the trainer scores it (a bad completion is a
-    // scored completion).
-    if (trial.completion.trim() === "") reward = 0;
-    else if (resolved.reward) {
-      const score = resolved.reward;
-      try {
-        const value = await step("reward", () => score(trial));
-        if (value !== null && !Number.isFinite(value)) {
-          throw new TypeError(`reward returned ${String(value)}, not a finite number or null`);
-        }
-        reward = value;
-      } catch (error) {
-        await fail("reward", run.task, error);
-      }
-    }
+    const score = resolved.reward;
+    const reward = await scoreTrial(trial.completion, score && (() => step("reward", () => score(trial))), (error) =>
+      fail("reward", run.task, error),
+    );
     const advantage = reward === null ? null : recorder.advantageOf(reward);
     if (advantage !== null && trial.lessonIds.length > 0) {
       await step("lesson memory", () => resolved.memory.recordUse([{ lessonIds: trial.lessonIds, advantage }])).catch(

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { type ChatMessageRecord, type Reflection, type Rollout, StorageError, type TokenUsage } from "@lanpo/core";
 import { messageText } from "../util/message-text.js";
+import { trialStatus } from "../util/score-trial.js";
 import type { LanpoTrial, ResolvedLanpoMiddlewareOptions } from "./lanpo-middleware-options.js";
 import { messageRecords } from "./message-records.js";
 import type { RunContext } from "./run-context.js";
@@ -90,7 +91,7 @@ export class TrialRecorder {
         ...(reflection ? { reflectionId: reflection.id } : {}),
         lessonIds: trial.lessonIds,
         policyVersion: "agent",
-        status: scored === null ? "unscored" : trial.completion.trim() === "" ? "empty" : "ok",
+        status: trialStatus(false, scored?.reward ?? null, trial.completion),
         latencyMs: Math.max(0, now - run.startedAtMs),
         ...usageOf(own),
         feedbackTokens: Math.max(0, Math.ceil(feedbackChars / 4)),
