@@ -156,7 +156,7 @@ test("recorded in afterAgent: the trial holds what another middleware's afterMod
   }
 });
 
-test("a run that throws records nothing and leaves no open run behind to be recorded later", async (t) => {
+test("a run that throws records nothing; the same message run again is one trial of its own", async (t) => {
   const pool = new InMemoryExperiencePool();
   const middleware = lanpoMiddleware({
     memory: await memoryWithCarLesson(),
@@ -183,7 +183,23 @@ test("a run that throws records nothing and leaves no open run behind to be reco
       }),
     ],
   });
-  const error = await t.throwsAsync(failing.invoke({ messages: [new HumanMessage(trains.question)] }));
+  const message = new HumanMessage(trains.question);
+  const error = await t.throwsAsync(failing.invoke({ messages: [message] }));
   t.regex((error as LanpoError).message, /halt/);
   t.is((await pool.stats()).rollouts, 0);
+  // The thrown run's context (kept, bounded, for a run an interrupt resumes) is not this run's.
+  await createAgent({
+    model: fakeModel().respond(new AIMessage("180 miles")),
+    tools: [],
+    middleware: [middleware],
+  }).invoke({
+    messages: [message],
+  });
+  const stored = await pool.rolloutsOfGroup(taskIdOf(trains.question), 0);
+  t.is((await pool.stats()).rollouts, 1);
+  t.is(stored[0]?.completion, "180 miles");
+  t.false(
+    stored[0]?.messages.some((m) => m.content.includes("[tool call multiply]")),
+    "nothing of the thrown run's messages",
+  );
 });
