@@ -141,10 +141,8 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
     _metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    const run = this.#start(runId, parentRunId, runName ?? "chat-model", messages[0] ?? []);
-    const record: ModelCallRecord = { runId, messages: messageRecords(messages[0] ?? []) };
-    run.trial.modelCalls.push(record);
-    run.models.set(runId, record);
+    const sent = messages[0] ?? [];
+    this.#startModelCall(runId, parentRunId, runName ?? "chat-model", sent, messageRecords(sent));
   }
 
   /** A completion (non-chat) model: its prompt is recorded as one user message. */
@@ -158,8 +156,19 @@ export class LanpoCallbackHandler extends BaseCallbackHandler {
     _metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    const run = this.#start(runId, parentRunId, runName ?? "llm", prompts[0] ?? "");
-    const record: ModelCallRecord = { runId, messages: [{ role: "user", content: prompts[0] ?? "" }] };
+    const prompt = prompts[0] ?? "";
+    this.#startModelCall(runId, parentRunId, runName ?? "llm", prompt, [{ role: "user", content: prompt }]);
+  }
+
+  #startModelCall(
+    runId: string,
+    parentRunId: string | undefined,
+    name: string,
+    inputs: unknown,
+    messages: ModelCallRecord["messages"],
+  ): void {
+    const run = this.#start(runId, parentRunId, name, inputs);
+    const record: ModelCallRecord = { runId, messages };
     run.trial.modelCalls.push(record);
     run.models.set(runId, record);
   }
