@@ -195,6 +195,23 @@ test("ChatOpenAI: a server that is down rejects with the retryable ModelError, w
   }
 });
 
+test("ChatOpenAI: a refusal of the caller (401, 404) is thrown at once, not asked again in another shape", async (t) => {
+  for (const status of [401, 404]) {
+    const server = await startCompatibleFakeServer({ replies: [{ kind: "status", status }] });
+    try {
+      const model = chatModelFromConfig(
+        { provider: "openai", baseUrl: server.url, model: "qwen", maxRetries: 0 },
+        { sleep: async () => {} },
+      );
+      const error = await t.throwsAsync(new AbstractionChain({ model }).invoke({ problem: trains, attempts }));
+      t.true(ModelError.isInstance(error) && !error.isRetryable, `${status}: ${String(error)}`);
+      t.is(server.requests.length, 1, `${status}: one request`);
+    } finally {
+      await server.close();
+    }
+  }
+});
+
 const restatements: [gold: string, lesson: string][] = [
   ["\\frac{1}{2}", "For such ratios the result is always 0.5 of the whole."],
   ["0.5", "For such ratios the result is always \\frac{1}{2} of the whole."],

@@ -14,6 +14,7 @@ import {
   type Problem,
   type Rollout,
 } from "@lanpo/core";
+import { statusOf } from "../models/to-model-error.js";
 import { messageText } from "../util/message-text.js";
 import { truncateText } from "../util/truncate-text.js";
 import { lessonListSchema, parseLessonReply } from "./parse-lesson-reply.js";
@@ -170,7 +171,7 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
    * `bindTools` throws is asked for text. When the tool-bound call fails for a reason other than
    * transport (a server that refuses forced tool calls, a test fake that answers only through
    * `withStructuredOutput`), the model's own `withStructuredOutput` is tried once, then a plain
-   * text call. A transport failure (a retryable `ModelError`) is thrown at once.
+   * text call. A failure another request cannot mend (see `mayFallBack`) is thrown at once.
    */
   async #call(messages: BaseMessage[], options: Partial<RunnableConfig>): Promise<{ args?: unknown; text: string }> {
     const model = this.#options.model;
@@ -188,13 +189,13 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
         try {
           return replyOf(await bound.invoke(messages, options));
         } catch (error) {
-          if (isTransportError(error)) throw error;
+          if (!mayFallBack(error)) throw error;
         }
         if (typeof model.withStructuredOutput === "function") {
           try {
             return await this.#structured(messages, options);
           } catch (error) {
-            if (isTransportError(error)) throw error;
+            if (!mayFallBack(error)) throw error;
           }
         }
       }
@@ -249,8 +250,17 @@ export class AbstractionChain extends Runnable<AbstractionInput, AbstractionResu
 }
 
 /** A failure of the connection or the server, not of the request: asking again another way will not help. */
-function isTransportError(error: unknown): boolean {
-  return ModelError.isInstance(error) && error.isRetryable;
+/**
+ * Whether another request shape may succeed where this one failed: the server refused the request
+ * (400, 422), or the failure is not the server's (a client-side error, a test fake). A transport
+ * failure (a retryable `ModelError`) or a refusal of the caller (401, 403, 404, ...) would fail
+ * the same way again, so it is thrown at once.
+ */
+function mayFallBack(error: unknown): boolean {
+  if (!ModelError.isInstance(error)) return true;
+  if (error.isRetryable) return false;
+  const status = statusOf(error);
+  return status === undefined || status === 400 || status === 422;
 }
 
 function replyOf(message: BaseMessage): { args?: unknown; text: string } {
