@@ -205,7 +205,7 @@ export class ProjectedIndex extends NativeBackedIndex implements LabelIndex {
     const temp = join(tmpdir(), `lanpo-rows-${process.pid}-${randomBytes(6).toString("hex")}.hnsw`);
     try {
       writeNativeIndex(this.native, temp);
-      const read = readIndexFileRows(temp, this.sourceDimensions, live);
+      const read = readIndexFileRows(temp, this.sourceDimensions, live, { hash: false });
       if (!read.rows)
         throw new StorageError(temp, `cannot take the vectors out of the graph: ${read.problem}`, { code: "MISMATCH" });
       const table = VectorTable.fromBytes(temp, read.rows, this.sourceDimensions, live);

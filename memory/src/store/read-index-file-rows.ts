@@ -28,15 +28,17 @@ export interface IndexFileRows {
  * is not finite gets a `problem` rather than an exception, so that the caller reports a checksum
  * mismatch first. With `keepRows: false` the rows are checked (present, finite) but not copied
  * out: what `load` does, which takes them only when they are first needed (see `ProjectedIndex`).
+ * With `hash: false` (a file this process just wrote, with nothing to check it against) no
+ * checksum is computed and `sha256` is empty.
  */
 export function readIndexFileRows(
   path: string,
   dimensions: number,
   labels: readonly number[],
-  options: { keepRows?: boolean } = {},
+  options: { keepRows?: boolean; hash?: boolean } = {},
 ): IndexFileRows {
   const keepRows = options.keepRows ?? true;
-  const hash = createHash("sha256");
+  const hash = options.hash === false ? undefined : createHash("sha256");
   // Synchronous reads, as `measureFile` does (thread-pool round trips were slower on a loaded host).
   let fd: number;
   try {
@@ -56,7 +58,7 @@ export function readIndexFileRows(
     }
     position += filled;
     const chunk = buffer.subarray(0, filled);
-    hash.update(chunk);
+    hash?.update(chunk);
     return chunk;
   };
   try {
@@ -118,7 +120,12 @@ export function readIndexFileRows(
     }
     // The rest (the upper layers' links), through the checksum only.
     while (next(CHUNK_BYTES).byteLength > 0);
-    return { bytes: position, sha256: hash.digest("hex"), ...(rows ? { rows } : {}), ...(problem ? { problem } : {}) };
+    return {
+      bytes: position,
+      sha256: hash?.digest("hex") ?? "",
+      ...(rows ? { rows } : {}),
+      ...(problem ? { problem } : {}),
+    };
   } finally {
     closeSync(fd);
   }
