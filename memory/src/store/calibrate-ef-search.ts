@@ -99,6 +99,35 @@ export function calibrateEfSearch(
  * see `heldOutQueries`' `pairNeighbourhoods`). Real new vectors are never in it: they are stored
  * after the calibration, and a stored query finds itself.
  */
+/** What {@link pickEfSearch} chose, and the recall of every efSearch it tried. */
+export interface PickedEfSearch {
+  efSearch: number;
+  recall: number;
+  reached: boolean;
+  recallByEf: { efSearch: number; recall: number }[];
+}
+
+/**
+ * The smallest of `candidates` (ascending, already raised to the index's floor) whose recall
+ * reaches `aim`, trying them in order. When none does, recall has plateaued below the aim and a
+ * larger ef only costs time: the smallest within 0.005 of the best recall seen.
+ */
+export function pickEfSearch(
+  candidates: readonly number[],
+  aim: number,
+  recallAt: (ef: number) => number,
+): PickedEfSearch {
+  const recallByEf: PickedEfSearch["recallByEf"] = [];
+  for (const ef of candidates) {
+    const recall = recallAt(ef);
+    recallByEf.push({ efSearch: ef, recall });
+    if (recall >= aim) return { efSearch: ef, recall, reached: true, recallByEf };
+  }
+  const best = Math.max(...recallByEf.map((r) => r.recall));
+  const chosen = recallByEf.find((r) => r.recall >= best - 0.005);
+  return { efSearch: chosen?.efSearch ?? candidates[0] ?? 16, recall: chosen?.recall ?? 0, reached: false, recallByEf };
+}
+
 export function calibrateWithCheck(
   index: LabelIndex,
   liveLabels: readonly number[],
@@ -140,40 +169,14 @@ export function calibrateWithCheck(
     : extra.length > 0
       ? { queries: extra, truth: tops.slice(queries.length) }
       : { queries: madeUp.slice(0, wanted.queries), truth: tops.slice(given.length, given.length + wanted.queries) };
-  const recallByEf: { efSearch: number; recall: number }[] = [];
-  for (const ef of candidates) {
+  const picked = pickEfSearch(candidates, targetRecall, (ef) => {
     let hits = 0;
     for (const [i, query] of queries.entries()) {
       const expected = truth[i] as Set<number>;
       for (const hit of index.search(query, k, ef)) if (expected.has(hit.label)) hits++;
     }
-    const recall = hits / (queries.length * k);
-    recallByEf.push({ efSearch: ef, recall });
-    if (recall >= targetRecall) {
-      const calibration = {
-        ...base,
-        efSearch: ef,
-        reached: true,
-        recall,
-        sampleSize: queries.length,
-        newVectors: given.length,
-        recallByEf,
-      };
-      return { calibration, check };
-    }
-  }
-  // Unreachable: recall has plateaued below the target, so larger ef only costs time. Take the
-  // smallest ef within 0.005 of the best recall seen.
-  const best = Math.max(...recallByEf.map((r) => r.recall));
-  const chosen = recallByEf.find((r) => r.recall >= best - 0.005) ?? recallByEf.at(-1);
-  const calibration = {
-    ...base,
-    efSearch: chosen?.efSearch ?? 16,
-    reached: false,
-    recall: chosen?.recall ?? 0,
-    sampleSize: queries.length,
-    newVectors: given.length,
-    recallByEf,
-  };
+    return hits / (queries.length * k);
+  });
+  const calibration = { ...base, ...picked, sampleSize: queries.length, newVectors: given.length };
   return { calibration, check };
 }

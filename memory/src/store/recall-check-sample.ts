@@ -1,4 +1,5 @@
 import { StorageError } from "@lanpo/core";
+import { type PickedEfSearch, pickEfSearch } from "./calibrate-ef-search.js";
 import { type ExactTop, exactTop } from "./exact-top-labels.js";
 import { assertLittleEndian } from "./float32-file.js";
 import type { LabelIndex } from "./label-index.js";
@@ -9,14 +10,6 @@ const MAGIC = 0x4b48434c;
 const FILE_VERSION = 1;
 /** magic, version, queries, dimensions, k, depth. */
 const HEADER_INTS = 6;
-
-/** What {@link RecallCheckSample.tune} found: recall@k per tried efSearch, and the one chosen. */
-export interface CheckTuning {
-  efSearch: number;
-  recall: number;
-  reached: boolean;
-  recallByEf: { efSearch: number; recall: number }[];
-}
 
 /**
  * Held-out queries with their exact top `depth` labels among the store's live vectors, kept so
@@ -128,18 +121,10 @@ export class RecallCheckSample {
    * this sample: searches only, no exact pass. When none does, the smallest within 0.005 of the
    * best recall seen.
    */
-  tune(index: LabelIndex, aim: number, candidates: readonly number[]): CheckTuning {
+  tune(index: LabelIndex, aim: number, candidates: readonly number[]): PickedEfSearch {
     const floor = index.minimumEf(this.k);
     const tried = [...new Set(candidates.map((ef) => Math.max(ef, floor)))].sort((a, b) => a - b);
-    const recallByEf: CheckTuning["recallByEf"] = [];
-    for (const ef of tried) {
-      const { recall } = this.measure(index, ef);
-      recallByEf.push({ efSearch: ef, recall });
-      if (recall >= aim) return { efSearch: ef, recall, reached: true, recallByEf };
-    }
-    const best = Math.max(...recallByEf.map((r) => r.recall));
-    const chosen = recallByEf.find((r) => r.recall >= best - 0.005) ?? { efSearch: floor, recall: 0 };
-    return { ...chosen, reached: false, recallByEf };
+    return pickEfSearch(tried, aim, (ef) => this.measure(index, ef).recall);
   }
 
   /** The sample as a file (call {@link catchUp} first): header, queries, list lengths, labels, scores. */
