@@ -2,6 +2,7 @@ import type { ExprNode } from "./expr/expr-node.js";
 import { freeSymbols } from "./expr/expr-node.js";
 import { parseExpression } from "./expr/parse-expression.js";
 import { parseMatrices } from "./matrix-value.js";
+import { subtractPoints } from "./set-difference.js";
 
 /** The structure of one normalised answer; comparisons follow the order rules of each kind. */
 export type AnswerValue =
@@ -241,6 +242,12 @@ export function buildValue(s: string, depth = 0): AnswerValue {
   if (pm) return { type: "list", origin: "pm", items: pm.map((p) => buildValue(p, depth + 1)) };
   const rel = relation(t, depth);
   if (rel) return rel;
+  const difference = splitTopLevel(t, "∖");
+  if (difference.length === 2) {
+    const [from = "", points = ""] = difference;
+    const v = subtractPoints(buildValue(from, depth + 1), buildValue(points, depth + 1));
+    if (v) return v;
+  }
   const union = splitTopLevel(t, "∪");
   if (union.length > 1) return { type: "union", parts: union.map((p) => buildValue(p, depth + 1)) };
   return bracketed(t, depth) ?? expr(t);

@@ -13,8 +13,9 @@ const UNIT_WORDS =
   "(?:square|sq|cubic|units?|cm|mm|km|m(?=\\s*\\^)|meters?|metres?|centimeters?|kilometers?|miles?|inch(?:es)?|feet|foot|ft|yards?|kg|grams?|pounds?|lbs?|ounces?|oz|liters?|litres?|ml|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|dollars?|cents?|yuan|euros?|rupees?|mph|degrees?|deg|radians?|rad|people|persons?|students?|times|ways|points?)";
 const TRAILING_UNITS = new RegExp(`([\\d})])\\s*(?:${UNIT_WORDS}\\b\\s*(?:\\^\\s*\\{?[23]\\}?|[²³])?\\s*)+$`, "i");
 const SEPARATOR_WORDS = /^\s*(?:and|or|,)\s*$/i;
+/** A unit's own power or index may be braced inside (`\mathrm{m^{3}}`). */
 const TEXT_COMMANDS =
-  /\\(?:text|textbf|textit|textnormal|textrm|textsf|texttt|mbox|mathrm|mathit|mathbf|mathsf|mathtt|operatorname|hbox)\s*\{([^{}]*)\}/g;
+  /\\(?:text|textbf|textit|textnormal|textrm|textsf|texttt|mbox|mathrm|mathit|mathbf|mathsf|mathtt|operatorname|hbox)\s*\{((?:[^{}]|[_^]\{[^{}]*\})*)\}/g;
 /** The same, with a unit's power after it (`\text{ cm}^2`). */
 const TEXT_WITH_POWER = new RegExp(`${TEXT_COMMANDS.source}(?:\\s*\\^\\s*\\{?\\s*[23]\\s*\\}?)?`, "g");
 const KNOWN_FUNCTIONS = /^(?:sin|cos|tan|sec|csc|cot|ln|log|exp|arcsin|arccos|arctan|sinh|cosh|tanh)$/;
@@ -81,6 +82,7 @@ const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
   [/\\(?:approx|simeq|thickapprox)(?![a-zA-Z])|≈/g, "≈"],
   [/\\in(?![a-zA-Z])|∈/g, "∈"],
   [/\\cup(?![a-zA-Z])|∪/g, "∪"],
+  [/\\(?:setminus|smallsetminus|backslash)(?![a-zA-Z])|∖/g, "∖"],
   [/\\(?:pm|mp)(?![a-zA-Z])|±|∓/g, "±"],
   [/\\(?:emptyset|varnothing)(?![a-zA-Z])|∅/g, "∅"],
   [/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)"],
@@ -100,7 +102,10 @@ function unwrapText(s: string): string {
   const withoutWords = s.replace(TEXT_WITH_POWER, (m, inner: string) => {
     if (SEPARATOR_WORDS.test(inner)) return ",";
     if (KNOWN_FUNCTIONS.test(inner.trim())) return m.replace(TEXT_COMMANDS, `\\${inner.trim()} `);
-    return /[0-9]/.test(inner) ? ` ${inner.replace(/\b[A-Za-z]{2,}\b/g, " ")} ` : " ";
+    // A digit only in an exponent belongs to a unit (`\mathrm{m/s^2}`), not to a value.
+    return /[0-9]/.test(inner.replace(/\^\s*\{?\s*-?\d+\s*\}?/g, ""))
+      ? ` ${inner.replace(/\b[A-Za-z]{2,}\b/g, " ")} `
+      : " ";
   });
   return /[0-9]/.test(withoutWords.replace(TEXT_COMMANDS, "")) ? withoutWords : withWords;
 }
