@@ -20,6 +20,7 @@ const FILES = [
   "red-team-completions-3.jsonl",
   "red-team-completions-4.jsonl",
   "red-team-completions-5.jsonl",
+  "red-team-completions-6.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -219,4 +220,25 @@ test("a completion that restarts boxes its corrected choice last, and the last b
 test("a box restated as another ('that is', 'i.e.') is one answer, the last", (t) => {
   t.is(extractAnswer("We get $\\boxed{9^2}$, that is, $\\boxed{81}$."), "81");
   t.is(extractAnswer("So $\\boxed{3}$ and $\\boxed{5}$."), "3,5");
+});
+
+test("a set less finitely many points is the union of the intervals it leaves", (t) => {
+  t.true(isEquivalent("(-\\infty, 0) \\cup (0, \\infty)", "The domain is $\\mathbb{R} \\setminus \\{0\\}$.").equal);
+  t.true(isEquivalent("x \\neq 0", "$\\mathbb{R} \\setminus \\{0\\}$").equal);
+  t.true(isEquivalent("(-\\infty,-1)\\cup(-1,2)\\cup(2,\\infty)", "$x \\in \\mathbb{R}\\backslash\\{2,-1\\}$").equal);
+  // A point on a closed end opens it; a point inside splits the interval.
+  t.true(isEquivalent("[0, 5)", "$[0, 5] \\setminus \\{5\\}$").equal);
+  t.true(isEquivalent("[0, 3) \\cup (3, 5]", "$[0,5]\\setminus\\{3\\}$").equal);
+  t.false(isEquivalent("[0, 5]", "$[0, 5] \\setminus \\{5\\}$").equal);
+  t.false(isEquivalent("(-\\infty, 1) \\cup (1, \\infty)", "$\\mathbb{R} \\setminus \\{0\\}$").equal);
+  t.false(isEquivalent("(-\\infty,-1)\\cup(2,\\infty)", "$\\mathbb{R}\\setminus\\{2,-1\\}$").equal);
+});
+
+test("a unit whose only digits are its powers is a unit, not part of the value", (t) => {
+  t.is(normalizeAnswer("9.8\\,\\mathrm{m/s^2}").text, "9.8");
+  t.is(normalizeAnswer("3\\,\\mathrm{m^{3}}").text, "3");
+  t.false(isEquivalent("98", "$\\boxed{9.8\\,\\mathrm{m/s^2}}$").equal);
+  t.false(isEquivalent("9", "$\\boxed{3\\,\\mathrm{m^{3}}}$").equal);
+  // A power inside the text with nothing else is the answer itself.
+  t.true(isEquivalent("x^2", "$\\mathrm{x^2}$").equal);
 });
