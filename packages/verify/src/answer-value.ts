@@ -152,10 +152,16 @@ function relation(s: string, depth: number): AnswerValue | undefined {
   return { type: "relation", parts: nodes as ExprNode[], ops };
 }
 
+/** `x | …` or `x ∈ S : …` opening a set's braces: a variable and the condition it meets. */
+const SET_BUILDER = /^[A-Za-z](?:∈[^|:]+)?\s*[|:]\s*(.+)$/;
+
 function bracketed(s: string, depth: number): AnswerValue | undefined {
   const first = s[0];
   if (first === "\\" && s.startsWith("\\{") && matchingClose(s) === s.length - 1) {
     const inner = s.slice(2, -2).trim();
+    // Set-builder notation, `\{x \mid x \neq 3\}`, `\{x \in (-\infty,\infty) : x > 0\}`: the condition.
+    const builder = SET_BUILDER.exec(inner);
+    if (builder) return buildValue(builder[1] as string, depth + 1);
     return {
       type: "list",
       origin: "set",

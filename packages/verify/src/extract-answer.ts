@@ -46,6 +46,8 @@ const RELATION_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** A line that starts the next turn of a few-shot prompt, as base models run on into one. */
+/** The whole real line in words ("all real numbers"). */
+const ALL_REALS = /\b(?:all|every)\s+real\s+numbers?\b/i;
 const NEXT_TURN = /\n\s*(?:Question|Problem|Q|Human|User)\s*[:：]/g;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
@@ -235,6 +237,9 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
       return first.answer;
     }
     const last = candidates[candidates.length - 1] as (typeof candidates)[number];
+    // "…so the domain is all real numbers": the words after the last math state the answer.
+    const reals = ALL_REALS.exec(outside.slice(last.at + last.answer.answer.length));
+    if (reals) return { answer: reals[0], source: "whole", plainText: true };
     // "…gave away 8, so she has twelve apples left": a last clause with no digits or math states
     // its result in words.
     const clause = lastClauseStart(outside);
@@ -262,6 +267,9 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
   const spelled = statedNumberWords(trimmed);
   const run = pick === "first" ? spelled[0] : spelled[spelled.length - 1];
   if (run) return { answer: String(run.value), source: "number", plainText: true };
+  // "The range is all real numbers": the whole line, stated in words.
+  const reals = ALL_REALS.exec(trimmed);
+  if (reals) return { answer: reals[0], source: "whole", plainText: true };
   // A short text answer ("Monday", "odd"); a sentence with no math and no number has no answer.
   const short = trimmed.length <= 60 && trimmed.split(/\s+/).length <= 4;
   return short ? { answer: trimmed, source: "whole", plainText: true } : undefined;

@@ -86,6 +86,9 @@ const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
   [/\\(?:pm|mp)(?![a-zA-Z])|±|∓/g, "±"],
   [/\\(?:emptyset|varnothing)(?![a-zA-Z])|∅/g, "∅"],
   [/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)"],
+  [/\b(?:all|every)\s+real\s+numbers?\b/gi, "(-\\infty,\\infty)"],
+  // `\mathbb{R} - \{2\}`: a minus between a set of reals and braces is a set difference.
+  [/([)\]])\s*-\s*(?=\\\{)/g, "$1∖"],
   [/∞/g, "\\infty "],
   [/π/g, "\\pi "],
   [/√/g, "\\sqrt"],
