@@ -21,6 +21,7 @@ const FILES = [
   "red-team-completions-4.jsonl",
   "red-team-completions-5.jsonl",
   "red-team-completions-6.jsonl",
+  "red-team-completions-7.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -241,4 +242,23 @@ test("a unit whose only digits are its powers is a unit, not part of the value",
   t.false(isEquivalent("9", "$\\boxed{3\\,\\mathrm{m^{3}}}$").equal);
   // A power inside the text with nothing else is the answer itself.
   t.true(isEquivalent("x^2", "$\\mathrm{x^2}$").equal);
+});
+
+test("set-builder braces are their condition, and a minus before braces takes points out", (t) => {
+  t.true(isEquivalent("(3, \\infty)", "$\\{x \\mid x > 3\\}$").equal);
+  t.true(isEquivalent("(3, \\infty)", "$\\{x \\in \\mathbb{R} : x > 3\\}$").equal);
+  t.false(isEquivalent("(3, \\infty)", "$\\{x \\in \\mathbb{R} : x \\ge 3\\}$").equal);
+  t.true(isEquivalent("(-\\infty, 2) \\cup (2, \\infty)", "$\\mathbb{R} - \\{2\\}$").equal);
+  t.false(isEquivalent("(-\\infty, 2) \\cup (2, \\infty)", "$\\mathbb{R} - \\{3\\}$").equal);
+  // Braces that list elements are still a set.
+  t.true(isEquivalent("\\{x, y\\}", "$\\{y, x\\}$").equal);
+});
+
+test("'all real numbers' is the real line, also after the last math of a sentence", (t) => {
+  t.true(isEquivalent("(-\\infty, \\infty)", "The range is all real numbers.").equal);
+  t.true(isEquivalent("(-\\infty, \\infty)", "$x$ can be any value, so the domain is all real numbers.").equal);
+  t.true(isEquivalent("(-\\infty, \\infty)", "$\\boxed{\\text{All real numbers}}$").equal);
+  t.false(isEquivalent("(0, \\infty)", "The domain is all real numbers.").equal);
+  // Words about the reals before a stated number do not replace it.
+  t.is(extractAnswer("The answer is 5 for all real numbers x."), "5");
 });
