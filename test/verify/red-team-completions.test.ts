@@ -36,8 +36,6 @@ const KNOWN_MISSES: Record<string, string> = {
   "red-team-completions-2.jsonl:35":
     "a Chinese answer line restating the data before the result (答：原有 12 元，还剩 7 元): we take the first number after 答：, as after 'Answer:' in English",
   "red-team-completions-2.jsonl:36": "the same line against the restated number, which we then wrongly accept",
-  "red-team-completions-3.jsonl:84":
-    "one value written two ways, '$2^{11}$, or 2,048': the comma of 2,048 is read as a list separator once 'or' joins the two",
   "red-team-completions-4.jsonl:10":
     "a two-part answer given by two answer phrases (not two boxes): only the last phrase is read, so the gold's two parts meet one",
 };
@@ -261,4 +259,14 @@ test("'all real numbers' is the real line, also after the last math of a sentenc
   t.false(isEquivalent("(0, \\infty)", "The domain is all real numbers.").equal);
   // Words about the reals before a stated number do not replace it.
   t.is(extractAnswer("The answer is 5 for all real numbers x."), "5");
+});
+
+test("one value written two ways, in math and then in prose with grouped thousands, is that value", (t) => {
+  t.true(isEquivalent("2048", "The answer is $2^{11}$, or 2,048.").equal);
+  t.false(isEquivalent("2048", "The answer is $2^{11}$, or 2,049.").equal);
+  // A list of different values stays a list.
+  t.false(isEquivalent("2048", "The answer is $2^{11}$, or 1,024.").equal);
+  // Only the prose is read so: inside math a comma still separates.
+  t.is(extractAnswer("The answer is $2^{11}$, or 2,048."), "$2^{11}$, or 2048");
+  t.is(extractAnswer("The answer is $1,234$ or $5$."), "$1,234$ or $5$");
 });

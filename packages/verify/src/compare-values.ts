@@ -260,6 +260,12 @@ export function compareValues(ga: AnswerValue, pb: AnswerValue, ctx: CompareCont
     return DIFFERENT("relation");
   }
 
+  // "$2^{11}$, or 2048": a predicted list whose items are all one value states that value once.
+  if (b.type === "list" && bare(b) && ctx.listOrder === "unordered" && a.type !== "list" && a.type !== "tuple") {
+    const [first, ...rest] = b.items as [AnswerValue, ...AnswerValue[]];
+    if (rest.length > 0 && rest.every((i) => compareValues(first, i, ctx).result === "equal"))
+      return compareValues(a, first, ctx);
+  }
   if (a.type === "expr" && b.type === "expr") {
     const r = compareExpressions(a.node, b.node, ctx.relativeTolerance);
     if (r === "equal") return EQUAL(isConstant(a.node) && isConstant(b.node) ? "numeric" : "symbolic");

@@ -490,6 +490,27 @@ export function extractAnswerDetailed(text: unknown): ExtractedAnswer | undefine
   return rest;
 }
 
+/** A number grouped in thousands that no bracket or further comma touches. */
+const GROUPED_IN_PROSE = /(?<![\d.,([{\\])\d{1,3}(?:,\d{3})+(?![\d,)\]}])/g;
+
+/**
+ * "$2^{11}$, or 2,048": in an answer that mixes math and prose, a number grouped in thousands
+ * in the prose is one number (as in prose alone), not two items of the list the math starts.
+ */
+function ungroupProseNumbers(r: ExtractedAnswer, decimalComma: boolean): ExtractedAnswer {
+  if (r.source !== "whole" || decimalComma) return r;
+  const segments = mathSegments(r.answer);
+  if (segments.length === 0) return r;
+  let out = "";
+  let at = 0;
+  for (const seg of [...segments, { start: r.answer.length, end: r.answer.length }]) {
+    out += r.answer.slice(at, seg.start).replace(GROUPED_IN_PROSE, (m) => m.replace(/,/g, ""));
+    out += r.answer.slice(seg.start, seg.end);
+    at = seg.end;
+  }
+  return { ...r, answer: out };
+}
+
 function findAnswer(text: unknown): ExtractedAnswer | undefined {
   if (typeof text !== "string") return undefined;
   let t = text.length > MAX_SCAN_CHARS ? text.slice(-MAX_SCAN_CHARS) : text;
@@ -503,7 +524,11 @@ function findAnswer(text: unknown): ExtractedAnswer | undefined {
   if (phrase && lastBox && phrase.at > lastBox.end && !/\\(?:boxed|fbox)/.test(phrase.rest)) {
     const r = resolve(phrase.rest, "first");
     if (r && (r.source !== "whole" || /[0-9\\]/.test(r.answer)))
-      return { ...r, source: r.source === "whole" ? "phrase" : r.source, decimalComma };
+      return {
+        ...ungroupProseNumbers(r, decimalComma),
+        source: r.source === "whole" ? "phrase" : r.source,
+        decimalComma,
+      };
   }
   if (lastBox) {
     const answer = joinBoxes(boxes, t).trim();
@@ -511,10 +536,15 @@ function findAnswer(text: unknown): ExtractedAnswer | undefined {
   }
   if (phrase) {
     const r = resolve(phrase.rest, "first");
-    if (r) return { ...r, source: r.source === "whole" ? "phrase" : r.source, decimalComma };
+    if (r)
+      return {
+        ...ungroupProseNumbers(r, decimalComma),
+        source: r.source === "whole" ? "phrase" : r.source,
+        decimalComma,
+      };
   }
   const r = resolve(t);
-  return r && { ...r, decimalComma };
+  return r && { ...ungroupProseNumbers(r, decimalComma), decimalComma };
 }
 
 /** Gold texts longer than this are solutions, not sentences: their answer is found as a completion's. */
