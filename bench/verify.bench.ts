@@ -62,6 +62,7 @@ const RED_TEAM_FILES = [
   "red-team-completions-5.jsonl",
   "red-team-completions-6.jsonl",
   "red-team-completions-7.jsonl",
+  "red-team-completions-8.jsonl",
 ];
 const redTeamCases: RedTeamCase[] = RED_TEAM_FILES.flatMap((f) =>
   readFileSync(new URL(`../test/fixtures/${f}`, import.meta.url), "utf8")

@@ -22,6 +22,7 @@ const FILES = [
   "red-team-completions-5.jsonl",
   "red-team-completions-6.jsonl",
   "red-team-completions-7.jsonl",
+  "red-team-completions-8.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -269,4 +270,12 @@ test("one value written two ways, in math and then in prose with grouped thousan
   // Only the prose is read so: inside math a comma still separates.
   t.is(extractAnswer("The answer is $2^{11}$, or 2,048."), "$2^{11}$, or 2048");
   t.is(extractAnswer("The answer is $1,234$ or $5$."), "$1,234$ or $5$");
+});
+
+test("two or more dots between groups of three digits group thousands, in any language", (t) => {
+  t.true(isEquivalent("1000000", "Antwort: 1.000.000 Einwohner").equal);
+  t.true(isEquivalent("1000000", "The population is 1.000.000.").equal);
+  t.false(isEquivalent("1", "Antwort: 1.000.000 Einwohner").equal);
+  // One dot stays a decimal point outside a decimal-comma language.
+  t.true(isEquivalent("1.5", "The answer is 1.500.").equal);
 });

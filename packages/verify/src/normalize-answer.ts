@@ -190,6 +190,8 @@ export function normalizeAnswer(answer: string, context: boolean | NumberContext
     else if (!/[([{]/.test(s)) s = s.replace(/(\d),(\d)/g, "$1.$2");
   }
   if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, "");
+  // Two or more dots between groups of three digits only ever group thousands (1.000.000).
+  if (/^[-+]?\d{1,3}(?:\.\d{3}){2,}$/.test(s)) s = s.replace(/\./g, "");
   // European grouping in prose: 1 234,5 and 1.234,5.
   if (plainText && /^[-+]?\d{1,3}(?:[ .]\d{3})+,\d+$/.test(s)) s = s.replace(/[ .]/g, "").replace(",", ".");
   // Thousands separators: only when the whole answer is one grouped number.
