@@ -235,7 +235,7 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
         outside.slice(first.at),
       );
       if (first.answer.source === "number" && chain) return { answer: chain[0], source: "number", plainText: true };
-      return first.answer;
+      return first.answer.source === "math" ? joinLeadingMath(trimmed, segments, first.answer, first.at) : first.answer;
     }
     const last = candidates[candidates.length - 1] as (typeof candidates)[number];
     // "…so the domain is all real numbers": the words after the last math state the answer.
@@ -331,6 +331,9 @@ function joinTrailingNumbers(
  * "The solutions are $x=2$ and $x=-3$": the last math span together with the spans before it
  * that only "and", "or" or commas separate from it.
  */
+/** What may stand between two math spans of one answer: commas, "and", "or" in the languages read. */
+const JOINING_GAP = /^\s*(?:,|;|\s(?:and|or|et|ou|y|o|und|oder|и|или)\s|,\s*(?:and|or)\s|和|或)\s*$/iu;
+
 function joinTrailingMath(
   text: string,
   segments: Segment[],
@@ -342,10 +345,26 @@ function joinTrailingMath(
   const parts = [last.answer.answer];
   for (; i > 0 && parts.length < MAX_JOINED_BOXES; i--) {
     const gap = text.slice((segments[i - 1] as Segment).end, (segments[i] as Segment).start);
-    if (!/^\s*(?:,|;|\s(?:and|or|et|ou|y|o|und|oder|и|или)\s|,\s*(?:and|or)\s|和|或)\s*$/iu.test(gap)) break;
+    if (!JOINING_GAP.test(gap)) break;
     parts.unshift((segments[i - 1] as Segment).content);
   }
   return { ...last.answer, answer: parts.join(",") };
+}
+
+/**
+ * "Antwort: Die Nullstellen sind $x = -2$, $x = 0$ und $x = 2$": the first math span after an
+ * answer phrase together with the spans after it that only "and", "or" or commas separate.
+ */
+function joinLeadingMath(text: string, segments: Segment[], first: ExtractedAnswer, at: number): ExtractedAnswer {
+  let i = segments.findIndex((s) => s.start === at);
+  if (i < 0) return first;
+  const parts = [first.answer];
+  for (; i + 1 < segments.length && parts.length < MAX_JOINED_BOXES; i++) {
+    const gap = text.slice((segments[i] as Segment).end, (segments[i + 1] as Segment).start);
+    if (!JOINING_GAP.test(gap)) break;
+    parts.push((segments[i + 1] as Segment).content);
+  }
+  return parts.length === 1 ? first : { ...first, answer: parts.join(",") };
 }
 
 /** What follows a final-answer phrase, where the phrase starts, and whether its language writes decimal commas. */
@@ -512,6 +531,27 @@ function ungroupProseNumbers(r: ExtractedAnswer, decimalComma: boolean): Extract
   return { ...r, answer: out };
 }
 
+/** A sentence that concludes with a result: "Therefore $x = 3$.", "Thus, the sum is 12." */
+const CONCLUSION = /(?:^|[.!?。]\s+|\n)\s*(?:therefore|thus|hence|so|consequently|in\s+conclusion)\b[^.!?\n]*?[$\d]/gi;
+/** A sentence that checks or comments on a result already stated: "Check: …", "Note that …". */
+const REMARK =
+  /(?:^|[.!?。]\s+|\n)\s*(?:[*_]{1,2})?(?:check(?:ing)?|verif(?:y|ying|ication)|to\s+(?:double-)?check|to\s+verify|double-check(?:ing)?|sanity\s+check|note\s+that|note:)/gi;
+
+/**
+ * A completion without a box or answer phrase that concludes ("Thus, $g(f(3)) = 49$.") and then
+ * checks or comments ("Note that $f(g(3)) = 19$ would be different."): its answer is read
+ * before the remarks. A conclusion after them (a check that corrects) is read as usual.
+ */
+function beforeRemarks(text: string): string {
+  let conclusion = -1;
+  CONCLUSION.lastIndex = 0;
+  for (let m = CONCLUSION.exec(text); m !== null; m = CONCLUSION.exec(text)) conclusion = m.index;
+  if (conclusion < 0) return text;
+  REMARK.lastIndex = conclusion + 1;
+  const remark = REMARK.exec(text);
+  return remark ? text.slice(0, remark.index + 1) : text;
+}
+
 function findAnswer(text: unknown): ExtractedAnswer | undefined {
   if (typeof text !== "string") return undefined;
   let t = text.length > MAX_SCAN_CHARS ? text.slice(-MAX_SCAN_CHARS) : text;
@@ -544,7 +584,7 @@ function findAnswer(text: unknown): ExtractedAnswer | undefined {
         decimalComma,
       };
   }
-  const r = resolve(t);
+  const r = resolve(beforeRemarks(t));
   return r && { ...ungroupProseNumbers(r, decimalComma), decimalComma };
 }
 
