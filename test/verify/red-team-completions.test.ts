@@ -23,6 +23,7 @@ const FILES = [
   "red-team-completions-6.jsonl",
   "red-team-completions-7.jsonl",
   "red-team-completions-8.jsonl",
+  "red-team-completions-9.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -278,4 +279,20 @@ test("two or more dots between groups of three digits group thousands, in any la
   t.false(isEquivalent("1", "Antwort: 1.000.000 Einwohner").equal);
   // One dot stays a decimal point outside a decimal-comma language.
   t.true(isEquivalent("1.5", "The answer is 1.500.").equal);
+});
+
+test("after an answer phrase, the first math span takes the spans listed after it", (t) => {
+  t.true(isEquivalent("-2, 0, 2", "**Antwort:** Die Nullstellen sind $x = -2$, $x = 0$ und $x = 2$.").equal);
+  t.true(isEquivalent("-2, 0, 2", "**Answer:** The solutions are $x = -2$, $x = 0$ and $x = 2$.").equal);
+  t.false(isEquivalent("0, 2", "**Answer:** The solutions are $x = -2$, $x = 0$ and $x = 2$.").equal);
+  // Math that a word other than "and"/"or" separates is not part of the answer.
+  t.is(extractAnswer("Answer: it is $5$, since $2 + 3 = 5$."), "5");
+});
+
+test("a check or remark after the last conclusion is not the answer; a conclusion after it is", (t) => {
+  t.is(extractAnswer("Therefore $x = 3$.\n\nCheck: $2 \\cdot 3 + 1 = 7$."), "x = 3");
+  t.is(extractAnswer("Thus, $g(f(3)) = 49$.\n\nNote that $f(g(3)) = f(9) = 19$ would be different."), "g(f(3)) = 49");
+  t.is(extractAnswer("Therefore $x = 3$.\n\nCheck: $2(3) + 1 = 7 \\neq 6$. So $x = 2.5$."), "x = 2.5");
+  // Without a conclusion before it, a remark is read as any other sentence.
+  t.is(extractAnswer("Note that $a = 2$. So $b = 5$."), "b = 5");
 });
