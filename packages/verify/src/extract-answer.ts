@@ -1,3 +1,4 @@
+import { answerRegion, beforeRemarks } from "./answer-region.js";
 import { DECIMAL_COMMA_PHRASE, FINAL_ANSWER_PHRASE, TRAILING_COPULA } from "./final-answer-phrases.js";
 import { maskMath, mathSegments, type Segment } from "./math-segments.js";
 import { type NumberWordRun, numberWordRuns, spelledNumber } from "./number-words.js";
@@ -32,8 +33,6 @@ const MAX_JOINED_BOXES = 50;
  */
 const TEXT_NUMBER =
   /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,2}:\d{2}(?![0-9])|\d{1,3}(?:\.\d{3}){2,}(?![0-9])|\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
-/** Chat-template tokens after which a completion runs on into text that is not its answer. */
-const CHAT_TAIL = /<\|(?:im_start|im_end|endoftext|eot_id|end|user|assistant)\|>|<\/s>/;
 /** "x is greater than or equal to": a letter, then a relation in words, just before a number. */
 const PROSE_RELATION =
   /(?<![A-Za-z])([a-z])\s+is\s+(greater\s+than\s+or\s+equal\s+to|less\s+than\s+or\s+equal\s+to|greater\s+than|less\s+than|at\s+least|at\s+most)\s*$/i;
@@ -46,10 +45,8 @@ const RELATION_WORDS: Readonly<Record<string, string>> = {
   "at most": "≤",
 };
 
-/** A line that starts the next turn of a few-shot prompt, as base models run on into one. */
 /** The whole real line in words ("all real numbers"). */
 const ALL_REALS = /\b(?:all|every)\s+real\s+numbers?\b/i;
-const NEXT_TURN = /\n\s*(?:Question|Problem|Q|Human|User)\s*[:：]/g;
 const GLUED_SEPARATOR = /(?<=[\d)\]}])(?:and|or)(?=[A-Za-z0-9(\\[{-])/g;
 const NON_ANSWER_WORDS =
   /^(?:and|or|percent|percentage|pct|units?|square|cubic|miles?|meters?|metres?|feet|inches|hours?|minutes?|seconds?|days?|years?|dollars?|cents?|yuan|degrees?|sin|cos|tan|sec|csc|cot|log|exp|sqrt|frac|dfrac|tfrac|text|textbf|mbox|textnormal|mathrm|left|right|cdot|times|pi|infty|boxed|begin|end|pmatrix|bmatrix|matrix|quad|qquad|approx|leq|geq|neq|cup|pm)$/i;
@@ -432,63 +429,6 @@ function phraseRest(after: string): string | undefined {
   return rest || undefined;
 }
 
-/**
- * The part of a completion that holds its answer: the text after a closed thinking block when
- * there is one, up to the first chat-template token that starts another turn.
- */
-function answerRegion(text: string): string {
-  let t = text;
-  const tail = CHAT_TAIL.exec(t);
-  if (tail && t.slice(0, tail.index).trim() !== "") t = t.slice(0, tail.index);
-  // A completion that answers, then writes the next few-shot turn ("\n\nQuestion: …").
-  NEXT_TURN.lastIndex = 0;
-  for (let m = NEXT_TURN.exec(t); m !== null; m = NEXT_TURN.exec(t)) {
-    const before = t.slice(0, m.index);
-    FINAL_ANSWER_PHRASE.lastIndex = 0;
-    if (/\\(?:boxed|fbox)\s*\{/.test(before) || FINAL_ANSWER_PHRASE.test(before)) {
-      t = before;
-      break;
-    }
-  }
-  t = withoutCutOffMath(t);
-  const think = t.lastIndexOf("</think>");
-  if (think >= 0 && /\d|\\boxed|\$/.test(t.slice(think + 8))) t = t.slice(think + 8);
-  return t;
-}
-
-/**
- * A text that ends inside math ("…the probability is $\frac{1", "\[ x = \sqrt{"), as a
- * completion cut off at its length limit does, without that unfinished math.
- */
-function withoutCutOffMath(text: string): string {
-  let t = text;
-  // `\[` and `\(` (not the `\\[2pt]` of a row break) with no closing after them.
-  for (const [open, close] of [
-    [/(?<!\\)\\\(/g, "\\)"],
-    [/(?<!\\)\\\[/g, "\\]"],
-  ] as const) {
-    const opens = [...t.matchAll(open)];
-    const at = opens[opens.length - 1]?.index;
-    if (at !== undefined && t.indexOf(close, at) < 0 && unfinished(t.slice(at + 2))) t = t.slice(0, at);
-  }
-  const dollars = [...t.matchAll(/(?<!\\)\$/g)];
-  const last = dollars[dollars.length - 1];
-  // An odd number of dollars: the last one opens math (a lone "$5" is money, and finished).
-  if (last && dollars.length % 2 === 1 && unfinished(t.slice(last.index + 1))) t = t.slice(0, last.index);
-  return t;
-}
-
-/** Math cut off mid-way: a brace left open, or ending on a command or an operator. */
-function unfinished(math: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < math.length; i++) {
-    if (math[i] === "\\") i++;
-    else if (math[i] === "{") depth++;
-    else if (math[i] === "}") depth--;
-  }
-  return depth > 0 || /(?:\\[a-zA-Z]+|[-+*/^_=])\s*$/.test(math);
-}
-
 /** Full-width digits and signs (`４２`, `－３`), common in Chinese and Japanese text, as ASCII. */
 function halfWidth(text: string): string {
   if (!/[\uFF0B\uFF0D\uFF0E\uFF10-\uFF19]/.test(text)) return text;
@@ -529,27 +469,6 @@ function ungroupProseNumbers(r: ExtractedAnswer, decimalComma: boolean): Extract
     at = seg.end;
   }
   return { ...r, answer: out };
-}
-
-/** A sentence that concludes with a result: "Therefore $x = 3$.", "Thus, the sum is 12." */
-const CONCLUSION = /(?:^|[.!?。]\s+|\n)\s*(?:therefore|thus|hence|so|consequently|in\s+conclusion)\b[^.!?\n]*?[$\d]/gi;
-/** A sentence that checks or comments on a result already stated: "Check: …", "Note that …". */
-const REMARK =
-  /(?:^|[.!?。]\s+|\n)\s*(?:[*_]{1,2})?(?:check(?:ing)?|verif(?:y|ying|ication)|to\s+(?:double-)?check|to\s+verify|double-check(?:ing)?|sanity\s+check|note\s+that|note:)/gi;
-
-/**
- * A completion without a box or answer phrase that concludes ("Thus, $g(f(3)) = 49$.") and then
- * checks or comments ("Note that $f(g(3)) = 19$ would be different."): its answer is read
- * before the remarks. A conclusion after them (a check that corrects) is read as usual.
- */
-function beforeRemarks(text: string): string {
-  let conclusion = -1;
-  CONCLUSION.lastIndex = 0;
-  for (let m = CONCLUSION.exec(text); m !== null; m = CONCLUSION.exec(text)) conclusion = m.index;
-  if (conclusion < 0) return text;
-  REMARK.lastIndex = conclusion + 1;
-  const remark = REMARK.exec(text);
-  return remark ? text.slice(0, remark.index + 1) : text;
 }
 
 function findAnswer(text: unknown): ExtractedAnswer | undefined {
