@@ -24,6 +24,7 @@ const FILES = [
   "red-team-completions-7.jsonl",
   "red-team-completions-8.jsonl",
   "red-team-completions-9.jsonl",
+  "red-team-completions-10.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -38,8 +39,6 @@ const KNOWN_MISSES: Record<string, string> = {
   "red-team-completions-2.jsonl:35":
     "a Chinese answer line restating the data before the result (答：原有 12 元，还剩 7 元): we take the first number after 答：, as after 'Answer:' in English",
   "red-team-completions-2.jsonl:36": "the same line against the restated number, which we then wrongly accept",
-  "red-team-completions-4.jsonl:10":
-    "a two-part answer given by two answer phrases (not two boxes): only the last phrase is read, so the gold's two parts meet one",
 };
 
 for (const file of FILES) {
@@ -295,4 +294,26 @@ test("a check or remark after the last conclusion is not the answer; a conclusio
   t.is(extractAnswer("Therefore $x = 3$.\n\nCheck: $2(3) + 1 = 7 \\neq 6$. So $x = 2.5$."), "x = 2.5");
   // Without a conclusion before it, a remark is read as any other sentence.
   t.is(extractAnswer("Note that $a = 2$. So $b = 5$."), "b = 5");
+});
+
+test("parts answered by phrases under their labels are the parts of one answer; a restart is not", (t) => {
+  t.true(isEquivalent("5, 7", "(a) The answer is 5.\n\n(b) The answer is 7.").equal);
+  t.true(isEquivalent("5, 7", "a) The answer is 5.\nb) The answer is 7.").equal);
+  t.true(
+    isEquivalent(
+      "\\frac{1}{2}, \\frac{3}{4}",
+      "**Part 1.** The answer is $\\frac{1}{2}$.\n\n**Part 2.** The answer is $\\frac{3}{4}$.",
+    ).equal,
+  );
+  t.false(isEquivalent("7, 9", "(a) The answer is 5.\n\n(b) The answer is 7.").equal);
+  // Without a part label between them, the later phrase corrects the earlier one.
+  t.false(isEquivalent("13, 14", "The answer is 14.\n\nWait, that is wrong. The answer is 13.").equal);
+  t.is(extractAnswerDetailed("The answer is 14.\n\nWait. The answer is 13.")?.parts, undefined);
+});
+
+test("words with spaces are text, and a transposed row of entries is the same vector", (t) => {
+  t.true(isEquivalent("\\text{No solution}", "So the answer is $\\boxed{\\text{no solution}}$.").equal);
+  t.false(isEquivalent("\\text{No solution}", "$\\boxed{\\text{one solution}}$").equal);
+  t.true(isEquivalent("\\begin{pmatrix} 1 \\\\ 2 \\\\ 3 \\end{pmatrix}", "$\\boxed{(1, 2, 3)^T}$").equal);
+  t.false(isEquivalent("(1, 2, 3)", "$(3, 2, 1)^\\top$").equal);
 });

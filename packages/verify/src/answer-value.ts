@@ -90,9 +90,13 @@ export function isLabel(s: string): boolean {
   return ratio.length > 1 && ratio.every((p) => LABEL.test(p.trim()));
 }
 
+/** Function names written without a backslash ("sin x"): an expression, not words. */
+const FUNCTION_WORD = /\b(?:sin|cos|tan|sec|csc|cot|ln|log|exp|sqrt|arcsin|arccos|arctan|sinh|cosh|tanh)\b/;
+
 function expr(s: string): AnswerValue {
-  // A word ("Yes", "odd", "Monday") is text, not a product of one-letter symbols.
-  if (/^[A-Za-z]{3,}$/.test(s)) return { type: "text", text: s };
+  // Words ("Yes", "odd", "no solution") are text, not a product of one-letter symbols.
+  if (/^[A-Za-z]+(?: [A-Za-z]+)*$/.test(s) && /[A-Za-z]{3}/.test(s) && !FUNCTION_WORD.test(s))
+    return { type: "text", text: s };
   const node = parseExpression(s.replace(/:/g, "/"));
   return node ? { type: "expr", node, text: s } : { type: "text", text: s };
 }

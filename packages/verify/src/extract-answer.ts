@@ -15,6 +15,12 @@ export interface ExtractedAnswer {
    */
   boxes?: string[];
   /**
+   * The answers of the last final-answer phrases when a part label starts a line between each
+   * two ("(a) … the answer is 5. (b) … the answer is 7."), in order: a multi-part answer given
+   * by phrases rather than boxes.
+   */
+  parts?: string[];
+  /**
    * The completion is in a language that writes decimal commas (its final-answer phrase is
    * French, German, Spanish, Portuguese, Italian or Russian): `2,5` is 2.5 and `1.000` is 1000.
    */
@@ -369,6 +375,26 @@ interface PhraseAnswer {
   at: number;
   rest: string;
   decimalComma: boolean;
+  parts?: string[];
+}
+
+/** A part's label opening a line: "(b)", "b)", "Part 2", "**Part (a).**", "Problem 2:". */
+const PART_LABEL =
+  /(?:^|\n)\s*(?:[*_#]+\s*)?(?:\((?:[a-h]|i{1,3}|iv|vi{0,3})\)|[a-h]\)|(?:part|problem|question|exercise)\s*\(?(?:\d+|[a-h]|i{1,3}|iv)\)?)/i;
+
+/** The answers of the phrases before `last` that part labels separate from it, with its own. */
+function labelledParts(text: string, found: RegExpExecArray[], last: number): string[] | undefined {
+  const answers: string[] = [];
+  for (let i = last; i >= 0 && answers.length < MAX_JOINED_BOXES; i--) {
+    const m = found[i] as RegExpExecArray;
+    const rest = phraseRest(text.slice(m.index + m[0].length));
+    const r = rest ? resolve(rest, "first") : undefined;
+    if (!r) break;
+    answers.unshift(r.answer);
+    const before = found[i - 1];
+    if (!before || !PART_LABEL.test(text.slice(before.index + before[0].length, m.index))) break;
+  }
+  return answers.length > 1 ? answers : undefined;
 }
 
 /** How many phrases back from the last one a trailing-off completion is read. */
@@ -387,7 +413,8 @@ function afterPhrase(text: string): PhraseAnswer | undefined {
   for (let i = found.length - 1; i >= 0 && i >= found.length - MAX_PHRASES_BACK; i--) {
     const m = found[i] as RegExpExecArray;
     const rest = phraseRest(text.slice(m.index + m[0].length));
-    if (rest) return { at: m.index, rest, decimalComma: DECIMAL_COMMA_PHRASE.test(m[0]) };
+    if (rest)
+      return { at: m.index, rest, decimalComma: DECIMAL_COMMA_PHRASE.test(m[0]), parts: labelledParts(text, found, i) };
   }
   return undefined;
 }
@@ -501,6 +528,7 @@ function findAnswer(text: unknown): ExtractedAnswer | undefined {
         ...ungroupProseNumbers(r, decimalComma),
         source: r.source === "whole" ? "phrase" : r.source,
         decimalComma,
+        ...(phrase.parts && { parts: phrase.parts }),
       };
   }
   const r = resolve(beforeRemarks(t));

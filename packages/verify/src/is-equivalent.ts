@@ -88,10 +88,12 @@ export function isEquivalent(gold: unknown, pred: unknown, options?: VerifyOptio
     };
     const verdict = compareValues(gv, pv, ctx);
     if (verdict.result === "equal") return { equal: true, reason: verdict.reason };
-    // A gold of n parts against a completion that boxed its parts one by one, far apart.
+    // A gold of n parts against a completion that boxed its parts one by one, far apart, or
+    // answered each under its part label.
     const parts = gv.type === "list" || gv.type === "tuple" ? gv.items.length : 0;
-    if (parts > 1 && p.boxes && p.boxes.length >= parts && p.boxes.length <= 20) {
-      const joined = normalizeAnswer(p.boxes.slice(-parts).join(","));
+    const pieces = p.boxes ?? p.parts;
+    if (parts > 1 && pieces && pieces.length >= parts && pieces.length <= 20) {
+      const joined = normalizeAnswer(pieces.slice(-parts).join(","));
       const r = compareValues(gv, buildValue(joined.text), ctx);
       if (r.result === "equal") return { equal: true, reason: r.reason };
     }

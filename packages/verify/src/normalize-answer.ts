@@ -63,6 +63,11 @@ const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
   [/\\(?:rbrace)(?![a-zA-Z])/g, "\\}"],
   [/\\langle(?![a-zA-Z])/g, "("],
   [/\\rangle(?![a-zA-Z])/g, ")"],
+  // `(1, 2, 3)^T`: a vector written as a row and transposed is the same tuple of entries.
+  [
+    /(\((?:[^()]|\([^()]*\))*,(?:[^()]|\([^()]*\))*\))\s*\^\s*(?:\{\s*(?:T|\\top)\s*\}|T(?![A-Za-z])|\\top(?![a-zA-Z]))/g,
+    "$1",
+  ],
   [/\\[dtc]frac(?![a-zA-Z])/g, "\\frac"],
   [/\\[dt]binom(?![a-zA-Z])/g, "\\binom"],
   [/\\(?:mathrm|text|operatorname)\s*\{\s*e\s*\}/g, "e"],
