@@ -25,6 +25,7 @@ const FILES = [
   "red-team-completions-8.jsonl",
   "red-team-completions-9.jsonl",
   "red-team-completions-10.jsonl",
+  "red-team-completions-11.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -316,4 +317,23 @@ test("words with spaces are text, and a transposed row of entries is the same ve
   t.false(isEquivalent("\\text{No solution}", "$\\boxed{\\text{one solution}}$").equal);
   t.true(isEquivalent("\\begin{pmatrix} 1 \\\\ 2 \\\\ 3 \\end{pmatrix}", "$\\boxed{(1, 2, 3)^T}$").equal);
   t.false(isEquivalent("(1, 2, 3)", "$(3, 2, 1)^\\top$").equal);
+});
+
+test("an answer in CJK numerals or one number word of the other languages is that number", (t) => {
+  t.true(isEquivalent("3", "所以答案是三。").equal);
+  t.true(isEquivalent("105", "答案是一百零五。").equal);
+  t.true(isEquivalent("20000", "答案是两万。").equal);
+  t.true(isEquivalent("5", "Ответ: пять.").equal);
+  t.true(isEquivalent("12", "Die Antwort ist zwölf.").equal);
+  t.false(isEquivalent("4", "所以答案是三。").equal);
+  // English words that other languages use as numbers keep their English sense.
+  t.false(isEquivalent("0", "null").equal);
+  t.false(isEquivalent("11", "It happens once").equal);
+});
+
+test("a mixed number typed as text, and math spans listed with Chinese commas", (t) => {
+  t.true(isEquivalent("1.5", "The answer is 1 1/2.").equal);
+  t.false(isEquivalent("5.5", "The answer is 1 1/2.").equal);
+  t.true(isEquivalent("1, 4", "解得 $x_1 = 1$，$x_2 = 4$。").equal);
+  t.true(isEquivalent("1, 4", "解得 $x = 1$ 或 $x = 4$。").equal);
 });

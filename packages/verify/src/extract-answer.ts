@@ -2,6 +2,7 @@ import { answerRegion, beforeRemarks } from "./answer-region.js";
 import { DECIMAL_COMMA_PHRASE, FINAL_ANSWER_PHRASE, TRAILING_COPULA } from "./final-answer-phrases.js";
 import { maskMath, mathSegments, type Segment } from "./math-segments.js";
 import { type NumberWordRun, numberWordRuns, spelledNumber } from "./number-words.js";
+import { otherScriptNumber } from "./other-numerals.js";
 
 /** The final answer found in a text, and whether it came from prose (decimal commas allowed). */
 export interface ExtractedAnswer {
@@ -205,7 +206,7 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
     .trim();
   if (!trimmed) return undefined;
   const hasMath = /\$|\\\[|\\\(/.test(trimmed);
-  const spelledWhole = spelledNumber(trimmed);
+  const spelledWhole = spelledNumber(trimmed) ?? otherScriptNumber(trimmed);
   if (spelledWhole !== undefined) return { answer: String(spelledWhole), source: "whole", plainText: true };
   if (looksLikeBareAnswer(trimmed)) {
     const clean = trimmed.replace(/[.。,;]+$/, "").trim();
@@ -335,7 +336,7 @@ function joinTrailingNumbers(
  * that only "and", "or" or commas separate from it.
  */
 /** What may stand between two math spans of one answer: commas, "and", "or" in the languages read. */
-const JOINING_GAP = /^\s*(?:,|;|\s(?:and|or|et|ou|y|o|und|oder|и|или)\s|,\s*(?:and|or)\s|和|或)\s*$/iu;
+const JOINING_GAP = /^\s*(?:,|;|，|、|；|\s(?:and|or|et|ou|y|o|und|oder|и|или)\s|,\s*(?:and|or)\s|和|或|及)\s*$/iu;
 
 function joinTrailingMath(
   text: string,
