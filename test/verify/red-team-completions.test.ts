@@ -26,6 +26,7 @@ const FILES = [
   "red-team-completions-9.jsonl",
   "red-team-completions-10.jsonl",
   "red-team-completions-11.jsonl",
+  "red-team-completions-12.jsonl",
 ];
 
 function load(file: string): RedTeamCase[] {
@@ -37,6 +38,8 @@ function load(file: string): RedTeamCase[] {
 
 /** Cases (file:line) we still get wrong, and why; each must stay wrong until fixed, then leave this list. */
 const KNOWN_MISSES: Record<string, string> = {
+  "red-team-completions-12.jsonl:19":
+    "Indian grouping, ₹1,00,000: groups of two digits are not read as thousands (5,10,100 is a list as often), so it reads 1,00",
   "red-team-completions-2.jsonl:35":
     "a Chinese answer line restating the data before the result (答：原有 12 元，还剩 7 元): we take the first number after 答：, as after 'Answer:' in English",
   "red-team-completions-2.jsonl:36": "the same line against the restated number, which we then wrongly accept",
@@ -336,4 +339,25 @@ test("a mixed number typed as text, and math spans listed with Chinese commas", 
   t.false(isEquivalent("5.5", "The answer is 1 1/2.").equal);
   t.true(isEquivalent("1, 4", "解得 $x_1 = 1$，$x_2 = 4$。").equal);
   t.true(isEquivalent("1, 4", "解得 $x = 1$ 或 $x = 4$。").equal);
+});
+
+test("a loop cut off inside its last phrase or sum says what it said before", (t) => {
+  const loop = `${"Therefore the answer is 12. ".repeat(5)}Therefore the answer is 1`;
+  t.is(extractAnswer(loop), "12");
+  // A phrase that ends its sentence is a correction, not a cut: "…is 12. … is 1."
+  t.is(extractAnswer("The answer is 12. No, wait: the answer is 1."), "1");
+  t.is(extractAnswer(`${"Hmm, 3 + 5 = 8. Let me verify. ".repeat(5)}Hmm, 3 + 5 =`), "8");
+  // Markdown bold or a rule at the end is not an operator.
+  t.true(isEquivalent("12", "## Final Answer\n**12**").equal);
+  t.true(isEquivalent("12", "## Final Answer\n**12**\n\n---").equal);
+});
+
+test("\\framebox, a dash after 'Answer', apostrophes between thousands and TeX's \\over", (t) => {
+  t.true(isEquivalent("12", "So the total is $\\framebox{12}$.").equal);
+  t.true(isEquivalent("12", "Answer — 12").equal);
+  t.true(isEquivalent("-12", "Answer: -12").equal);
+  t.true(isEquivalent("1000", "The answer is 1'000.").equal);
+  t.false(isEquivalent("1", "The answer is 1'000.").equal);
+  t.true(isEquivalent("\\frac{3}{4}", "$\\boxed{{3 \\over 4}}$", { computeEngineFallback: false }).equal);
+  t.false(isEquivalent("\\frac{4}{3}", "$\\boxed{{3 \\over 4}}$", { computeEngineFallback: false }).equal);
 });

@@ -21,12 +21,12 @@ export function answerRegion(text: string): string {
   for (let m = NEXT_TURN.exec(t); m !== null; m = NEXT_TURN.exec(t)) {
     const before = t.slice(0, m.index);
     FINAL_ANSWER_PHRASE.lastIndex = 0;
-    if (/\\(?:boxed|fbox)\s*\{/.test(before) || FINAL_ANSWER_PHRASE.test(before)) {
+    if (/\\(?:boxed|fbox|framebox)\s*\{/.test(before) || FINAL_ANSWER_PHRASE.test(before)) {
       t = before;
       break;
     }
   }
-  t = withoutCutOffMath(t);
+  t = withoutCutOffTail(withoutCutOffMath(t));
   const think = t.lastIndexOf("</think>");
   if (think >= 0 && /\d|\\boxed|\$/.test(t.slice(think + 8))) t = t.slice(think + 8);
   return t;
@@ -52,6 +52,18 @@ function withoutCutOffMath(text: string): string {
   // An odd number of dollars: the last one opens math (a lone "$5" is money, and finished).
   if (last && dollars.length % 2 === 1 && unfinished(t.slice(last.index + 1))) t = t.slice(0, last.index);
   return t;
+}
+
+/**
+ * A text that ends on an operator outside math ("…Let me verify. Hmm, 3 + 5 ="), as a completion
+ * cut off mid-computation does, without that last unfinished sentence.
+ */
+function withoutCutOffTail(text: string): string {
+  // Not markdown: bold ends in "**", a rule is "---".
+  if (!/(?<![-=])[-+/=×÷]\s*$/.test(text)) return text;
+  const body = text.replace(/\s+$/, "");
+  const end = Math.max(body.lastIndexOf(". "), body.lastIndexOf("\n"), body.lastIndexOf("。"));
+  return end > 0 ? body.slice(0, end + 1) : text;
 }
 
 /** Math cut off mid-way: a brace left open, or ending on a command or an operator. */

@@ -39,7 +39,7 @@ const MAX_JOINED_BOXES = 50;
  * fraction `13/28`, a percent; or a LaTeX fraction or root written without `$`.
  */
 const TEXT_NUMBER =
-  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,2}:\d{2}(?![0-9])|\d{1,3}(?:\.\d{3}){2,}(?![0-9])|\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
+  /(?<![A-Za-z0-9.,\\])[-−]?(?:\d{1,2}:\d{2}(?![0-9])|\d{1,3}(?:\.\d{3}){2,}(?![0-9])|\d{1,3}(?:[ .\u00a0\u202f]\d{3})+,\d+(?![0-9])|\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d{1,3}(?:[ '’\u00a0\u202f]\d{3})+(?![0-9])(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\s?\/\s?\d+(?![.,]\d))?|\.\d+)(?![0-9])(?:\s?%)?|[-−]?\d*\s?\\[dt]?frac\s*(?:\{[^{}$]*\}|\d)\s*(?:\{[^{}$]*\}|\d)|[-−]?\d*\s?\\sqrt\s*(?:\[[^\]$]*\])?\s*(?:\{[^{}$]*\}|\d)/g;
 /** "x is greater than or equal to": a letter, then a relation in words, just before a number. */
 const PROSE_RELATION =
   /(?<![A-Za-z])([a-z])\s+is\s+(greater\s+than\s+or\s+equal\s+to|less\s+than\s+or\s+equal\s+to|greater\s+than|less\s+than|at\s+least|at\s+most)\s*$/i;
@@ -82,7 +82,7 @@ function fixDoubleEscapes(text: string): string {
 /** Every `\boxed{}`/`\fbox{}` of a text, left to right (an empty box is skipped). */
 export function findBoxed(text: string): Boxed[] {
   const out: Boxed[] = [];
-  const re = /\\(?:boxed|fbox)\s*/g;
+  const re = /\\(?:boxed|fbox|framebox)\s*/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const open = m.index + m[0].length;
     if (text[open] !== "{") {
@@ -201,7 +201,8 @@ function resolve(text: string, pick: "first" | "last" = "last"): ExtractedAnswer
     .replace(TRAILING_COPULA, "")
     .replace(/^[*_\s]+|[*_\s]+$/g, "")
     .replace(/^(?:final\s+)?answer\s*[:：]?[*_\s]*/i, "")
-    .replace(/^[:：]\s*/, "")
+    // "Answer: 12", "Answer — 12" (a hyphen only with a space after it: "-12" is negative).
+    .replace(/^(?:[:：—–]|-(?=\s))\s*/, "")
     .replace(/^\\?["“]|\\?["”]$/g, "")
     .trim();
   if (!trimmed) return undefined;
@@ -413,9 +414,17 @@ function afterPhrase(text: string): PhraseAnswer | undefined {
   // nothing: the last one followed by an answer counts.
   for (let i = found.length - 1; i >= 0 && i >= found.length - MAX_PHRASES_BACK; i--) {
     const m = found[i] as RegExpExecArray;
-    const rest = phraseRest(text.slice(m.index + m[0].length));
-    if (rest)
-      return { at: m.index, rest, decimalComma: DECIMAL_COMMA_PHRASE.test(m[0]), parts: labelledParts(text, found, i) };
+    const after = text.slice(m.index + m[0].length);
+    const rest = phraseRest(after);
+    if (!rest) continue;
+    // "…the answer is 12. Therefore the answer is 1" where the text ends: a repetition cut off
+    // mid-way, as the unclosed last box of a loop is; the phrase before it says the answer.
+    const previous = found[i - 1];
+    if (previous && after.trim() === rest) {
+      const earlier = phraseRest(text.slice(previous.index + previous[0].length));
+      if (earlier && earlier !== rest && earlier.startsWith(rest)) continue;
+    }
+    return { at: m.index, rest, decimalComma: DECIMAL_COMMA_PHRASE.test(m[0]), parts: labelledParts(text, found, i) };
   }
   return undefined;
 }
@@ -509,7 +518,7 @@ function findAnswer(text: unknown): ExtractedAnswer | undefined {
   const lastBox = boxes[boxes.length - 1];
   // A "final answer is" stated after the last box restates or corrects it: the phrase wins then,
   // when it holds math or a number.
-  if (phrase && lastBox && phrase.at > lastBox.end && !/\\(?:boxed|fbox)/.test(phrase.rest)) {
+  if (phrase && lastBox && phrase.at > lastBox.end && !/\\(?:boxed|fbox|framebox)/.test(phrase.rest)) {
     const r = resolve(phrase.rest, "first");
     if (r && (r.source !== "whole" || /[0-9\\]/.test(r.answer)))
       return {

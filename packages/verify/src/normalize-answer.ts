@@ -69,6 +69,9 @@ const SIMPLE_REWRITES: ReadonlyArray<[RegExp, string]> = [
     "$1",
   ],
   [/\\[dtc]frac(?![a-zA-Z])/g, "\\frac"],
+  // TeX's `{3 \over 4}` is `\frac{3}{4}` (the group it stands in is the fraction).
+  [/\{([^{}]*)\\over(?![a-zA-Z])([^{}]*)\}/g, "\\frac{$1}{$2}"],
+  [/^([^{}]*)\\over(?![a-zA-Z])([^{}]*)$/, "\\frac{$1}{$2}"],
   [/\\[dt]binom(?![a-zA-Z])/g, "\\binom"],
   [/\\(?:mathrm|text|operatorname)\s*\{\s*e\s*\}/g, "e"],
   [/\\operatorname\s*\{\s*([a-z]+)\s*\}/g, "\\$1"],
@@ -194,7 +197,8 @@ export function normalizeAnswer(answer: string, context: boolean | NumberContext
     // "x = 1,5": inside an answer without brackets too (a tuple's comma stays).
     else if (!/[([{]/.test(s)) s = s.replace(/(\d),(\d)/g, "$1.$2");
   }
-  if (/^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, "");
+  // Spaces and, as in Switzerland, apostrophes group thousands: 1 000, 1'000.
+  if (/^[-+]?\d{1,3}(?:[ '’]\d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/[ '’]/g, "");
   // Two or more dots between groups of three digits only ever group thousands (1.000.000).
   if (/^[-+]?\d{1,3}(?:\.\d{3}){2,}$/.test(s)) s = s.replace(/\./g, "");
   // European grouping in prose: 1 234,5 and 1.234,5.
