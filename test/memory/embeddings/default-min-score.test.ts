@@ -13,9 +13,10 @@ const questions = (file: string, field: string, limit: number) =>
 test("the default composition carries its calibrated threshold; other weights carry none", async (t) => {
   const created = [
     defaultEmbeddings({ cacheDir: false }),
-    defaultEmbeddings({ cacheDir: false, lexicalWeight: 0.25, topicWeight: 0.25, workers: 1 }),
+    defaultEmbeddings({ cacheDir: false, lexicalWeight: 0.125, topicWeight: 0.125, subjectWeight: 0.5, workers: 1 }),
     defaultEmbeddings({ cacheDir: false, lexicalWeight: 0.3 }),
     defaultEmbeddings({ cacheDir: false, topicWeight: 0 }),
+    defaultEmbeddings({ cacheDir: false, subjectWeight: 0 }),
     defaultEmbeddings({ cacheDir: false, maxTokens: 64 }),
   ];
   const [plain, explicit, ...others] = created as [

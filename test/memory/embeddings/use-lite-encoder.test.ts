@@ -39,7 +39,7 @@ test.serial("defaultEmbeddings' sentence vectors are the plain USE lite's on a M
   const expected: number[][] = [];
   for (const text of texts)
     expected.push(((await plain.embed([prepareForSentenceEncoder(text)])) as number[][])[0] ?? []);
-  const embeddings = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0 });
+  const embeddings = defaultEmbeddings({ cacheDir: false, lexicalWeight: 0, topicWeight: 0, subjectWeight: 0 });
   try {
     const vectors = await embeddings.embedDocuments(texts);
     let worst = 0;
