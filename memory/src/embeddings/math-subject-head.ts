@@ -70,7 +70,7 @@ export class MathSubjectHead {
   }
 
   static fromFiles(weightsFile: URL | string, manifestFile: URL | string): MathSubjectHead {
-    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as MathSubjectHeadManifest;
+    const manifest = readManifest(manifestFile);
     const bytes = readFileSync(weightsFile);
     const sha = createHash("sha256").update(bytes).digest("hex");
     if (sha !== manifest.weightsSha256) {
@@ -108,6 +108,29 @@ export class MathSubjectHead {
 }
 
 let shipped: MathSubjectHead | undefined;
+
+function readManifest(file: URL | string): MathSubjectHeadManifest {
+  const fix = "reinstall @lanpo/memory or rerun scripts/train-subject-head.ts";
+  let parsed: Partial<MathSubjectHeadManifest>;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<MathSubjectHeadManifest>;
+  } catch (error) {
+    throw new ConfigError("math-subject-head.json", `cannot be read (${(error as Error).message}); ${fix}`);
+  }
+  const valid =
+    parsed.format === 1 &&
+    Array.isArray(parsed.subjects) &&
+    parsed.subjects.every((s) => typeof s === "string") &&
+    Number.isInteger(parsed.inputDimensions) &&
+    typeof parsed.weightsSha256 === "string";
+  if (!valid) {
+    throw new ConfigError(
+      "math-subject-head.json",
+      `is not a format-1 manifest (format, subjects, inputDimensions, weightsSha256); ${fix}`,
+    );
+  }
+  return parsed as MathSubjectHeadManifest;
+}
 
 /** Turns logits into probabilities, in place (max subtracted first, so no overflow). */
 export function softmaxInPlace(logits: Float64Array): Float64Array {

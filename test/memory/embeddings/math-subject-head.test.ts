@@ -87,6 +87,13 @@ test("a damaged or mismatched weights file is a ConfigError saying how to fix it
     writeFileSync(join(dir, "short.json"), JSON.stringify({ ...manifest, weightsSha256: sha }));
     const shape = t.throws(() => MathSubjectHead.fromFiles(join(dir, "short.bin"), join(dir, "short.json")));
     t.regex(String(shape?.message), /7 subjects × \(1 \+ 1570 inputs\) expected/);
+    writeFileSync(join(dir, "broken.json"), "{ not json");
+    const unreadable = t.throws(() => MathSubjectHead.fromFiles(join(dir, "short.bin"), join(dir, "broken.json")));
+    t.true(ConfigError.isInstance(unreadable));
+    t.regex(String(unreadable?.message), /math-subject-head\.json.*cannot be read/);
+    writeFileSync(join(dir, "old.json"), JSON.stringify({ ...manifest, format: 2 }));
+    const other = t.throws(() => MathSubjectHead.fromFiles(join(dir, "short.bin"), join(dir, "old.json")));
+    t.regex(String(other?.message), /not a format-1 manifest/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
