@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { expand, getDefaultEngine } from "@cortex-js/compute-engine";
 import { isEquivalent } from "@lanpo/verify";
+import { RED_TEAM_FILES, type RedTeamCase, readRedTeamCases } from "../test/fixtures/red-team-cases.js";
 
 interface Vector {
   gold: string;
@@ -46,33 +47,8 @@ const suiteCases: SuiteCase[] = readdirSync(suiteDir)
  * of issue 12, each verdict decided from the mathematics, not from the code; a case may name
  * the options it runs under (`listOrder`, `setsMatchTuples`).
  */
-interface RedTeamCase {
-  gold: string;
-  pred: string;
-  expected: boolean;
-  category: string;
-  options?: Parameters<typeof isEquivalent>[2];
-  batch: string;
-}
-const RED_TEAM_FILES = [
-  "red-team-completions.jsonl",
-  "red-team-completions-2.jsonl",
-  "red-team-completions-3.jsonl",
-  "red-team-completions-4.jsonl",
-  "red-team-completions-5.jsonl",
-  "red-team-completions-6.jsonl",
-  "red-team-completions-7.jsonl",
-  "red-team-completions-8.jsonl",
-  "red-team-completions-9.jsonl",
-  "red-team-completions-10.jsonl",
-  "red-team-completions-11.jsonl",
-  "red-team-completions-12.jsonl",
-];
-const redTeamCases: RedTeamCase[] = RED_TEAM_FILES.flatMap((f) =>
-  readFileSync(new URL(`../test/fixtures/${f}`, import.meta.url), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => ({ ...(JSON.parse(l) as Omit<RedTeamCase, "batch">), batch: f.replace(/\.jsonl$/, "") })),
+const redTeamCases: (RedTeamCase & { batch: string })[] = RED_TEAM_FILES.flatMap((f) =>
+  readRedTeamCases(f).map((c) => ({ ...c, batch: f.replace(/\.jsonl$/, "") })),
 );
 
 /** Sources store numbers and nulls as such; the plain baseline reads strings. */
