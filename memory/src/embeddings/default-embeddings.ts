@@ -176,7 +176,7 @@ export class DefaultEmbeddings extends Embeddings {
    * `suggestedMinScore` and the trainer takes as its default `retrieval.minScore`: only 1 in 1,000
    * pairs of problems from unrelated data sets (400 GSM8K word problems against the 70 AIME 2024 +
    * AMC 2023 problems; texts only, no labels) score above it. Set for the default composition only
-   * (`lexicalWeight`, `topicWeight`, `lexicalDimensions` and `maxTokens` at their defaults); other
+   * (`lexicalWeight`, `topicWeight`, `subjectWeight`, `lexicalDimensions` and `maxTokens` at their defaults); other
    * weights move the similarity scale, so the property is undefined there and the caller chooses.
    * Re-measure: `node --import tsx --conditions=source scripts/calibrate-min-score.ts --embeddings default`
    * (0.749 with the subject part, which brings word problems near competition problems of the same

@@ -69,6 +69,49 @@ test("the default subjectWeight is the share the training script chose on its he
   }
 });
 
+// The head must read what it was fitted on (scripts/train-subject-head.ts embeds with these
+// weights), also when the caller's own composition leaves the lexical or topic part out or sizes
+// the lexical part otherwise.
+test("the subject part is the head's reading of the composition it was fitted on, whatever the caller's weights", async (t) => {
+  const text = "Find the number of positive divisors of $2^4 \\cdot 3^2$.";
+  const fitted = defaultEmbeddings({
+    cacheDir: false,
+    workers: 1,
+    lexicalWeight: 0.25,
+    topicWeight: 0.25,
+    subjectWeight: 0,
+  });
+  const compositions = [
+    defaultEmbeddings({ cacheDir: false, workers: 1 }),
+    defaultEmbeddings({
+      cacheDir: false,
+      workers: 1,
+      lexicalWeight: 0.1,
+      topicWeight: 0,
+      subjectWeight: 0.3,
+      lexicalDimensions: 256,
+    }),
+    defaultEmbeddings({ cacheDir: false, workers: 1, lexicalWeight: 0, topicWeight: 0, subjectWeight: 0.2 }),
+  ];
+  try {
+    const [input] = await fitted.embedDocuments([text]);
+    const p = MathSubjectHead.shipped().probabilities(input as number[]);
+    const norm = Math.hypot(...p);
+    const expected = Array.from(p, (x) => x / norm);
+    t.is(MATH_SUBJECTS[p.indexOf(Math.max(...p))], "Number Theory");
+    for (const embeddings of compositions) {
+      const [v] = await embeddings.embedDocuments([text]);
+      const part = (v as number[]).slice(-7);
+      const partNorm = Math.hypot(...part);
+      for (const [i, x] of part.entries()) {
+        t.true(Math.abs(x / partNorm - (expected[i] as number)) < 1e-6, `subject ${i}`);
+      }
+    }
+  } finally {
+    await Promise.all([fitted, ...compositions].map((e) => e.close()));
+  }
+});
+
 test("a damaged or mismatched weights file is a ConfigError saying how to fix it", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "lanpo-head-"));
   try {
