@@ -316,7 +316,8 @@ export class DefaultEmbeddings extends Embeddings {
   private compose(sentence: Float32Array, prepared: string, stripped: string): number[] {
     const { lexicalWeight, topicWeight, subjectWeight } = this.options;
     const unitSentence = unit(sentence);
-    const lexical = lexicalWeight > 0 || this.head !== undefined ? this.lexical.embedSync(prepared) : [];
+    const headSharesLexical = this.head !== undefined && this.headLexical === this.lexical;
+    const lexical = lexicalWeight > 0 || headSharesLexical ? this.lexical.embedSync(prepared) : [];
     // The lexicon's cues include LaTeX commands and notation, so it reads the text as written,
     // less the answer-format boilerplate ("relatively prime" there is no number theory).
     const topics = topicWeight > 0 || this.head !== undefined ? this.topics.embedSync(stripped) : [];
@@ -324,7 +325,7 @@ export class DefaultEmbeddings extends Embeddings {
     if (lexicalWeight > 0) parts.push([lexical, lexicalWeight]);
     if (topicWeight > 0) parts.push([topics, topicWeight]);
     if (this.head !== undefined) {
-      const headLexical = this.headLexical === this.lexical ? lexical : this.headLexical.embedSync(prepared);
+      const headLexical = headSharesLexical ? lexical : this.headLexical.embedSync(prepared);
       const input = weightedConcat([
         [unitSentence, HEAD_INPUT.sentence],
         [headLexical, HEAD_INPUT.lexical],
