@@ -216,8 +216,9 @@ export function normalizeAnswer(answer: string, context: boolean | NumberContext
   if (/^[-+]?\d+(?:\.\d+)?[eE][-+]?\d+$/.test(s)) s = String(Number(s));
   s = s.replace(REPEATING, repeatingToFraction);
   // "1 1/2" typed as text is a mixed number too: written as 1\frac{1}{2}, the rule below reads it.
-  s = s.replace(/^([-+]?)(\d+) (\d+)\/(\d+)$/, (_m, sign: string, w: string, n: string, d: string) =>
-    `${sign === "-" ? "-" : ""}${w}\\frac{${n}}{${d}}`,
+  s = s.replace(
+    /^([-+]?)(\d+) (\d+)\/(\d+)$/,
+    (_m, sign: string, w: string, n: string, d: string) => `${sign === "-" ? "-" : ""}${w}\\frac{${n}}{${d}}`,
   );
   // Mixed numbers: 2\frac{1}{2} is 2 + 1/2 (only with numeric parts, so 2\frac{x}{3} stays a product).
   s = s.replace(
