@@ -27,7 +27,8 @@ import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
 import { mulberry32 } from "@lanpo/core";
 import { HnswLessonStore } from "@lanpo/memory";
-import hnswlib from "hnswlib-node";
+import stockHnswlib from "hnswlib-node";
+import { hnswlib, hnswlibBuild } from "../memory/src/store/hnswlib-binding.js";
 import spectrum from "./fixtures/use-lite-spectrum.json" with { type: "json" };
 
 const N = Number(process.env.LANPO_BENCH_N ?? 100_000);
@@ -110,9 +111,9 @@ async function measureKind(kind: Kind) {
     return new Set(top.map(String));
   });
 
-  // hnswlib-node with its own defaults (M 16, efConstruction 200), first BASELINE_N points.
+  // hnswlib-node's stock build with its own defaults (M 16, efConstruction 200), first BASELINE_N points.
   let start = performance.now();
-  const plain = new hnswlib.HierarchicalNSW("cosine", DIMS);
+  const plain = new stockHnswlib.HierarchicalNSW("cosine", DIMS);
   plain.initIndex(BASELINE_N);
   for (let i = 0; i < BASELINE_N; i++) plain.addPoint(vectors[i] as number[], i);
   const baselineRate = BASELINE_N / ((performance.now() - start) / 1000);
@@ -187,14 +188,11 @@ async function measureKind(kind: Kind) {
   // save and load: measured before them, its 200 MB graph slowed the store's queries twofold.
   const graph = store.indexParameters;
   const sameN = store.projection?.decision === "projected" ? BASELINE_N : N;
-  start = performance.now();
-  const same = new hnswlib.HierarchicalNSW("cosine", DIMS);
-  same.initIndex({ maxElements: 1024, m: graph.M, efConstruction: graph.efConstruction, randomSeed: 100 });
-  for (let i = 0; i < sameN; i++) {
-    if (i === same.getMaxElements()) same.resizeIndex(2 * i);
-    same.addPoint(vectors[i] as number[], i);
-  }
-  const sameGraphRate = sameN / ((performance.now() - start) / 1000);
+  const sameGraphRate = hnswlibAloneRate(hnswlib(), vectors, sameN, graph);
+  // The build the store uses against hnswlib-node's stock build, same graph, same points, side by side.
+  const buildN = Math.min(20_000, N);
+  const ownBuildRate = hnswlibAloneRate(hnswlib(), vectors, buildN, graph);
+  const stockBuildRate = hnswlibAloneRate(stockHnswlib, vectors, buildN, graph);
   return {
     kind,
     store,
@@ -204,6 +202,9 @@ async function measureKind(kind: Kind) {
     baselineRate,
     sameGraphRate,
     sameN,
+    buildN,
+    ownBuildRate,
+    stockBuildRate,
     graph,
     efSearch,
     calibration,
@@ -220,6 +221,29 @@ async function measureKind(kind: Kind) {
   };
 }
 
+/** Inserts/s of hnswlib alone building the first `n` points into a graph like the store's, growing by doubling. */
+function hnswlibAloneRate(
+  lib: typeof stockHnswlib,
+  vectors: number[][],
+  n: number,
+  graph: { M: number; efConstruction: number },
+): number {
+  const start = performance.now();
+  const index = new lib.HierarchicalNSW("cosine", DIMS);
+  index.initIndex({ maxElements: 1024, m: graph.M, efConstruction: graph.efConstruction, randomSeed: 100 });
+  for (let i = 0; i < n; i++) {
+    if (i === index.getMaxElements()) index.resizeIndex(2 * i);
+    index.addPoint(vectors[i] as number[], i);
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+const build = hnswlibBuild();
+console.log(
+  build.kind === "native"
+    ? `hnswlib-node: the native build (${build.cxxFlags.join(" ")}), made at install by memory/scripts/build-native-hnswlib.mjs`
+    : `hnswlib-node: the stock build, because ${build.reason}`,
+);
 const results = [];
 for (const kind of KINDS) results.push(await measureKind(kind as Kind));
 
@@ -263,6 +287,13 @@ for (const r of results) {
     `${fmt(r.sameGraphRate, 0)} (${r.sameN === N ? "same graph" : "512 dims"})`,
     `${fmt((r.sameN === N ? r.buildRate : r.rateAtBaselineN) / r.sameGraphRate, 2)}x`,
     "store / hnswlib alone",
+  );
+  line(
+    `  ${build.kind} vs stock build @${r.buildN}`,
+    fmt(r.ownBuildRate, 0),
+    `${fmt(r.stockBuildRate, 0)} (stock)`,
+    `${fmt(r.ownBuildRate / r.stockBuildRate, 2)}x`,
+    "hnswlib alone, same graph",
   );
   const worst = r.saveSeconds + r.loadSeconds + r.recalibrationSeconds;
   line(

@@ -21,6 +21,8 @@ export type {
   ResolvedHnswLessonStoreOptions,
 } from "./store/hnsw-lesson-store-options.js";
 export { AUTO_PROJECTION_FIT_AFTER, HNSW_STORE_DEFAULTS } from "./store/hnsw-lesson-store-options.js";
+export type { HnswlibBuild } from "./store/hnswlib-binding.js";
+export { hnswlibBuild } from "./store/hnswlib-binding.js";
 export type { ProjectionDecision } from "./store/projected-index.js";
 export type { StoreFolderContents } from "./store/read-store-folder.js";
 export { readStoreFolder } from "./store/read-store-folder.js";

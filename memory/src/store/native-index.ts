@@ -1,10 +1,9 @@
 import { StorageError } from "@lanpo/core";
-import hnswlib from "hnswlib-node";
-
-const { HierarchicalNSW } = hnswlib;
+import type { HierarchicalNSW } from "hnswlib-node";
+import { hnswlib } from "./hnswlib-binding.js";
 
 /** hnswlib-node's index class. */
-export type NativeIndex = InstanceType<typeof HierarchicalNSW>;
+export type NativeIndex = HierarchicalNSW;
 
 /** Graph parameters of a new native index. */
 export interface NativeIndexParameters {
@@ -24,7 +23,7 @@ export function createNativeIndex(
   parameters: NativeIndexParameters,
   capacity: number,
 ): NativeIndex {
-  const index = new HierarchicalNSW(space, dimensions);
+  const index = new (hnswlib().HierarchicalNSW)(space, dimensions);
   index.initIndex({
     maxElements: capacity,
     m: parameters.M,
@@ -57,7 +56,7 @@ export function readNativeIndex(
   expectedElements: number,
   labels: readonly { id: string; label: number }[],
 ): NativeIndex {
-  const index = new HierarchicalNSW(space, dimensions);
+  const index = new (hnswlib().HierarchicalNSW)(space, dimensions);
   try {
     index.readIndexSync(indexPath, true);
   } catch (error) {

@@ -3,11 +3,9 @@ import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { StorageError } from "@lanpo/core";
-import hnswlib from "hnswlib-node";
 import { z } from "zod";
+import { hnswlib } from "./hnswlib-binding.js";
 import { MANIFEST_FILE } from "./store-manifest.js";
-
-const { HierarchicalNSW } = hnswlib;
 
 /** The three files LangChain's `HNSWLib.save(dir)` writes. */
 export const HNSWLIB_FILES = { index: "hnswlib.index", args: "args.json", docstore: "docstore.json" } as const;
@@ -73,7 +71,7 @@ export async function readHnswlibFolder(dir: string): Promise<HnswlibFolder> {
   }
   const { space, numDimensions } = args.data;
   await checkHeader(join(dir, HNSWLIB_FILES.index), numDimensions, (message) => fail(HNSWLIB_FILES.index, message));
-  const index = new HierarchicalNSW(space, numDimensions);
+  const index = new (hnswlib().HierarchicalNSW)(space, numDimensions);
   try {
     index.readIndexSync(join(dir, HNSWLIB_FILES.index));
   } catch (error) {

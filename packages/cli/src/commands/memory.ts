@@ -9,6 +9,8 @@ import {
   formatTuneTable,
   HnswLessonMemory,
   HnswLessonStore,
+  type HnswlibBuild,
+  hnswlibBuild,
   parseLessonsJsonl,
   type RecallMeasurement,
   readLabelledDataset,
@@ -321,6 +323,8 @@ export interface MemoryInspection {
   } | null;
   mostUsed: Lesson[];
   mostMerged: Lesson[];
+  /** Which hnswlib-node addon this machine's store runs on (the index file is the same for both). */
+  hnswlib: HnswlibBuild;
 }
 
 /** Embeddings for a store opened only to measure it: nothing is embedded. */
@@ -384,6 +388,7 @@ async function inspectMemory(dir: string, top: number, measure = false): Promise
       .filter((l) => l.mergedCount > 0)
       .sort((a, b) => b.mergedCount - a.mergedCount)
       .slice(0, top),
+    hnswlib: hnswlibBuild(),
   };
 }
 
@@ -438,6 +443,9 @@ function formatInspection(dir: string, s: MemoryInspection): string {
         ? `, index M=${s.index.M} efConstruction=${s.index.efConstruction} efSearch=${s.index.efSearch}, ${s.index.deletedSlots} free slots${formatLayout(s.index)}`
         : ""),
     ...(s.index ? formatCalibration(s.index) : []),
+    s.hnswlib.kind === "native"
+      ? `  hnswlib-node: native build (${s.hnswlib.cxxFlags.join(" ")})`
+      : `  hnswlib-node: stock build, because ${s.hnswlib.reason}`,
     "most used:",
     ...(s.mostUsed.length === 0
       ? ["  (none)"]
