@@ -154,6 +154,10 @@ export function calibrateWithCheck(
   }
   const sampleSize = options.sampleSize ?? 48;
   const given = (options.queries ?? []).slice(0, sampleSize).map((query) => Array.from(query));
+  // The exact pass below reads every vector: take them all now, so that the neighbourhoods the
+  // made-up queries are built from do not read a reopened direct graph point by point first
+  // (about 12,000 reads, 0.8 s of a 3 s recalibration at 100,000 × 512).
+  index.willRead?.(liveLabels.length);
   const madeUp = heldOutQueries(index, liveLabels, sampleSize - given.length, options.random ?? Math.random);
   const queries = [...given, ...madeUp];
   const wanted = options.check;
