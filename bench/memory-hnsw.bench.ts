@@ -18,6 +18,9 @@
 //   isotropic  isotropic Gaussian blobs as scikit-learn's make_blobs draws them: 100 centres uniform
 //              in [-10, 10]^512, each point its centre plus unit Gaussian noise in all 512 directions
 //              (high intrinsic dimension: within a topic, neighbours differ in every direction).
+// The store runs on the hnswlib-node build it picks (memory/src/store/hnswlib-binding.ts: the
+// -march=native one the install step made, when it fits this CPU); the first line says which, and
+// hnswlib alone with that build and with the stock one are timed side by side on the same graph.
 // LANPO_BENCH_N=20000 runs a smaller size; LANPO_BENCH_KINDS=isotropic one kind;
 // LANPO_BENCH_CURVE=1 prints recall and time per efSearch after the calibrated figures.
 import { closeSync, fsyncSync, openSync, readFileSync, writeFileSync } from "node:fs";
