@@ -124,8 +124,11 @@ function build() {
     const built = join(work, "build", "Release", "addon.node");
     smokeTest(built);
     // The addon first, the manifest last: a manifest only ever names an addon that passed its check.
+    // The addon is renamed into place, not copied over: a process that has the old one loaded
+    // keeps its mapping instead of seeing its code change under it.
     rmSync(join(OUT_DIR, MANIFEST_FILE), { force: true });
-    copyFileSync(built, join(OUT_DIR, ADDON_FILE));
+    copyFileSync(built, join(OUT_DIR, `${ADDON_FILE}.tmp`));
+    renameSync(join(OUT_DIR, `${ADDON_FILE}.tmp`), join(OUT_DIR, ADDON_FILE));
     const manifest = {
       format: 1,
       hnswlibNode: sources.version,
