@@ -4,6 +4,7 @@ import { ConfigError, DatasetError, type Lesson, StorageError } from "@lanpo/cor
 import test from "ava";
 import { CommanderError } from "commander";
 import { HnswLessonMemory } from "../../memory/src/lesson-memory/hnsw-lesson-memory.ts";
+import { hnswlibBuild } from "../../memory/src/store/hnswlib-binding.ts";
 import { DRAFTS } from "../core/lesson-memory-contract.ts";
 import { BagOfWordsEmbeddings } from "../fixtures/memory-bag-of-words-embeddings.ts";
 import { runMemoryCommand } from "../fixtures/run-memory-command.ts";
@@ -133,6 +134,13 @@ test("memory inspect shows counts, the most used lessons and merges, as text or 
   const parsed = JSON.parse(json.out);
   t.like(parsed, { lessons: 4, merges: 1, uses: 1, numDimensions: 512 });
   t.is(parsed.mostUsed.length, 2);
+  // The hnswlib-node build this machine runs, as the binding chose it (see hnswlib-binding.test.ts).
+  const build = hnswlibBuild();
+  t.deepEqual(parsed.hnswlib, build);
+  t.regex(
+    text.out,
+    build.kind === "native" ? /hnswlib-node: native build \(-march=native\)/ : /hnswlib-node: stock build, because /,
+  );
   const missing = await run(["inspect", join(dir, "nope")]);
   t.true(StorageError.isInstance(missing.error));
 });
