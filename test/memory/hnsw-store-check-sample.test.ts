@@ -66,7 +66,10 @@ test("a save keeps the check sample with its recall; load measures it and shows 
   t.is(after?.documents, 2100);
   t.is(after?.efSearch, loaded.efSearch);
   t.true(after?.action === "kept" || after?.action === "retuned");
-  t.true((after?.recall ?? 0) >= 0.97, "the loaded index reaches the aim on the sample");
+  // The check confirms the target (0.95) and keeps the calibration; below it, load re-tunes to the aim (0.97).
+  if (after?.action === "kept")
+    t.true((after?.recall ?? 0) >= 0.95, "the loaded index reaches the target on the sample");
+  else t.true((after?.recall ?? 0) >= 0.97, "the re-tuned index reaches the aim on the sample");
   t.is(after?.sampleSize, manifest.calibration.check.sampleSize);
 });
 
