@@ -13,6 +13,16 @@ const KNOWN_MISSES: Record<string, string> = {
   "red-team-completions-2.jsonl:35":
     "a Chinese answer line restating the data before the result (答：原有 12 元，还剩 7 元): we take the first number after 答：, as after 'Answer:' in English",
   "red-team-completions-2.jsonl:36": "the same line against the restated number, which we then wrongly accept",
+  // Batch 13, written blind (see red-team-completions.md): its misses after the one rule it led to.
+  "red-team-completions-13.jsonl:170":
+    "a gold of several solutions written with ± (0, \\pm 1) against the list -1, 0, 1: ± is not expanded into its two values inside a list",
+  "red-team-completions-13.jsonl:180":
+    "a prose answer followed by a reason that names another number (17, because 13 fails): the last number of the sentence is taken",
+  "red-team-completions-13.jsonl:181":
+    "the same sentence against the number of its reason, which we then wrongly accept",
+  "red-team-completions-13.jsonl:194":
+    "'El resultado final es 2.000 pesos': 'resultado final' is not among the Spanish final phrases, so the sentence is not read as Spanish and 2.000 is 2",
+  "red-team-completions-13.jsonl:195": "the same sentence against 2, which we then wrongly accept",
 };
 
 for (const file of RED_TEAM_FILES) {
@@ -336,4 +346,12 @@ test("\\framebox, a dash after 'Answer', apostrophes between thousands and TeX's
   t.false(isEquivalent("1", "The answer is 1'000.").equal);
   t.true(isEquivalent("\\frac{3}{4}", "$\\boxed{{3 \\over 4}}$", { computeEngineFallback: false }).equal);
   t.false(isEquivalent("\\frac{4}{3}", "$\\boxed{{3 \\over 4}}$", { computeEngineFallback: false }).equal);
+});
+
+test("a degree sign inside \\text{} or raised as ^{°} is a degree sign", (t) => {
+  t.true(isEquivalent("90", "The interior angle is $\\boxed{90\\text{°}}$.").equal);
+  t.true(isEquivalent("\\frac{\\pi}{2}", "$\\boxed{90\\mathrm{°}}$").equal);
+  t.true(isEquivalent("45", "$45^{°}$").equal);
+  t.false(isEquivalent("90", "$\\boxed{91\\text{°}}$").equal);
+  t.false(isEquivalent("30", "$\\sin 30\\text{°}$").equal, "inside an expression it is an angle, not the answer 30");
 });

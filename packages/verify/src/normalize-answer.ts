@@ -29,7 +29,9 @@ function repeatingToFraction(_m: string, whole: string, fixed: string, repeat: s
   return `(${Number(whole || "0")}+\\frac{${num}}{${den}})`;
 }
 
-const DEGREE = /\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|°|\\degree(?![a-zA-Z])/g;
+// The degree sign as models also write it: inside \text{} or \mathrm{}, or raised as ^{°}.
+const DEGREE =
+  /(?:\^\s*)?\\(?:text|mathrm|textrm)\s*\{\s*°\s*\}|\^\s*\{\s*°\s*\}|\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|°|\\degree(?![a-zA-Z])/g;
 
 /** A final angle (`90^\circ`) is its number; inside an expression (`\sin 30^\circ`) it is radians. */
 function convertDegrees(s: string): { text: string; degrees: boolean } {
