@@ -355,3 +355,10 @@ test("a degree sign inside \\text{} or raised as ^{°} is a degree sign", (t) =>
   t.false(isEquivalent("90", "$\\boxed{91\\text{°}}$").equal);
   t.false(isEquivalent("30", "$\\sin 30\\text{°}$").equal, "inside an expression it is an angle, not the answer 30");
 });
+
+test("a ratio written with \\colon is the ratio written with a colon, read without Compute Engine", (t) => {
+  const r = isEquivalent("2:3", "The ratio is $\\boxed{2 \\colon 3}$.");
+  t.true(r.equal);
+  t.not(r.reason, "compute-engine", "its first parse of \\colon took half a second, twice that on a loaded host");
+  t.false(isEquivalent("2:3", "$\\boxed{3 \\colon 2}$").equal);
+});
